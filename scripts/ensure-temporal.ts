@@ -1,0 +1,19 @@
+/**
+ * `npm start` and `npm test` run this first: it resolves (and if needed installs, once) the Temporal CLI and
+ * the time-skipping test server, printing where each came from.
+ */
+import { installAdvice, resolveBinary, type BinaryKind } from '../src/temporal/binaries.js';
+
+const log = (message: string): void => console.error(`[temporal-binaries] ${message}`);
+let failed = false;
+for (const kind of ['cli', 'test-server'] as BinaryKind[]) {
+  try {
+    const resolved = resolveBinary(kind, { onProgress: log });
+    if (resolved.source === 'sdk-download') log(`${kind}: not found locally; the SDK will try its own download. ${installAdvice(kind)}`);
+    else log(`${kind}: ${resolved.path} (${resolved.source})`);
+  } catch (err) {
+    failed = true;
+    log((err as Error).message);
+  }
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,230 @@
+/**
+ * The service's configuration: one zod schema over the environment, parsed once at start-up.
+ * `loadConfig` is pure (it reads only the object it is given) and throws a ConfigError naming every bad
+ * variable and what to write instead, never echoing values (some are secrets).
+ */
+import { z } from 'zod';
+import { parseDuration, parseDurationList } from './lib/duration.js';
+
+/** Mono allows one manual sync per account every 2 minutes; no backoff step may be shorter. */
+export const MIN_SYNC_RETRY_MS = 2 * 60_000;
+
+const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+const DEV_ADMIN_TOKEN = 'dev-admin-token';
+
+const emptyAsUnset = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+
+const duration = (fallback: string) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default(fallback)
+      .transform((text, ctx) => {
+        try {
+          return parseDuration(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+  );
+
+const durationList = (fallback: string, minMs = 1) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default(fallback)
+      .transform((text, ctx) => {
+        try {
+          const list = parseDurationList(text);
+          if (list.some((ms) => ms < minMs)) {
+            ctx.addIssue({ code: 'custom', message: `every step must be at least ${minMs / 1000}s` });
+            return z.NEVER;
+          }
+          return list;
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+  );
+
+const commaList = <T extends string>(values: readonly [T, ...T[]], fallback: string) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default(fallback)
+      .transform((text) => text.split(',').map((item) => item.trim()))
+      .pipe(z.array(z.enum(values)).min(1))
+  );
+
+const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: optionalString,
+    PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+    HOST: z.preprocess(emptyAsUnset, z.string().default('0.0.0.0')),
+    LOG_LEVEL: z.preprocess(
+      emptyAsUnset,
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    ),
+    MONO_WEBHOOK_SECRET: optionalString,
+    MONO_SECRET_KEY: optionalString,
+    MONO_API_URL: z.preprocess(emptyAsUnset, z.url().default('https://api.withmono.com')),
+    ADMIN_TOKEN: optionalString,
+    PUBLIC_BASE_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    TEMPORAL_ADDRESS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[^\s:/]+:\d{1,5}$/, 'write it as host:port, e.g. localhost:7233')
+        .default('localhost:7233')
+    ),
+    TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().min(1).default('default')),
+    TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().min(1).default('mono-reauth')),
+    TEMPORAL_UI_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
+    TEMPORAL_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
+    INGRESS_TIMEOUT: duration('5s'),
+    WEBHOOK_DEDUPE_WINDOW: duration('1h'),
+    HISTORY_EVENTS_PER_RUN: z.preprocess(emptyAsUnset, z.coerce.number().int().min(50).max(40_000).default(1_500)),
+    SYNC_RETRY_BACKOFF: durationList('2m,10m,30m,2h,6h', MIN_SYNC_RETRY_MS),
+    REAUTH_REMINDERS: durationList('1d,3d,7d'),
+    REAUTH_ESCALATE_AFTER: duration('7d'),
+    REAUTH_SYNC_GRACE: duration('10m'),
+    NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email'] as const, 'log'),
+    NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    NOTIFY_WEBHOOK_SECRET: z.preprocess(
+      emptyAsUnset,
+      z.string().startsWith('whsec_', 'must start with whsec_ (a Standard Webhooks secret)').optional()
+    ),
+    SMTP_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    NOTIFY_FROM: optionalString,
+    NOTIFY_QUIET_HOURS: z.preprocess(
+      emptyAsUnset,
+      z.string().regex(QUIET_HOURS, 'write it as HH:MM-HH:MM, e.g. 21:00-08:00').optional()
+    ),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    if (production && !env.MONO_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'is required in production' });
+    }
+    if (production && !env.ADMIN_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'is required in production' });
+    }
+    if (env.NOTIFY_CHANNELS.includes('webhook')) {
+      if (!env.NOTIFY_WEBHOOK_URL)
+        ctx.addIssue({ code: 'custom', path: ['NOTIFY_WEBHOOK_URL'], message: 'is required when NOTIFY_CHANNELS has webhook' });
+      if (!env.NOTIFY_WEBHOOK_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['NOTIFY_WEBHOOK_SECRET'], message: 'is required when NOTIFY_CHANNELS has webhook' });
+    }
+    if (env.NOTIFY_CHANNELS.includes('email')) {
+      if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NOTIFY_CHANNELS has email' });
+      if (!env.NOTIFY_FROM) ctx.addIssue({ code: 'custom', path: ['NOTIFY_FROM'], message: 'is required when NOTIFY_CHANNELS has email' });
+    }
+  });
+
+export type Env = z.output<typeof EnvSchema>;
+
+/** Typed, frozen configuration used by every part of the service. */
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  webhookSecrets: string[];
+  monoSecretKey: string | undefined;
+  monoApiUrl: string;
+  adminToken: string;
+  publicBaseUrl: string;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiPort: number;
+    dataDir: string;
+  };
+  ingressTimeoutMs: number;
+  lifecycle: {
+    dedupeWindowMs: number;
+    historyEventsPerRun: number;
+    syncRetryBackoffMs: number[];
+    reauthRemindersMs: number[];
+    reauthEscalateAfterMs: number;
+    reauthSyncGraceMs: number;
+  };
+  notify: {
+    channels: Array<'log' | 'webhook' | 'email'>;
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+    smtpUrl: string | undefined;
+    from: string | undefined;
+    quietHours: string | undefined;
+  };
+  /** Variables that fell back to a development default; start-up warns about each. */
+  devDefaults: string[];
+}
+
+/** Thrown when the environment is invalid; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const devDefaults: string[] = [];
+  const webhookSecret = e.MONO_WEBHOOK_SECRET ?? (devDefaults.push('MONO_WEBHOOK_SECRET'), DEV_WEBHOOK_SECRET);
+  const adminToken = e.ADMIN_TOKEN ?? (devDefaults.push('ADMIN_TOKEN'), DEV_ADMIN_TOKEN);
+  const temporalPort = Number(e.TEMPORAL_ADDRESS.split(':')[1]);
+  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    webhookSecrets: webhookSecret
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    monoSecretKey: e.MONO_SECRET_KEY,
+    monoApiUrl: e.MONO_API_URL,
+    adminToken,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535),
+      dataDir: e.TEMPORAL_DATA_DIR,
+    },
+    ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    lifecycle: {
+      dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
+      historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,
+      syncRetryBackoffMs: e.SYNC_RETRY_BACKOFF,
+      reauthRemindersMs: e.REAUTH_REMINDERS,
+      reauthEscalateAfterMs: e.REAUTH_ESCALATE_AFTER,
+      reauthSyncGraceMs: e.REAUTH_SYNC_GRACE,
+    },
+    notify: {
+      channels: e.NOTIFY_CHANNELS,
+      webhookUrl: e.NOTIFY_WEBHOOK_URL,
+      webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
+      smtpUrl: e.SMTP_URL,
+      from: e.NOTIFY_FROM,
+      quietHours: e.NOTIFY_QUIET_HOURS,
+    },
+    devDefaults,
+  });
+}

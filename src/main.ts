@@ -1,0 +1,173 @@
+/**
+ * `npm start`: validate config, make sure a Temporal server answers (starting the dev server when nothing
+ * does), then run the worker and the HTTP server in this process, print where everything is, and stop every
+ * part cleanly on Ctrl-C / SIGTERM.
+ */
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createApp } from './server/app.js';
+import { createHandOff } from './server/webhooks/hand-off.js';
+import { WEBHOOK_PATH } from './server/webhooks/route.js';
+import { SECRET_HEADER } from './server/webhooks/verify.js';
+import { installAdvice, resolveBinary } from './temporal/binaries.js';
+import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
+import { answers, startDevServer } from './temporal/dev-server.js';
+import { createWorker } from './worker.js';
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '::1']);
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nFix the variables above (see README, "Configuration") and start again.`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  for (const name of config.devDefaults) {
+    logger.warn({ variable: name }, `${name} is unset: using the development default (set it in production)`);
+  }
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+  const stopTemporal = await ensureTemporal(config, logger);
+  const { client, connection } = createTemporalClient(config.temporal);
+  const { worker, connection: workerConnection } = await createWorker(config.temporal);
+  const workerRun = worker.run();
+
+  const handOff = createHandOff({
+    client,
+    connection,
+    taskQueue: config.temporal.taskQueue,
+    settings: {
+      dedupeWindowMs: config.lifecycle.dedupeWindowMs,
+      historyEventsPerRun: config.lifecycle.historyEventsPerRun,
+    },
+    timeoutMs: config.ingressTimeoutMs,
+  });
+  const app = createApp({
+    webhookSecrets: config.webhookSecrets,
+    handOff,
+    logger,
+    isReady: () => isTemporalReachable(connection, 2_000),
+  });
+  const server: Server = await new Promise((resolveServer, reject) => {
+    const s = app.listen(config.port, config.host, () => resolveServer(s));
+    s.once('error', reject);
+  });
+
+  printBanner(config);
+
+  let stopping = false;
+  const shutdown = async (reason: string, code = 0): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    setTimeout(() => process.exit(code || 1), 30_000).unref();
+    await new Promise<void>((r) => server.close(() => r()));
+    server.closeAllConnections();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun.catch((err: unknown) => logger.error({ err: String(err) }, 'worker stopped with an error'));
+    await workerConnection.close();
+    await connection.close();
+    await stopTemporal();
+    logger.info('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  workerRun.catch((err: unknown) => {
+    logger.error({ err: String(err) }, 'worker failed');
+    void shutdown('worker failed', 1);
+  });
+}
+
+/** Uses the Temporal server at TEMPORAL_ADDRESS, or starts the dev server there. Returns how to stop it. */
+async function ensureTemporal(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  const { address } = config.temporal;
+  if (await answers(address)) {
+    logger.info({ address }, 'using the Temporal server already running');
+    return async () => undefined;
+  }
+  const [host = 'localhost', portText = '7233'] = address.split(':');
+  if (!LOCAL_HOSTS.has(host)) {
+    throw new Error(`Nothing answers at TEMPORAL_ADDRESS=${address}. Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.`);
+  }
+  const cli = resolveBinary('cli', { onProgress: (m) => logger.info(m) });
+  if (cli.source === 'sdk-download') return startWithSdkDownload(config, logger);
+  const dataDir = resolve(config.temporal.dataDir);
+  logger.info({ address, dataDir }, 'starting the Temporal dev server');
+  const devServer = await startDevServer({
+    cliPath: cli.path,
+    host,
+    port: Number(portText),
+    namespace: config.temporal.namespace,
+    dbFile: join(dataDir, 'temporal.sqlite'),
+    uiPort: config.temporal.uiPort,
+    logFile: join(dataDir, 'temporal.log'),
+    onProgress: (m) => logger.info(m),
+  });
+  let stopping = false;
+  devServer.process.once('exit', (code) => {
+    if (!stopping) logger.error({ code, log: join(dataDir, 'temporal.log') }, 'the Temporal dev server exited unexpectedly');
+  });
+  return () => {
+    stopping = true;
+    return devServer.stop();
+  };
+}
+
+/** Last resort when no binary was found or installed: the SDK downloads and runs the dev server itself. */
+async function startWithSdkDownload(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const { SEARCH_ATTRIBUTES } = await import('./workflows/account-lifecycle/search-attributes.js');
+  const [host = 'localhost', portText = '7233'] = config.temporal.address.split(':');
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: host,
+        port: Number(portText),
+        namespace: config.temporal.namespace,
+        dbFilename: join(resolve(config.temporal.dataDir), 'temporal.sqlite'),
+        uiPort: config.temporal.uiPort,
+        searchAttributes: [...SEARCH_ATTRIBUTES],
+      },
+    });
+    return () => env.teardown();
+  } catch (err) {
+    logger.error({ err: String(err) }, 'the SDK could not download the Temporal CLI either');
+    throw new Error(installAdvice('cli'));
+  }
+}
+
+function printBanner(config: Config): void {
+  const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
+  const [temporalHost] = config.temporal.address.split(':');
+  const uiHost = temporalHost === '0.0.0.0' ? 'localhost' : temporalHost;
+  const secretNote = config.devDefaults.includes('MONO_WEBHOOK_SECRET')
+    ? `header ${SECRET_HEADER}: ${config.webhookSecrets[0]} (development default)`
+    : `header ${SECRET_HEADER}: your MONO_WEBHOOK_SECRET`;
+  const lines = [
+    '',
+    'mono-reauth is running',
+    `  Webhook URL   POST ${base}${WEBHOOK_PATH}   (${secretNote})`,
+    `  Health        ${base}/healthz   readiness ${base}/readyz`,
+    `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
+    `  Temporal      ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stderr.write(lines.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`mono-reauth could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+/**
+ * The HTTP application: webhook ingress, health and readiness. `createApp` wires routes and error handling
+ * and does not listen; `main.ts` and the tests decide where it runs.
+ */
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from '../lib/logger.js';
+import type { HandOff } from './webhooks/hand-off.js';
+import { createWebhookRouter } from './webhooks/route.js';
+
+export interface AppDeps {
+  webhookSecrets: readonly string[];
+  handOff: HandOff;
+  logger: Logger;
+  /** Resolves true when Temporal answers; backs `/readyz`. */
+  isReady: () => Promise<boolean>;
+}
+
+export function createApp({ webhookSecrets, handOff, logger, isReady }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isReady();
+    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: 'Temporal is not reachable' });
+  });
+  app.use(createWebhookRouter({ secrets: webhookSecrets, handOff, logger }));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
+
+/** Maps body-reading errors to their HTTP status; anything else is a 500 that never leaks details. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: { type?: string; status?: number; message?: string }, _req, res, _next) => {
+    if (err.type === 'entity.too.large') {
+      res.status(413).json({ error: 'body is larger than 256 KiB' });
+      return;
+    }
+    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+      res.status(err.status).json({ error: err.message ?? 'bad request' });
+      return;
+    }
+    logger.error({ err: { message: err.message } }, 'unhandled error');
+    res.status(500).json({ error: 'internal error; see the service log' });
+  };
+}

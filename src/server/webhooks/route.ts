@@ -1,0 +1,94 @@
+/**
+ * `POST /webhooks/mono` (SPEC 3.1): authenticate, read at most 256 KiB, parse, validate, hand off to
+ * Temporal, and answer 200 only once Temporal has the signal.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { Logger } from '../../lib/logger.js';
+import type { AccountEvent } from '../../workflows/account-lifecycle/types.js';
+import { deliveryKey } from './delivery-key.js';
+import type { HandOff } from './hand-off.js';
+import { EVENT_PREFIX, parseWebhook } from './schema.js';
+import { createSecretVerifier, SECRET_HEADER } from './verify.js';
+
+export const WEBHOOK_PATH = '/webhooks/mono';
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** Seconds Mono (or any sender) is asked to wait before retrying after a 503. */
+const RETRY_AFTER_SECONDS = 10;
+
+export interface WebhookRouteDeps {
+  secrets: readonly string[];
+  handOff: HandOff;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function createWebhookRouter({ secrets, handOff, logger, now = () => new Date() }: WebhookRouteDeps): Router {
+  const router = express.Router();
+  const verify = createSecretVerifier(secrets);
+
+  router.post(
+    WEBHOOK_PATH,
+    (req, res, next) => {
+      if (verify(req.get(SECRET_HEADER))) return next();
+      logger.warn({ route: WEBHOOK_PATH }, 'webhook rejected: missing or wrong mono-webhook-secret');
+      res.status(401).json({ error: `missing or wrong ${SECRET_HEADER} header` });
+    },
+    express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
+    async (req: Request, res: Response) => {
+      const body = readJson(req.body);
+      if (body === undefined) {
+        res.status(400).json({ error: 'body is not valid JSON' });
+        return;
+      }
+      const parsed = parseWebhook(body);
+      if (parsed.kind === 'invalid') {
+        logger.warn({ route: WEBHOOK_PATH, error: parsed.error }, 'webhook rejected: invalid shape');
+        res.status(400).json({ error: parsed.error });
+        return;
+      }
+      if (parsed.kind === 'ignored') {
+        logger.info({ event: parsed.event.slice(0, 100) }, 'webhook ignored: unknown event');
+        res.status(200).json({ ignored: true });
+        return;
+      }
+      const event: AccountEvent = {
+        ...parsed.event,
+        deliveryKey: deliveryKey(EVENT_PREFIX + parsed.event.kind, parsed.event.accountId, body),
+        receivedAt: now().toISOString(),
+      };
+      const log = logger.child({ event: event.kind, accountId: event.accountId, deliveryKey: event.deliveryKey });
+      try {
+        const result = await handOff(event);
+        if (result.status === 'closed') {
+          log.info({ workflowId: result.workflowId }, 'webhook ignored: account workflow has completed (unlinked)');
+          res.status(200).json({ ignored: true, reason: 'account is unlinked', workflowId: result.workflowId });
+          return;
+        }
+        log.info({ workflowId: result.workflowId, runId: result.runId }, 'webhook handed to workflow');
+        res.status(200).json({ ok: true, workflowId: result.workflowId });
+      } catch (err) {
+        log.error({ err: errorSummary(err) }, 'webhook not handed over: Temporal unavailable or slow');
+        res
+          .status(503)
+          .set('Retry-After', String(RETRY_AFTER_SECONDS))
+          .json({ error: 'Temporal did not accept the event in time; it was not recorded, retry later' });
+      }
+    }
+  );
+  return router;
+}
+
+function readJson(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Error name and message only: gRPC errors can be long, and we never log request data. */
+function errorSummary(err: unknown): { name: string; message: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message.slice(0, 300) };
+}

@@ -1,0 +1,39 @@
+/** Builds the Temporal worker that runs `accountLifecycle` (and, as later issues add them, its activities). */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+
+/** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
+export function workflowsPath(): string {
+  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+}
+
+export interface WorkerDeps {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Extra or overriding options (tests pass a prebuilt `workflowBundle`, tuning, etc.). */
+  options?: Partial<WorkerOptions>;
+}
+
+export async function createWorker({ address, namespace, taskQueue, options }: WorkerDeps): Promise<{
+  worker: Worker;
+  connection: NativeConnection;
+}> {
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace,
+      taskQueue,
+      ...(options?.workflowBundle ? {} : { workflowsPath: workflowsPath() }),
+      shutdownGraceTime: '10s',
+      ...options,
+    });
+    return { worker, connection };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Custom search attributes (SPEC 3.2). Registered on the dev server at start (`--search-attribute`), by the
+ * tests, and in docker-compose's namespace job. Values are stored in plain text: never PII.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const MonoAccountState = defineSearchAttributeKey('MonoAccountState', SearchAttributeType.KEYWORD);
+export const MonoInstitution = defineSearchAttributeKey('MonoInstitution', SearchAttributeType.KEYWORD);
+export const MonoEscalated = defineSearchAttributeKey('MonoEscalated', SearchAttributeType.BOOL);
+export const MonoStateSince = defineSearchAttributeKey('MonoStateSince', SearchAttributeType.DATETIME);
+
+export const SEARCH_ATTRIBUTES = [MonoAccountState, MonoInstitution, MonoEscalated, MonoStateSince] as const;
+
+/** `Name=Type` pairs as `temporal server start-dev --search-attribute` takes them. */
+export const SEARCH_ATTRIBUTE_FLAGS = [
+  'MonoAccountState=Keyword',
+  'MonoInstitution=Keyword',
+  'MonoEscalated=Bool',
+  'MonoStateSince=Datetime',
+] as const;

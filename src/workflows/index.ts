@@ -1,0 +1,2 @@
+/** Entry point of the workflow bundle (the worker's `workflowsPath`). Sandbox code only. */
+export { accountLifecycle } from './account-lifecycle/workflow.js';
