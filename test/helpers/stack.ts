@@ -1,0 +1,138 @@
+/**
+ * A real slice of the service for integration tests: a Temporal worker on its own task queue, the Express
+ * app on a real port, and a client, all pointed at a real Temporal server.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createLogger } from '../../src/lib/logger.js';
+import { createApp } from '../../src/server/app.js';
+import { createHandOff } from '../../src/server/webhooks/hand-off.js';
+import { isTemporalReachable } from '../../src/temporal/client.js';
+import { createWorker, workflowsPath } from '../../src/worker.js';
+import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
+import { TEST_SECRET } from './webhooks.js';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  if (!bundle) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+  }
+  return bundle;
+}
+
+export const DEFAULT_SETTINGS: LifecycleSettings = { dedupeWindowMs: 60 * 60_000, historyEventsPerRun: 1_500 };
+
+export interface StackOptions {
+  address: string;
+  taskQueue?: string;
+  settings?: Partial<LifecycleSettings>;
+  secrets?: string[];
+  ingressTimeoutMs?: number;
+  /** Start the HTTP app without a worker (for outage tests that restart the server). */
+  worker?: boolean;
+}
+
+export interface Stack {
+  baseUrl: string;
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
+  postRaw(body: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
+  state(accountId: string): Promise<AccountView>;
+  stop(): Promise<void>;
+}
+
+let queueCounter = 0;
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  queueCounter += 1;
+  const taskQueue = options.taskQueue ?? `test-${process.pid}-${queueCounter}`;
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const connection = Connection.lazy({ address: options.address });
+  const client = new Client({ connection });
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let closeWorkerConnection = async (): Promise<void> => undefined;
+  if (options.worker !== false) {
+    const created = await createWorker({
+      address: options.address,
+      namespace: 'default',
+      taskQueue,
+      options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
+    });
+    worker = created.worker;
+    workerRun = worker.run();
+    closeWorkerConnection = () => created.connection.close();
+  }
+
+  const logger = createLogger('silent');
+  const handOff = createHandOff({
+    client,
+    connection,
+    taskQueue,
+    settings,
+    timeoutMs: options.ingressTimeoutMs ?? 5_000,
+  });
+  const app = createApp({
+    webhookSecrets: options.secrets ?? [TEST_SECRET],
+    handOff,
+    logger,
+    isReady: () => isTemporalReachable(connection, 1_000),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const postRaw: Stack['postRaw'] = async (body, headers = {}) => {
+    const res = await fetch(`${baseUrl}/webhooks/mono`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mono-webhook-secret': TEST_SECRET, ...headers },
+      body,
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+
+  return {
+    baseUrl,
+    client,
+    connection,
+    taskQueue,
+    postRaw,
+    post: (body, headers) => postRaw(JSON.stringify(body), headers),
+    state: (accountId) => client.workflow.getHandle(workflowIdFor(accountId)).query(stateQuery),
+    stop: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+      await closeWorkerConnection();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls `probe` until `ok` accepts its value; throws with the last value after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}; last error: ${String(lastError)}`);
+}
