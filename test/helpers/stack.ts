@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { createLogger } from '../../src/lib/logger.js';
 import { createApp } from '../../src/server/app.js';
 import { createHandOff } from '../../src/server/webhooks/hand-off.js';
@@ -33,8 +33,8 @@ export interface StackOptions {
   settings?: Partial<LifecycleSettings>;
   secrets?: string[];
   ingressTimeoutMs?: number;
-  /** Start the HTTP app without a worker (for outage tests that restart the server). */
-  worker?: boolean;
+  /** Use this client and connection (e.g. a time-skipping environment's) instead of connecting to `address`. */
+  temporal?: { client: Client; connection: Connection };
 }
 
 export interface Stack {
@@ -54,23 +54,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   queueCounter += 1;
   const taskQueue = options.taskQueue ?? `test-${process.pid}-${queueCounter}`;
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const connection = Connection.lazy({ address: options.address });
-  const client = new Client({ connection });
+  const connection = options.temporal?.connection ?? Connection.lazy({ address: options.address });
+  const client = options.temporal?.client ?? new Client({ connection });
 
-  let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let closeWorkerConnection = async (): Promise<void> => undefined;
-  if (options.worker !== false) {
-    const created = await createWorker({
-      address: options.address,
-      namespace: 'default',
-      taskQueue,
-      options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
-    });
-    worker = created.worker;
-    workerRun = worker.run();
-    closeWorkerConnection = () => created.connection.close();
-  }
+  const created = await createWorker({
+    address: options.address,
+    namespace: 'default',
+    taskQueue,
+    options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
+  });
+  const { worker } = created;
+  const workerRun = worker.run();
 
   const logger = createLogger('silent');
   const handOff = createHandOff({
@@ -112,10 +106,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stop: async () => {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
-      await closeWorkerConnection();
-      await connection.close();
+      await created.connection.close();
+      if (!options.temporal) await connection.close();
     },
   };
 }
