@@ -15,11 +15,13 @@ import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle
 import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
 import { TEST_SECRET } from './webhooks.js';
 
+// One Runtime per test process, installed on import so that it precedes any test environment or worker.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
 let bundle: Promise<WorkflowBundle> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundle> {
   if (!bundle) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
     bundle = bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
   }
   return bundle;
