@@ -12,5 +12,7 @@ export default defineConfig({
     teardownTimeout: 30_000,
     globalSetup: ['test/helpers/global-setup.ts'],
     include: ['test/**/*.test.ts'],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: '.data/test-results.json' }]],
   },
 });

@@ -9,7 +9,8 @@ let failed = false;
 for (const kind of ['cli', 'test-server'] as BinaryKind[]) {
   try {
     const resolved = resolveBinary(kind, { onProgress: log });
-    if (resolved.source === 'sdk-download') log(`${kind}: not found locally; the SDK will try its own download. ${installAdvice(kind)}`);
+    if (resolved.source === 'sdk-download')
+      log(`${kind}: not found locally; the SDK will try its own download. ${installAdvice(kind)}`);
     else log(`${kind}: ${resolved.path} (${resolved.source})`);
   } catch (err) {
     failed = true;

@@ -12,7 +12,8 @@ export const MIN_SYNC_RETRY_MS = 2 * 60_000;
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
 
-const emptyAsUnset = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const emptyAsUnset = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
 
 const duration = (fallback: string) =>
@@ -119,13 +120,23 @@ const EnvSchema = z
     }
     if (env.NOTIFY_CHANNELS.includes('webhook')) {
       if (!env.NOTIFY_WEBHOOK_URL)
-        ctx.addIssue({ code: 'custom', path: ['NOTIFY_WEBHOOK_URL'], message: 'is required when NOTIFY_CHANNELS has webhook' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['NOTIFY_WEBHOOK_URL'],
+          message: 'is required when NOTIFY_CHANNELS has webhook',
+        });
       if (!env.NOTIFY_WEBHOOK_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['NOTIFY_WEBHOOK_SECRET'], message: 'is required when NOTIFY_CHANNELS has webhook' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['NOTIFY_WEBHOOK_SECRET'],
+          message: 'is required when NOTIFY_CHANNELS has webhook',
+        });
     }
     if (env.NOTIFY_CHANNELS.includes('email')) {
-      if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NOTIFY_CHANNELS has email' });
-      if (!env.NOTIFY_FROM) ctx.addIssue({ code: 'custom', path: ['NOTIFY_FROM'], message: 'is required when NOTIFY_CHANNELS has email' });
+      if (!env.SMTP_URL)
+        ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NOTIFY_CHANNELS has email' });
+      if (!env.NOTIFY_FROM)
+        ctx.addIssue({ code: 'custom', path: ['NOTIFY_FROM'], message: 'is required when NOTIFY_CHANNELS has email' });
     }
   });
 
@@ -181,7 +192,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)
+    );
   }
   const e = parsed.data;
   const devDefaults: string[] = [];

@@ -93,11 +93,13 @@ async function ensureTemporal(config: Config, logger: Logger): Promise<() => Pro
   const { address } = config.temporal;
   if (await answers(address)) {
     logger.info({ address }, 'using the Temporal server already running');
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   const [host = 'localhost', portText = '7233'] = address.split(':');
   if (!LOCAL_HOSTS.has(host)) {
-    throw new Error(`Nothing answers at TEMPORAL_ADDRESS=${address}. Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.`);
+    throw new Error(
+      `Nothing answers at TEMPORAL_ADDRESS=${address}. Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.`
+    );
   }
   const cli = resolveBinary('cli', { onProgress: (m) => logger.info(m) });
   if (cli.source === 'sdk-download') return startWithSdkDownload(config, logger);
@@ -115,7 +117,8 @@ async function ensureTemporal(config: Config, logger: Logger): Promise<() => Pro
   });
   let stopping = false;
   devServer.process.once('exit', (code) => {
-    if (!stopping) logger.error({ code, log: join(dataDir, 'temporal.log') }, 'the Temporal dev server exited unexpectedly');
+    if (!stopping)
+      logger.error({ code, log: join(dataDir, 'temporal.log') }, 'the Temporal dev server exited unexpectedly');
   });
   return () => {
     stopping = true;
@@ -143,7 +146,7 @@ async function startWithSdkDownload(config: Config, logger: Logger): Promise<() 
     return () => env.teardown();
   } catch (err) {
     logger.error({ err: String(err) }, 'the SDK could not download the Temporal CLI either');
-    throw new Error(installAdvice('cli'));
+    throw new Error(installAdvice('cli'), { cause: err });
   }
 }
 

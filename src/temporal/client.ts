@@ -19,9 +19,7 @@ export function createTemporalClient(options: TemporalClientOptions): { client: 
 /** True when the server answers a cheap RPC before the deadline. */
 export async function isTemporalReachable(connection: Connection, timeoutMs: number): Promise<boolean> {
   try {
-    await connection.withDeadline(Date.now() + timeoutMs, () =>
-      connection.workflowService.getSystemInfo({})
-    );
+    await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.getSystemInfo({}));
     return true;
   } catch {
     return false;

@@ -58,7 +58,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.dbFile) mkdirSync(dirname(o.dbFile), { recursive: true });
   const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
-  const logStream = o.logFile ? (mkdirSync(dirname(o.logFile), { recursive: true }), createWriteStream(o.logFile, { flags: 'a' })) : undefined;
+  const logStream = o.logFile
+    ? (mkdirSync(dirname(o.logFile), { recursive: true }), createWriteStream(o.logFile, { flags: 'a' }))
+    : undefined;
   const collect = (chunk: Buffer): void => {
     logStream?.write(chunk);
     tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -87,7 +89,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   let lastReport = Date.now();
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`Temporal dev server exited with code ${String(exited)} before it was ready:\n${tail.join('\n')}`);
+      throw new Error(
+        `Temporal dev server exited with code ${String(exited)} before it was ready:\n${tail.join('\n')}`
+      );
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
@@ -100,7 +104,12 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { address, uiUrl: o.uiPort ? `http://${o.host === '0.0.0.0' ? 'localhost' : o.host}:${o.uiPort}` : undefined, process: child, stop };
+  return {
+    address,
+    uiUrl: o.uiPort ? `http://${o.host === '0.0.0.0' ? 'localhost' : o.host}:${o.uiPort}` : undefined,
+    process: child,
+    stop,
+  };
 }
 
 /** True when a Temporal frontend answers at `address` within about a second. */

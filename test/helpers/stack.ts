@@ -45,7 +45,10 @@ export interface Stack {
   connection: Connection;
   taskQueue: string;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
-  postRaw(body: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
+  postRaw(
+    body: string | Buffer,
+    headers?: Record<string, string>
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
   state(accountId: string): Promise<AccountView>;
   stop(): Promise<void>;
 }
@@ -117,7 +120,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 }
 
 /** Polls `probe` until `ok` accepts its value; throws with the last value after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -130,5 +137,7 @@ export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => b
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}; last error: ${String(lastError)}`);
+  throw new Error(
+    `condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}; last error: ${String(lastError)}`
+  );
 }

@@ -12,7 +12,10 @@ export const SEED_ACCOUNT_REAUTHORIZED = {
   event: 'mono.events.account_reauthorized',
   data: { account: { _id: '5fbcde8f8699984153e65537' } },
 };
-export const SEED_SYNC_FAILED = { event: 'mono.events.sync_failed', data: { account: { _id: '5fbcde8f8699984153e65537' } } };
+export const SEED_SYNC_FAILED = {
+  event: 'mono.events.sync_failed',
+  data: { account: { _id: '5fbcde8f8699984153e65537' } },
+};
 export const SEED_ACCOUNT_SYNCED = {
   event: 'mono.events.account_synced',
   data: { account: '6176846672402e538139971b', updated: true },
@@ -46,7 +49,11 @@ export interface EventSpec {
 }
 
 /** A body for `kind` in the shape Mono documents for that event (reference/mono-api.md §1.2). */
-export function webhookBody(accountId: string, spec: EventSpec, variant = 0): { event: string; data: Record<string, unknown> } {
+export function webhookBody(
+  accountId: string,
+  spec: EventSpec,
+  variant = 0
+): { event: string; data: Record<string, unknown> } {
   const event = `mono.events.${spec.kind}`;
   switch (spec.kind) {
     case 'account_connected':
@@ -55,7 +62,10 @@ export function webhookBody(accountId: string, spec: EventSpec, variant = 0): { 
       return {
         event,
         data: {
-          meta: { data_status: variant % 2 ? (spec.dataStatus ?? 'available').toUpperCase() : (spec.dataStatus ?? 'available') },
+          meta: {
+            data_status:
+              variant % 2 ? (spec.dataStatus ?? 'available').toUpperCase() : (spec.dataStatus ?? 'available'),
+          },
           account: { _id: accountId, institution: { name: 'GTBank', bankCode: '058', type: 'PERSONAL_BANKING' } },
         },
       };
@@ -72,5 +82,7 @@ let counter = 0;
 /** A fresh Mono-like account id (24 hex characters) unique within the test run. */
 export function newAccountId(): string {
   counter += 1;
-  return (Date.now().toString(16) + process.pid.toString(16) + counter.toString(16).padStart(6, '0')).padEnd(24, '0').slice(-24);
+  return (Date.now().toString(16) + process.pid.toString(16) + counter.toString(16).padStart(6, '0'))
+    .padEnd(24, '0')
+    .slice(-24);
 }

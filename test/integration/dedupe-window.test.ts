@@ -16,11 +16,19 @@ beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
   });
-  const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_BOOL: BOOL, INDEXED_VALUE_TYPE_DATETIME: DATETIME } =
-    temporal.api.enums.v1.IndexedValueType;
+  const {
+    INDEXED_VALUE_TYPE_KEYWORD: KEYWORD,
+    INDEXED_VALUE_TYPE_BOOL: BOOL,
+    INDEXED_VALUE_TYPE_DATETIME: DATETIME,
+  } = temporal.api.enums.v1.IndexedValueType;
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: { MonoAccountState: KEYWORD, MonoInstitution: KEYWORD, MonoEscalated: BOOL, MonoStateSince: DATETIME },
+    searchAttributes: {
+      MonoAccountState: KEYWORD,
+      MonoInstitution: KEYWORD,
+      MonoEscalated: BOOL,
+      MonoStateSince: DATETIME,
+    },
   });
   stack = await startStack({
     address: env.address,

@@ -47,7 +47,10 @@ describe('POST /webhooks/mono with the seed documents verbatim', () => {
     expect((await stack.post(SEED_SYNC_FAILED)).status).toBe(200);
     expect((await stack.state(id)).state).toBe('sync_failed');
 
-    expect(await stack.post(SEED_REAUTH_REQUIRED)).toMatchObject({ status: 200, json: { ok: true, workflowId: `mono-account-${id}` } });
+    expect(await stack.post(SEED_REAUTH_REQUIRED)).toMatchObject({
+      status: 200,
+      json: { ok: true, workflowId: `mono-account-${id}` },
+    });
     expect((await stack.state(id)).state).toBe('reauth_required');
     await searchByState(id, 'reauth_required');
 
@@ -78,7 +81,9 @@ describe('POST /webhooks/mono with the seed documents verbatim', () => {
     const handle = stack.client.workflow.getHandle(workflowIdFor(id));
     // Payload bytes serialise as base64 strings; decode every one so the search covers what Temporal stores.
     const history = JSON.stringify(await handle.fetchHistory());
-    const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+    const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+      Buffer.from(m[1]!, 'base64').toString('utf8')
+    );
     const everything = `${history}\n${decoded.join('\n')}`;
     expect(everything).toContain('ALAT by WEMA'); // the decoded payloads are really searched
     for (const pii of ['Samuel Olamide', '0131883461', '22644', '"9422"']) expect(everything).not.toContain(pii);
@@ -87,7 +92,11 @@ describe('POST /webhooks/mono with the seed documents verbatim', () => {
       () => handle.describe(),
       (d) => d.typedSearchAttributes.getAll().length >= 4
     );
-    expect(described.searchAttributes).toMatchObject({ MonoInstitution: ['ALAT by WEMA'], MonoAccountState: ['synced'], MonoEscalated: [false] });
+    expect(described.searchAttributes).toMatchObject({
+      MonoInstitution: ['ALAT by WEMA'],
+      MonoAccountState: ['synced'],
+      MonoEscalated: [false],
+    });
   });
 });
 
@@ -103,7 +112,9 @@ describe('POST /webhooks/mono refusals', () => {
   });
 
   it('when the second (rotated) secret is presented, then it is accepted', async () => {
-    const res = await stack.post(webhookBody(newAccountId(), { kind: 'account_connected' }), { 'mono-webhook-secret': 'old-secret' });
+    const res = await stack.post(webhookBody(newAccountId(), { kind: 'account_connected' }), {
+      'mono-webhook-secret': 'old-secret',
+    });
     expect(res.status).toBe(200);
   });
 

@@ -7,7 +7,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { transition } from '../../src/workflows/account-lifecycle/machine.js';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
-import { DATA_STATUSES, MONO_EVENT_KINDS, type AccountState, type AccountView, type DataStatus, type MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';
+import {
+  DATA_STATUSES,
+  MONO_EVENT_KINDS,
+  type AccountState,
+  type AccountView,
+  type DataStatus,
+  type MonoEventKind,
+} from '../../src/workflows/account-lifecycle/types.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
 
@@ -50,12 +57,14 @@ function expectedState(bodies: string[]): AccountState | null {
 
 it('random event sequences with duplicates and reorderings leave the workflow in a state the table allows', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps) => {
+    fc.asyncProperty(eventSpec, fc.array(step, { maxLength: 13 }), async (firstSpec, rest) => {
       const accountId = newAccountId();
       const bodies: string[] = [];
-      for (const s of steps) {
-        const body = 'spec' in s ? JSON.stringify(webhookBody(accountId, s.spec, s.spec.variant)) : bodies[s.redeliver % Math.max(bodies.length, 1)];
-        if (body === undefined) continue;
+      for (const s of [{ spec: firstSpec }, ...rest]) {
+        const body =
+          'spec' in s
+            ? JSON.stringify(webhookBody(accountId, s.spec, s.spec.variant))
+            : bodies[s.redeliver % bodies.length]!;
         bodies.push(body);
         const res = await stack.postRaw(body);
         expect(res.status).toBe(200);

@@ -53,7 +53,9 @@ it('when Temporal is down the webhook gets 503, and after a restart the redelive
   const elapsed = Date.now() - started;
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toBe('10');
-  expect(await res.json()).toEqual({ error: 'Temporal did not accept the event in time; it was not recorded, retry later' });
+  expect(await res.json()).toEqual({
+    error: 'Temporal did not accept the event in time; it was not recorded, retry later',
+  });
   expect(elapsed).toBeLessThan(INGRESS_TIMEOUT_MS + 3_000); // bounded wait, not the client's ~30 s of retries
   expect((await fetch(`${stack.baseUrl}/readyz`)).status).toBe(503);
 
@@ -64,7 +66,13 @@ it('when Temporal is down the webhook gets 503, and after a restart the redelive
     30_000
   );
   expect(redelivered.json).toMatchObject({ ok: true });
-  expect(await eventually(() => stack.state(during), (v) => v.state === 'sync_failed', 30_000)).toMatchObject({
+  expect(
+    await eventually(
+      () => stack.state(during),
+      (v) => v.state === 'sync_failed',
+      30_000
+    )
+  ).toMatchObject({
     counts: { events: 1 },
   });
   expect((await stack.state(before)).state).toBe('reauth_required');

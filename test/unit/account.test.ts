@@ -1,7 +1,11 @@
 /** The pure account record: dedupe window, bounded history and delivery memory, snapshot/restore. */
 import { describe, expect, it } from 'vitest';
 import { Account } from '../../src/workflows/account-lifecycle/account.js';
-import { DELIVERY_MEMORY_LIMIT, HISTORY_LIMIT, type AccountEvent } from '../../src/workflows/account-lifecycle/types.js';
+import {
+  DELIVERY_MEMORY_LIMIT,
+  HISTORY_LIMIT,
+  type AccountEvent,
+} from '../../src/workflows/account-lifecycle/types.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -36,7 +40,11 @@ describe('Account.apply', () => {
     a.apply(ev('account_connected', 'k1'), T0);
     expect(a.apply(ev('account_connected', 'k2'), T0 + 5)).toEqual({ outcome: 'unchanged', state: 'connected' });
     expect(a.view(0).history).toHaveLength(1);
-    expect(a.view(0).lastEvent).toEqual({ at: new Date(T0 + 5).toISOString(), cause: 'account_connected', outcome: 'unchanged' });
+    expect(a.view(0).lastEvent).toEqual({
+      at: new Date(T0 + 5).toISOString(),
+      cause: 'account_connected',
+      outcome: 'unchanged',
+    });
   });
 
   it('keeps the institution from account_updated and the time the state began', () => {

@@ -19,7 +19,10 @@ describe('loadConfig', () => {
       monoApiUrl: 'https://api.withmono.com',
       publicBaseUrl: 'http://localhost:3000',
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'mono-reauth', uiPort: 8233 },
-      lifecycle: { syncRetryBackoffMs: [120_000, 600_000, 1_800_000, 7_200_000, 21_600_000], reauthEscalateAfterMs: 604_800_000 },
+      lifecycle: {
+        syncRetryBackoffMs: [120_000, 600_000, 1_800_000, 7_200_000, 21_600_000],
+        reauthEscalateAfterMs: 604_800_000,
+      },
       notify: { channels: ['log'] },
     });
     expect(c.devDefaults).toEqual(['MONO_WEBHOOK_SECRET', 'ADMIN_TOKEN']);
@@ -43,7 +46,15 @@ describe('loadConfig', () => {
       NOTIFY_WEBHOOK_SECRET: 'supersecretvalue',
     });
     const text = found.join('\n');
-    for (const name of ['PORT', 'SYNC_RETRY_BACKOFF', 'REAUTH_ESCALATE_AFTER', 'TEMPORAL_ADDRESS', 'NOTIFY_CHANNELS', 'NOTIFY_QUIET_HOURS', 'NOTIFY_WEBHOOK_SECRET']) {
+    for (const name of [
+      'PORT',
+      'SYNC_RETRY_BACKOFF',
+      'REAUTH_ESCALATE_AFTER',
+      'TEMPORAL_ADDRESS',
+      'NOTIFY_CHANNELS',
+      'NOTIFY_QUIET_HOURS',
+      'NOTIFY_WEBHOOK_SECRET',
+    ]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/at least 120s/);
@@ -52,7 +63,9 @@ describe('loadConfig', () => {
   });
 
   it('in production, requires the webhook secret and admin token', () => {
-    expect(problems({ NODE_ENV: 'production' }).join('\n')).toMatch(/MONO_WEBHOOK_SECRET: is required[\s\S]*ADMIN_TOKEN: is required/);
+    expect(problems({ NODE_ENV: 'production' }).join('\n')).toMatch(
+      /MONO_WEBHOOK_SECRET: is required[\s\S]*ADMIN_TOKEN: is required/
+    );
   });
 
   it('requires the settings of each notification channel chosen', () => {

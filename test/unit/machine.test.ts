@@ -20,12 +20,63 @@ const EVENTS: Record<string, Col> = {
 
 // '=' means "no change". Rows: the current state (null = no event yet); columns: EVENTS in order.
 const TABLE: Array<[AccountState | null, string[]]> = [
-  [null, ['connected', 'synced', 'synced', 'connected', 'sync_failed', 'sync_failed', 'synced', 'sync_failed', 'reauth_required', 'reauthorised', 'unlinked']],
-  ['connected', ['=', 'synced', 'synced', '=', 'sync_failed', 'sync_failed', 'synced', 'sync_failed', 'reauth_required', 'reauthorised', 'unlinked']],
-  ['synced', ['=', '=', '=', '=', 'sync_failed', 'sync_failed', '=', 'sync_failed', 'reauth_required', '=', 'unlinked']],
-  ['sync_failed', ['=', 'synced', 'synced', '=', '=', '=', 'synced', '=', 'reauth_required', 'reauthorised', 'unlinked']],
+  [
+    null,
+    [
+      'connected',
+      'synced',
+      'synced',
+      'connected',
+      'sync_failed',
+      'sync_failed',
+      'synced',
+      'sync_failed',
+      'reauth_required',
+      'reauthorised',
+      'unlinked',
+    ],
+  ],
+  [
+    'connected',
+    [
+      '=',
+      'synced',
+      'synced',
+      '=',
+      'sync_failed',
+      'sync_failed',
+      'synced',
+      'sync_failed',
+      'reauth_required',
+      'reauthorised',
+      'unlinked',
+    ],
+  ],
+  [
+    'synced',
+    ['=', '=', '=', '=', 'sync_failed', 'sync_failed', '=', 'sync_failed', 'reauth_required', '=', 'unlinked'],
+  ],
+  [
+    'sync_failed',
+    ['=', 'synced', 'synced', '=', '=', '=', 'synced', '=', 'reauth_required', 'reauthorised', 'unlinked'],
+  ],
   ['reauth_required', ['=', 'synced', 'synced', '=', '=', '=', 'synced', '=', '=', 'reauthorised', 'unlinked']],
-  ['reauthorised', ['=', 'synced', 'synced', '=', 'sync_failed', 'sync_failed', 'synced', 'sync_failed', 'reauth_required', '=', 'unlinked']],
+  [
+    'reauthorised',
+    [
+      '=',
+      'synced',
+      'synced',
+      '=',
+      'sync_failed',
+      'sync_failed',
+      'synced',
+      'sync_failed',
+      'reauth_required',
+      '=',
+      'unlinked',
+    ],
+  ],
   ['unlinked', ['=', '=', '=', '=', '=', '=', '=', '=', '=', '=', '=']],
 ];
 

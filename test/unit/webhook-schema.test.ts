@@ -19,10 +19,20 @@ const ok = (body: unknown) => {
 
 describe('parseWebhook: the seeds', () => {
   it('reads the four Data Sync payloads and account_updated', () => {
-    expect(ok(SEED_REAUTH_REQUIRED)).toEqual({ kind: 'reauthorisation_required', accountId: '5fbcde8f8699984153e65537' });
-    expect(ok(SEED_ACCOUNT_REAUTHORIZED)).toEqual({ kind: 'account_reauthorized', accountId: '5fbcde8f8699984153e65537' });
+    expect(ok(SEED_REAUTH_REQUIRED)).toEqual({
+      kind: 'reauthorisation_required',
+      accountId: '5fbcde8f8699984153e65537',
+    });
+    expect(ok(SEED_ACCOUNT_REAUTHORIZED)).toEqual({
+      kind: 'account_reauthorized',
+      accountId: '5fbcde8f8699984153e65537',
+    });
     expect(ok(SEED_SYNC_FAILED)).toEqual({ kind: 'sync_failed', accountId: '5fbcde8f8699984153e65537' });
-    expect(ok(SEED_ACCOUNT_SYNCED)).toEqual({ kind: 'account_synced', accountId: '6176846672402e538139971b', updated: true });
+    expect(ok(SEED_ACCOUNT_SYNCED)).toEqual({
+      kind: 'account_synced',
+      accountId: '6176846672402e538139971b',
+      updated: true,
+    });
     expect(ok(SEED_ACCOUNT_UPDATED)).toEqual({
       kind: 'account_updated',
       accountId: '5f171a5301abca1153',
@@ -43,14 +53,23 @@ describe('parseWebhook: id and status variants', () => {
     expect(ok({ event: 'mono.events.account_connected', data }).accountId).toBe('a1');
   });
 
-  it.each(['AVAILABLE', 'available', 'Partial', 'PROCESSING', 'failed', 'UNAVAILABLE'])('reads data_status %s in any case', (status) => {
-    const event = ok({ event: 'mono.events.account_updated', data: { meta: { data_status: status }, account: { _id: 'a1' } } });
-    expect(event.dataStatus).toBe(status.toLowerCase());
-  });
+  it.each(['AVAILABLE', 'available', 'Partial', 'PROCESSING', 'failed', 'UNAVAILABLE'])(
+    'reads data_status %s in any case',
+    (status) => {
+      const event = ok({
+        event: 'mono.events.account_updated',
+        data: { meta: { data_status: status }, account: { _id: 'a1' } },
+      });
+      expect(event.dataStatus).toBe(status.toLowerCase());
+    }
+  );
 
   it('reads account_synced with updated false, and without updated', () => {
     expect(ok({ event: 'mono.events.account_synced', data: { account: 'a1', updated: false } }).updated).toBe(false);
-    expect(ok({ event: 'mono.events.account_synced', data: { account: 'a1' } })).toEqual({ kind: 'account_synced', accountId: 'a1' });
+    expect(ok({ event: 'mono.events.account_synced', data: { account: 'a1' } })).toEqual({
+      kind: 'account_synced',
+      accountId: 'a1',
+    });
   });
 
   it('drops PII: nothing but the normalised fields comes out', () => {
@@ -65,9 +84,17 @@ describe('parseWebhook: refusals', () => {
     ['no account id', { event: 'mono.events.sync_failed', data: {} }, /no account id/],
     ['empty account object', { event: 'mono.events.sync_failed', data: { account: {} } }, /data\.account/],
     ['id with spaces', { event: 'mono.events.sync_failed', data: { account: { _id: 'a b' } } }, /data\.account/],
-    ['unknown data_status', { event: 'mono.events.account_updated', data: { meta: { data_status: 'weird' }, account: { _id: 'a' } } }, /data\.meta\.data_status: must be one of/],
+    [
+      'unknown data_status',
+      { event: 'mono.events.account_updated', data: { meta: { data_status: 'weird' }, account: { _id: 'a' } } },
+      /data\.meta\.data_status: must be one of/,
+    ],
     ['missing meta', { event: 'mono.events.account_updated', data: { account: { _id: 'a' } } }, /data\.meta/],
-    ['updated not a boolean', { event: 'mono.events.account_synced', data: { account: 'a', updated: 'yes' } }, /data\.updated/],
+    [
+      'updated not a boolean',
+      { event: 'mono.events.account_synced', data: { account: 'a', updated: 'yes' } },
+      /data\.updated/,
+    ],
   ])('refuses %s', (_name, body, message) => {
     const parsed = parseWebhook(body);
     expect(parsed.kind).toBe('invalid');
@@ -75,7 +102,10 @@ describe('parseWebhook: refusals', () => {
   });
 
   it('ignores unknown events with a valid envelope, including other prefixes', () => {
-    expect(parseWebhook({ event: 'mono.events.webhook_test', data: {} })).toEqual({ kind: 'ignored', event: 'mono.events.webhook_test' });
+    expect(parseWebhook({ event: 'mono.events.webhook_test', data: {} })).toEqual({
+      kind: 'ignored',
+      event: 'mono.events.webhook_test',
+    });
     expect(parseWebhook({ event: 'mono.accounts.jobs.update', data: {} }).kind).toBe('ignored');
   });
 });

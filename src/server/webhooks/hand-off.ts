@@ -5,7 +5,11 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type Connection } from '@temporalio/client';
 import { monoEventSignal, workflowIdFor, WORKFLOW_TYPE } from '../../workflows/account-lifecycle/messages.js';
-import type { AccountEvent, AccountLifecycleInput, LifecycleSettings } from '../../workflows/account-lifecycle/types.js';
+import type {
+  AccountEvent,
+  AccountLifecycleInput,
+  LifecycleSettings,
+} from '../../workflows/account-lifecycle/types.js';
 
 export type HandOffResult =
   | { status: 'accepted'; workflowId: string; runId: string }

@@ -24,11 +24,7 @@ const Envelope = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-const AccountRef = z.union([
-  AccountId,
-  z.looseObject({ _id: AccountId }),
-  z.looseObject({ id: AccountId }),
-]);
+const AccountRef = z.union([AccountId, z.looseObject({ _id: AccountId }), z.looseObject({ id: AccountId })]);
 
 const IdCarrier = z.looseObject({ account: AccountRef.optional(), id: AccountId.optional() });
 

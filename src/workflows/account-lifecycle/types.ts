@@ -4,7 +4,14 @@
  */
 
 /** Lifecycle states, exactly as SPEC 3.2 spells them. `unlinked` is terminal. */
-export const ACCOUNT_STATES = ['connected', 'synced', 'sync_failed', 'reauth_required', 'reauthorised', 'unlinked'] as const;
+export const ACCOUNT_STATES = [
+  'connected',
+  'synced',
+  'sync_failed',
+  'reauth_required',
+  'reauthorised',
+  'unlinked',
+] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
 
 /** Mono's seven account webhook events, by their short name (without `mono.events.`). */
