@@ -1,0 +1,52 @@
+/**
+ * Records workflow histories for the replay tests: runs a few lifecycle scenarios through the real HTTP
+ * ingress against a throwaway dev server, then writes each run's history as JSON into
+ * test/replay/histories/<prefix>-<scenario>.json. Run it after changing workflow code and commit the files:
+ *   npx tsx scripts/record-histories.ts v2
+ * The replay test then proves every committed history (of every earlier version) still replays.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { resolveBinary } from '../src/temporal/binaries.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
+import { freePort } from '../test/helpers/ports.js';
+import { startStack, type Stack } from '../test/helpers/stack.js';
+import { SCENARIOS } from '../test/replay/scenarios.js';
+
+const prefix = process.argv[2];
+if (!prefix) {
+  console.error('usage: npx tsx scripts/record-histories.ts <version-prefix, e.g. v2>');
+  process.exit(2);
+}
+const cli = resolveBinary('cli');
+if (cli.source === 'sdk-download') throw new Error('no Temporal CLI; run npm test once to install it');
+const server = await startDevServer({ cliPath: cli.path, host: '127.0.0.1', port: await freePort() });
+const outDir = new URL('../test/replay/histories/', import.meta.url);
+mkdirSync(outDir, { recursive: true });
+try {
+  for (const scenario of SCENARIOS) {
+    const stack: Stack = await startStack({ address: server.address, settings: scenario.settings });
+    try {
+      const accountId = await scenario.run(stack);
+      for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(accountId)}'` })) {
+        // The CLI's JSON is the canonical proto3 JSON that Worker.runReplayHistory reads.
+        const json = execFileSync(
+          cli.path,
+          ['workflow', 'show', '--address', server.address, '-w', wf.workflowId, '-r', wf.runId, '--output', 'json'],
+          {
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+          }
+        );
+        const file = new URL(`${prefix}-${scenario.name}-${wf.runId.slice(0, 8)}.json`, outDir);
+        writeFileSync(file, json);
+        console.error(`recorded ${file.pathname} (${wf.historyLength} events, ${wf.status.name})`);
+      }
+    } finally {
+      await stack.stop();
+    }
+  }
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,21 @@
+/**
+ * Determinism guard: every committed history (recorded by scripts/record-histories.ts from earlier versions of
+ * the workflow) must replay on the current code. A change that would break running accounts fails here
+ * unless it is guarded with `patched()`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { expect, it } from 'vitest';
+import { workflowBundle } from '../helpers/stack.js';
+
+const dir = new URL('./histories/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+it('has recorded histories to replay', () => {
+  expect(files.length).toBeGreaterThanOrEqual(4);
+});
+
+it.each(files)('replays %s on the current workflow code', async (file) => {
+  const history: unknown = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+});

@@ -1,0 +1,64 @@
+/** Lifecycle scenarios whose histories the replay test keeps (see scripts/record-histories.ts). */
+import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
+import type { Stack } from '../helpers/stack.js';
+import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
+
+export interface Scenario {
+  name: string;
+  settings?: Partial<LifecycleSettings>;
+  /** Drives one account and returns its id once the account has settled. */
+  run(stack: Stack): Promise<string>;
+}
+
+async function send(stack: Stack, accountId: string, specs: EventSpec[]): Promise<void> {
+  for (const spec of specs) {
+    const res = await stack.post(webhookBody(accountId, spec));
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+  }
+}
+
+const settle = (ms = 1_500): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'full-cycle',
+    async run(stack) {
+      const id = newAccountId();
+      await send(stack, id, [
+        { kind: 'account_connected' },
+        { kind: 'account_updated', dataStatus: 'processing' },
+        { kind: 'account_updated', dataStatus: 'available' },
+        { kind: 'sync_failed' },
+        { kind: 'sync_failed' },
+        { kind: 'reauthorisation_required' },
+        { kind: 'account_reauthorized' },
+        { kind: 'account_updated', dataStatus: 'available' },
+        { kind: 'account_synced', updated: true },
+      ]);
+      await settle();
+      return id;
+    },
+  },
+  {
+    name: 'continue-as-new',
+    settings: { historyEventsPerRun: 30 },
+    async run(stack) {
+      const id = newAccountId();
+      for (let n = 0; n < 16; n++) {
+        const body = webhookBody(id, { kind: n % 2 ? 'account_synced' : 'sync_failed' });
+        await stack.post({ ...body, data: { ...body.data, n } });
+      }
+      await settle();
+      return id;
+    },
+  },
+  {
+    name: 'unlinked',
+    async run(stack) {
+      const id = newAccountId();
+      await send(stack, id, [{ kind: 'account_connected' }, { kind: 'sync_failed' }, { kind: 'account_unlinked' }]);
+      await settle();
+      return id;
+    },
+  },
+];
