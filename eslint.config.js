@@ -30,7 +30,11 @@ export default tseslint.config(
             })
           ),
           patterns: [
-            { group: ['../../*', '!../../workflows/*'], message: 'Workflow code imports only its own folder.' },
+            {
+              group: ['../../*', '!../../activities', '../../activities/*', '!../../activities/failures.js'],
+              allowTypeImports: true,
+              message: 'Workflow code imports only its own folder, failure type names, and types.',
+            },
           ],
         },
       ],

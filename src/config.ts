@@ -77,6 +77,8 @@ const EnvSchema = z
     MONO_WEBHOOK_SECRET: optionalString,
     MONO_SECRET_KEY: optionalString,
     MONO_API_URL: z.preprocess(emptyAsUnset, z.url().default('https://api.withmono.com')),
+    MONO_REQUEST_TIMEOUT: duration('30s'),
+    MONO_SIM_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3100)),
     ADMIN_TOKEN: optionalString,
     PUBLIC_BASE_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     TEMPORAL_ADDRESS: z.preprocess(
@@ -148,8 +150,11 @@ export interface Config {
   host: string;
   logLevel: Env['LOG_LEVEL'];
   webhookSecrets: string[];
+  /** Unset means: run against the bundled Mono sandbox simulator. */
   monoSecretKey: string | undefined;
   monoApiUrl: string;
+  monoRequestTimeoutMs: number;
+  monoSimPort: number;
   adminToken: string;
   publicBaseUrl: string;
   temporal: {
@@ -212,6 +217,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter((s) => s.length > 0),
     monoSecretKey: e.MONO_SECRET_KEY,
     monoApiUrl: e.MONO_API_URL,
+    monoRequestTimeoutMs: e.MONO_REQUEST_TIMEOUT,
+    monoSimPort: e.MONO_SIM_PORT,
     adminToken,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal: {

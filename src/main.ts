@@ -6,7 +6,10 @@
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { MonoClient } from './activities/mono/client.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { startMonoSimulator } from './mono-sim/simulator.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createApp } from './server/app.js';
 import { createHandOff } from './server/webhooks/hand-off.js';
@@ -38,7 +41,11 @@ async function main(): Promise<void> {
 
   const stopTemporal = await ensureTemporal(config, logger);
   const { client, connection } = createTemporalClient(config.temporal);
-  const { worker, connection: workerConnection } = await createWorker(config.temporal);
+  const mono = await connectMono(config, logger);
+  const { worker, connection: workerConnection } = await createWorker({
+    ...config.temporal,
+    activities: createActivities({ mono: mono.client }),
+  });
   const workerRun = worker.run();
 
   const handOff = createHandOff({
@@ -48,6 +55,8 @@ async function main(): Promise<void> {
     settings: {
       dedupeWindowMs: config.lifecycle.dedupeWindowMs,
       historyEventsPerRun: config.lifecycle.historyEventsPerRun,
+      syncRetryBackoffMs: config.lifecycle.syncRetryBackoffMs,
+      reauthSyncGraceMs: config.lifecycle.reauthSyncGraceMs,
     },
     timeoutMs: config.ingressTimeoutMs,
   });
@@ -62,7 +71,7 @@ async function main(): Promise<void> {
     s.once('error', reject);
   });
 
-  printBanner(config);
+  printBanner(config, mono.description);
 
   let stopping = false;
   const shutdown = async (reason: string, code = 0): Promise<void> => {
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
     await workerRun.catch((err: unknown) => logger.error({ err: String(err) }, 'worker stopped with an error'));
     await workerConnection.close();
     await connection.close();
+    await mono.close();
     await stopTemporal();
     logger.info('stopped');
     process.exit(code);
@@ -86,6 +96,31 @@ async function main(): Promise<void> {
     logger.error({ err: String(err) }, 'worker failed');
     void shutdown('worker failed', 1);
   });
+}
+
+/** The real Mono API when MONO_SECRET_KEY is set; otherwise the bundled sandbox simulator, started here. */
+async function connectMono(
+  config: Config,
+  logger: Logger
+): Promise<{ client: MonoClient; description: string; close: () => Promise<void> }> {
+  const timeoutMs = config.monoRequestTimeoutMs;
+  if (config.monoSecretKey) {
+    return {
+      client: new MonoClient({ baseUrl: config.monoApiUrl, secretKey: config.monoSecretKey, timeoutMs }),
+      description: config.monoApiUrl,
+      close: () => Promise.resolve(),
+    };
+  }
+  const webhookHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const sim = await startMonoSimulator(config.monoSimPort, '127.0.0.1', {
+    webhookTarget: { url: `http://${webhookHost}:${config.port}${WEBHOOK_PATH}`, secret: config.webhookSecrets[0]! },
+  });
+  logger.warn({ url: sim.url }, 'MONO_SECRET_KEY is unset: using the Mono sandbox simulator');
+  return {
+    client: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs }),
+    description: `sandbox simulator at ${sim.url} (MONO_SECRET_KEY unset)`,
+    close: () => sim.close(),
+  };
 }
 
 /** Uses the Temporal server at TEMPORAL_ADDRESS, or starts the dev server there. Returns how to stop it. */
@@ -150,7 +185,7 @@ async function startWithSdkDownload(config: Config, logger: Logger): Promise<() 
   }
 }
 
-function printBanner(config: Config): void {
+function printBanner(config: Config, monoDescription: string): void {
   const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
   const [temporalHost] = config.temporal.address.split(':');
   const uiHost = temporalHost === '0.0.0.0' ? 'localhost' : temporalHost;
@@ -163,6 +198,7 @@ function printBanner(config: Config): void {
     `  Webhook URL   POST ${base}${WEBHOOK_PATH}   (${secretNote})`,
     `  Health        ${base}/healthz   readiness ${base}/readyz`,
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
+    `  Mono API      ${monoDescription}`,
     `  Temporal      ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     'Press Ctrl-C to stop.',
     '',

@@ -1,7 +1,8 @@
-/** Builds the Temporal worker that runs `accountLifecycle` (and, as later issues add them, its activities). */
+/** Builds the Temporal worker that runs `accountLifecycle` and its activities. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Activities } from './activities/index.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
 export function workflowsPath(): string {
@@ -13,11 +14,12 @@ export interface WorkerDeps {
   address: string;
   namespace: string;
   taskQueue: string;
+  activities: Activities;
   /** Extra or overriding options (tests pass a prebuilt `workflowBundle`, tuning, etc.). */
   options?: Partial<WorkerOptions>;
 }
 
-export async function createWorker({ address, namespace, taskQueue, options }: WorkerDeps): Promise<{
+export async function createWorker({ address, namespace, taskQueue, activities, options }: WorkerDeps): Promise<{
   worker: Worker;
   connection: NativeConnection;
 }> {
@@ -27,6 +29,7 @@ export async function createWorker({ address, namespace, taskQueue, options }: W
       connection,
       namespace,
       taskQueue,
+      activities,
       ...(options?.workflowBundle ? {} : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: '10s',
       ...options,

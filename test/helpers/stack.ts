@@ -6,13 +6,21 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import { MonoClient } from '../../src/activities/mono/client.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../src/mono-sim/simulator.js';
 import { createApp } from '../../src/server/app.js';
 import { createHandOff } from '../../src/server/webhooks/hand-off.js';
 import { isTemporalReachable } from '../../src/temporal/client.js';
 import { createWorker, workflowsPath } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
-import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
+import {
+  DEFAULT_REAUTH_SYNC_GRACE_MS,
+  DEFAULT_SYNC_RETRY_BACKOFF_MS,
+  type AccountView,
+  type LifecycleSettings,
+} from '../../src/workflows/account-lifecycle/types.js';
 import { TEST_SECRET } from './webhooks.js';
 
 // One Runtime per test process, installed on import so that it precedes any test environment or worker.
@@ -27,7 +35,12 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundle;
 }
 
-export const DEFAULT_SETTINGS: LifecycleSettings = { dedupeWindowMs: 60 * 60_000, historyEventsPerRun: 1_500 };
+export const DEFAULT_SETTINGS: LifecycleSettings = {
+  dedupeWindowMs: 60 * 60_000,
+  historyEventsPerRun: 1_500,
+  syncRetryBackoffMs: DEFAULT_SYNC_RETRY_BACKOFF_MS,
+  reauthSyncGraceMs: DEFAULT_REAUTH_SYNC_GRACE_MS,
+};
 
 export interface StackOptions {
   address: string;
@@ -37,10 +50,14 @@ export interface StackOptions {
   ingressTimeoutMs?: number;
   /** Use this client and connection (e.g. a time-skipping environment's) instead of connecting to `address`. */
   temporal?: { client: Client; connection: Connection };
+  /** Options of the Mono simulator the stack's activities talk to (its webhooks go to this stack's app). */
+  sim?: Omit<SimulatorOptions, 'webhookTarget'>;
+  monoTimeoutMs?: number;
 }
 
 export interface Stack {
   baseUrl: string;
+  sim: MonoSimulator;
   client: Client;
   connection: Connection;
   taskQueue: string;
@@ -62,15 +79,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const connection = options.temporal?.connection ?? Connection.lazy({ address: options.address });
   const client = options.temporal?.client ?? new Client({ connection });
 
-  const created = await createWorker({
-    address: options.address,
-    namespace: 'default',
-    taskQueue,
-    options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
-  });
-  const { worker } = created;
-  const workerRun = worker.run();
-
   const logger = createLogger('silent');
   const handOff = createHandOff({
     client,
@@ -89,6 +97,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sim = await startMonoSimulator(0, '127.0.0.1', {
+    ...options.sim,
+    webhookTarget: { url: `${baseUrl}/webhooks/mono`, secret: (options.secrets ?? [TEST_SECRET])[0]! },
+  });
+  const mono = new MonoClient({
+    baseUrl: sim.url,
+    secretKey: sim.secretKey,
+    timeoutMs: options.monoTimeoutMs ?? 5_000,
+  });
+  const created = await createWorker({
+    address: options.address,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({ mono }),
+    options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
+  });
+  const { worker } = created;
+  const workerRun = worker.run();
 
   const postRaw: Stack['postRaw'] = async (body, headers = {}) => {
     const res = await fetch(`${baseUrl}/webhooks/mono`, {
@@ -102,6 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   return {
     baseUrl,
+    sim,
     client,
     connection,
     taskQueue,
@@ -115,6 +142,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await workerRun;
       await created.connection.close();
       if (!options.temporal) await connection.close();
+      await sim.close();
     },
   };
 }

@@ -58,7 +58,9 @@ it('when a run reaches its history budget, then it continues as new carrying sta
 
   // The budget is checked between tasks; signals racing the continue-as-new command make the server reject
   // that task once (UNHANDLED_COMMAND) and the retry adds a few events, hence the slack.
-  for (const r of runs) expect(r.historyLength).toBeLessThanOrEqual(BUDGET + 15);
+  for (const r of runs) {
+    expect(r.historyLength).toBeLessThanOrEqual(BUDGET + 15);
+  }
 
   // The new run is findable by its search attributes without having upserted them itself.
   await eventually(

@@ -4,10 +4,12 @@ import { Account } from '../../src/workflows/account-lifecycle/account.js';
 import {
   DELIVERY_MEMORY_LIMIT,
   HISTORY_LIMIT,
+  withDefaults,
   type AccountEvent,
 } from '../../src/workflows/account-lifecycle/types.js';
 
 const HOUR = 3_600_000;
+const settings = (dedupeWindowMs: number) => withDefaults({ dedupeWindowMs, historyEventsPerRun: 1_000 });
 const T0 = Date.UTC(2026, 0, 1);
 const ev = (kind: AccountEvent['kind'], deliveryKey: string, extra: Partial<AccountEvent> = {}): AccountEvent => ({
   kind,
@@ -19,7 +21,7 @@ const ev = (kind: AccountEvent['kind'], deliveryKey: string, extra: Partial<Acco
 
 describe('Account.apply', () => {
   it('when a delivery repeats within the window, then it is a duplicate and changes nothing', () => {
-    const a = Account.restore('acc1', HOUR);
+    const a = Account.restore('acc1', settings(HOUR));
     expect(a.apply(ev('sync_failed', 'k1'), T0).outcome).toBe('changed');
     expect(a.apply(ev('account_synced', 'k2'), T0 + 1).outcome).toBe('changed');
     expect(a.apply(ev('sync_failed', 'k1'), T0 + HOUR - 1)).toEqual({ outcome: 'duplicate' });
@@ -28,7 +30,7 @@ describe('Account.apply', () => {
   });
 
   it('when the same body comes back after the window, then it is a new event', () => {
-    const a = Account.restore('acc1', HOUR);
+    const a = Account.restore('acc1', settings(HOUR));
     a.apply(ev('sync_failed', 'k1'), T0);
     a.apply(ev('account_synced', 'k2'), T0 + 1);
     expect(a.apply(ev('sync_failed', 'k1'), T0 + HOUR).outcome).toBe('changed');
@@ -36,7 +38,7 @@ describe('Account.apply', () => {
   });
 
   it('records a no-change event as unchanged with its cause, without a history entry', () => {
-    const a = Account.restore('acc1', HOUR);
+    const a = Account.restore('acc1', settings(HOUR));
     a.apply(ev('account_connected', 'k1'), T0);
     expect(a.apply(ev('account_connected', 'k2'), T0 + 5)).toEqual({ outcome: 'unchanged', state: 'connected' });
     expect(a.view(0).history).toHaveLength(1);
@@ -48,13 +50,13 @@ describe('Account.apply', () => {
   });
 
   it('keeps the institution from account_updated and the time the state began', () => {
-    const a = Account.restore('acc1', HOUR);
+    const a = Account.restore('acc1', settings(HOUR));
     a.apply(ev('account_updated', 'k1', { dataStatus: 'processing', institution: 'GTBank' }), T0);
     expect(a.view(0)).toMatchObject({ state: 'connected', institution: 'GTBank', since: new Date(T0).toISOString() });
   });
 
   it('bounds the history to the most recent transitions', () => {
-    const a = Account.restore('acc1', HOUR);
+    const a = Account.restore('acc1', settings(HOUR));
     for (let i = 0; i < HISTORY_LIMIT + 20; i++) a.apply(ev(i % 2 ? 'sync_failed' : 'account_synced', `k${i}`), T0 + i);
     const { history } = a.view(0);
     expect(history).toHaveLength(HISTORY_LIMIT);
@@ -62,7 +64,7 @@ describe('Account.apply', () => {
   });
 
   it('bounds the delivery memory, forgetting the oldest keys first', () => {
-    const a = Account.restore('acc1', 100 * HOUR);
+    const a = Account.restore('acc1', settings(100 * HOUR));
     for (let i = 0; i < DELIVERY_MEMORY_LIMIT + 10; i++) a.apply(ev('account_synced', `k${i}`), T0 + i);
     const snap = a.snapshot(T0 + 1_000);
     expect(snap.recentDeliveries).toHaveLength(DELIVERY_MEMORY_LIMIT);
@@ -72,13 +74,13 @@ describe('Account.apply', () => {
 
 describe('snapshot and restore (continue-as-new)', () => {
   it('carries state, history, counters and unexpired delivery keys into the next run', () => {
-    const a = Account.restore('acc1', HOUR);
+    const a = Account.restore('acc1', settings(HOUR));
     a.apply(ev('reauthorisation_required', 'old'), T0);
     a.apply(ev('account_reauthorized', 'recent'), T0 + HOUR / 2);
     const snap = a.snapshot(T0 + HOUR);
     expect(snap.recentDeliveries.map(([k]) => k)).toEqual(['recent']);
 
-    const b = Account.restore('acc1', HOUR, snap);
+    const b = Account.restore('acc1', settings(HOUR), snap);
     expect(b.runNumber).toBe(2);
     expect(b.view(0)).toMatchObject({ state: 'reauthorised', counts: { events: 2 } });
     expect(b.apply(ev('account_reauthorized', 'recent'), T0 + HOUR).outcome).toBe('duplicate');

@@ -57,26 +57,69 @@ export interface Transition {
   cause: string;
 }
 
+/** Result of one manual sync, as the workflow records it. */
+export interface SyncRecord {
+  at: string;
+  /** `synced`, `reauth_required`, `failed` (with Mono's code) or `error` (the call itself failed). */
+  outcome: 'synced' | 'reauth_required' | 'failed' | 'error';
+  code: string;
+}
+
+/** Why and when operators were told about this account. */
+export interface Escalation {
+  at: string;
+  reason: string;
+}
+
 /** What the `state` query returns (SPEC 3.2) plus a few operator-facing counters. */
 export interface AccountView {
   accountId: string;
   state: AccountState | null;
   since: string | null;
   escalated: boolean;
+  /** Manual sync attempts in the current state. */
   attempts: number;
   institution: string | null;
+  /** When the next manual sync is due, if one is scheduled. */
+  nextSyncAt: string | null;
+  lastSync: SyncRecord | null;
+  escalation: Escalation | null;
   history: Transition[];
   lastEvent: { at: string; cause: string; outcome: 'changed' | 'unchanged' | 'duplicate' } | null;
   counts: { events: number; unchanged: number; duplicates: number };
   run: { number: number; historyLength: number };
 }
 
-/** Settings fixed when an account's workflow starts, carried unchanged across continue-as-new. */
+/**
+ * Settings fixed when an account's workflow starts, carried unchanged across continue-as-new. Fields added
+ * after the first release are optional: runs started earlier get the defaults (`withDefaults`).
+ */
 export interface LifecycleSettings {
   /** Identical deliveries within this window are treated as redeliveries and ignored. */
   dedupeWindowMs: number;
   /** Continue-as-new once a run's history reaches this many events (or the server suggests it). */
   historyEventsPerRun: number;
+  /** Waits before each manual sync retry in `sync_failed`; after the last one, escalate. */
+  syncRetryBackoffMs?: number[];
+  /** How long `reauthorised` waits for fresh data before triggering a sync itself. */
+  reauthSyncGraceMs?: number;
+}
+
+/** Mono allows one manual sync per account every 2 minutes. */
+export const MIN_SYNC_INTERVAL_MS = 2 * 60_000;
+export const DEFAULT_SYNC_RETRY_BACKOFF_MS = [2, 10, 30, 120, 360].map((m) => m * 60_000);
+export const DEFAULT_REAUTH_SYNC_GRACE_MS = 10 * 60_000;
+
+export type ResolvedSettings = Required<LifecycleSettings>;
+
+export function withDefaults(settings: LifecycleSettings): ResolvedSettings {
+  return {
+    ...settings,
+    syncRetryBackoffMs: settings.syncRetryBackoffMs?.length
+      ? settings.syncRetryBackoffMs
+      : DEFAULT_SYNC_RETRY_BACKOFF_MS,
+    reauthSyncGraceMs: settings.reauthSyncGraceMs ?? DEFAULT_REAUTH_SYNC_GRACE_MS,
+  };
 }
 
 /** State carried from one run to the next by continue-as-new. Bounded in size. */
@@ -92,6 +135,17 @@ export interface CarriedState {
   /** Recent delivery keys and when each was first seen (epoch ms). */
   recentDeliveries: Array<[key: string, firstSeenMs: number]>;
   runNumber: number;
+  /** Sync scheduling (absent in snapshots from before sync retries existed). */
+  sync?: SyncSchedule;
+  escalation?: Escalation | null;
+}
+
+export interface SyncSchedule {
+  /** When the next manual sync is due (epoch ms), or null. */
+  nextAtMs: number | null;
+  /** When the last manual sync started (epoch ms), for Mono's 2-minute limit. */
+  lastAtMs: number | null;
+  last: SyncRecord | null;
 }
 
 /** Input of `accountLifecycle`. `carried` is absent on an account's first run. */
@@ -99,6 +153,17 @@ export interface AccountLifecycleInput {
   accountId: string;
   settings: LifecycleSettings;
   carried?: CarriedState;
+}
+
+/** An operator's request, from the `retrySync` update or signal. */
+export interface OperatorRequest {
+  reason?: string;
+}
+
+/** What the `retrySync` update answers. */
+export interface RetrySyncAccepted {
+  state: AccountState;
+  syncAt: string;
 }
 
 /** Bounds that keep carried state small however long an account lives. */

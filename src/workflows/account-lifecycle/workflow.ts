@@ -1,72 +1,187 @@
 /**
  * `accountLifecycle`: one long-lived workflow per Mono account (SPEC 3.2).
  *
- * Signal handlers only enqueue; the main loop applies events through the pure `Account` record, keeps the
- * search attributes current, and continues-as-new when the run's history grows past its budget, carrying
- * state and the dedupe memory. Mono calls, timers and notifications hook in where transitions happen
- * (`onTransition`) and where the loop waits (`nextWake`).
+ * Signal handlers apply webhooks to the pure `Account` record at once (so queries and search attributes are
+ * always current); the main loop performs effects: it looks up the institution, runs manual syncs when the
+ * record's schedule says so (retry backoff in `sync_failed`, the grace period in `reauthorised`, operator
+ * requests), and continues-as-new when the run's history reaches its budget, carrying state, schedule and
+ * dedupe memory. Runs recorded before sync retries existed replay on the original loop (`patched`).
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   log,
+  patched,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { Account } from './account.js';
-import { monoEventSignal, stateQuery } from './messages.js';
+import type { MonoActivities } from '../../activities/mono/activities.js';
+import { FAILURE } from '../../activities/failures.js';
+import { Account, type SyncOutcome } from './account.js';
+import { Alarm } from './alarm.js';
+import { monoEventSignal, retrySyncSignal, retrySyncUpdate, stateQuery } from './messages.js';
 import { MonoAccountState, MonoEscalated, MonoInstitution, MonoStateSince } from './search-attributes.js';
-import type { AccountEvent, AccountLifecycleInput, AccountView, Transition } from './types.js';
+import {
+  withDefaults,
+  type AccountEvent,
+  type AccountLifecycleInput,
+  type AccountView,
+  type OperatorRequest,
+  type RetrySyncAccepted,
+} from './types.js';
+
+/** Marks runs that schedule manual syncs; histories without it replay on the original loop. */
+export const SYNC_RETRIES_PATCH = 'sync-retries-v1';
+
+// One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
+const { triggerMonoSync } = proxyActivities<MonoActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 minutes',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [FAILURE.monoNeedsOperator],
+  },
+});
+
+// Display data only: a few quick tries, and the account carries on without it.
+const { fetchInstitution } = proxyActivities<MonoActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.monoNeedsOperator] },
+});
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
-  const account = Account.restore(input.accountId, input.settings.dedupeWindowMs, input.carried);
+  const acting = patched(SYNC_RETRIES_PATCH);
+  const account = Account.restore(input.accountId, withDefaults(input.settings), input.carried, acting);
   const inbox: AccountEvent[] = [];
   let indexed = indexKey(account);
+  let changes = 0;
   describeForUi(account);
 
-  setHandler(monoEventSignal, (event) => {
-    inbox.push(event);
-  });
-  setHandler(stateQuery, () => account.view(workflowInfo().historyLength));
-
+  const view = (): AccountView => account.view(workflowInfo().historyLength);
   const isClosed = (): boolean => account.state === 'unlinked';
   const shouldContinueAsNew = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= input.settings.historyEventsPerRun;
 
+  const publishIfChanged = (): void => {
+    const key = indexKey(account);
+    if (key === indexed) return;
+    indexed = key;
+    publish(account);
+  };
+
   /** Applies every queued event synchronously, so no handler can interleave with a transition. */
-  const drainInbox = (): void => {
+  const applyInbox = (): void => {
     for (let event = inbox.shift(); event; event = inbox.shift()) {
-      if (account.state === 'unlinked') {
+      changes += 1;
+      if (isClosed()) {
         log.info('event after unlink ignored', { cause: event.kind });
         continue;
       }
       const result = account.apply(event, Date.now());
-      if (result.outcome === 'changed') onTransition(result.transition);
-    }
-    const key = indexKey(account);
-    if (key !== indexed) {
-      indexed = key;
-      publish(account);
+      if (result.outcome === 'changed') log.info('account transition', { ...result.transition });
     }
   };
-
-  const onTransition = (t: Transition): void => {
-    log.info('account transition', { from: t.from, to: t.to, cause: t.cause });
+  const drainInbox = (): void => {
+    applyInbox();
+    publishIfChanged();
   };
 
-  for (;;) {
-    await condition(() => inbox.length > 0 || shouldContinueAsNew());
+  // The CLI may send no input at all, so the request can be undefined at run time.
+  const acceptRetry = (request: OperatorRequest | undefined): RetrySyncAccepted => {
+    const at = account.requestSync(Date.now(), request?.reason);
+    changes += 1;
+    log.info('operator requested a sync', { syncAt: new Date(at).toISOString() });
+    return { state: account.state!, syncAt: new Date(at).toISOString() };
+  };
+
+  // Current code applies events in the handler (queries see them at once) and indexes once per wake-up.
+  setHandler(monoEventSignal, (event) => {
+    inbox.push(event);
+    if (acting) applyInbox();
+  });
+  setHandler(stateQuery, view);
+  setHandler(retrySyncUpdate, acceptRetry, {
+    validator: (_request: OperatorRequest) => {
+      const refusal = account.refuseRetrySync();
+      if (refusal) throw new Error(refusal);
+    },
+  });
+  setHandler(retrySyncSignal, (request) => {
+    const refusal = account.refuseRetrySync();
+    if (refusal) log.warn('retrySync signal ignored', { refusal });
+    else acceptRetry(request);
+  });
+
+  const continueAsNewNow = async (): Promise<AccountView> => {
+    await condition(allHandlersFinished);
     drainInbox();
-    if (isClosed()) return account.view(workflowInfo().historyLength);
-    if (shouldContinueAsNew()) {
-      await condition(allHandlersFinished);
+    if (isClosed()) return view();
+    return continueAsNew<typeof accountLifecycle>({ ...input, carried: account.snapshot(Date.now()) });
+  };
+
+  if (!acting) {
+    // The loop of the first release, kept byte-for-byte in behaviour so its histories replay.
+    for (;;) {
+      await condition(() => inbox.length > 0 || shouldContinueAsNew());
       drainInbox();
-      if (isClosed()) return account.view(workflowInfo().historyLength);
-      return continueAsNew<typeof accountLifecycle>({ ...input, carried: account.snapshot(Date.now()) });
+      if (isClosed()) return view();
+      if (shouldContinueAsNew()) return continueAsNewNow();
     }
+  }
+
+  let institutionLookedUp = false;
+  const alarm = new Alarm();
+  for (;;) {
+    publishIfChanged();
+    if (isClosed()) return view();
+    if (shouldContinueAsNew()) return continueAsNewNow();
+    if (!institutionLookedUp && account.state !== null && account.institution === null) {
+      institutionLookedUp = true;
+      account.setInstitution(await lookUpInstitution(input.accountId));
+      continue;
+    }
+    if (account.syncDue(Date.now())) {
+      const startedIn = account.beginSync(Date.now());
+      const outcome = await runManualSync(input.accountId);
+      const moved = account.finishSync(outcome, startedIn, Date.now());
+      log.info('manual sync finished', { outcome: outcome.outcome, ...(moved ? { to: moved.to } : {}) });
+      continue;
+    }
+    alarm.set(account.nextWakeMs());
+    const seen = changes;
+    await condition(() => changes !== seen || alarm.rang || shouldContinueAsNew());
+    alarm.take();
+  }
+}
+
+async function runManualSync(accountId: string): Promise<SyncOutcome> {
+  try {
+    const result = await triggerMonoSync(accountId);
+    return result.outcome === 'failed' ? { outcome: 'failed', code: result.code } : result;
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const needsOperator = cause instanceof ApplicationFailure && cause.type === FAILURE.monoNeedsOperator;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    log.warn('manual sync call failed', { needsOperator, message });
+    return { outcome: 'error', needsOperator, message };
+  }
+}
+
+async function lookUpInstitution(accountId: string): Promise<string | null> {
+  try {
+    return await fetchInstitution(accountId);
+  } catch (err) {
+    log.warn('institution lookup failed; continuing without it', {
+      message: err instanceof Error ? err.message : String(err),
+    });
+    return null;
   }
 }
 

@@ -1,0 +1,12 @@
+/**
+ * Failure types that cross from activities into the workflow. The workflow's retry policies and escalation
+ * logic name these; activities throw them as ApplicationFailure types.
+ */
+export const FAILURE = {
+  /** A fault that may pass: timeout, network, 429, 5xx, garbled body. Retried by the activity policy. */
+  monoTransient: 'MonoTransient',
+  /** Needs a person: wrong key (401), missing permission (403), unknown account (404), bad request (400/402). */
+  monoNeedsOperator: 'MonoNeedsOperator',
+} as const;
+
+export const NON_RETRYABLE_FAILURES = [FAILURE.monoNeedsOperator];

@@ -1,0 +1,54 @@
+/**
+ * Mono activities, built by a factory over a MonoClient. Client errors become ApplicationFailures whose
+ * type tells the workflow whether waiting can help (MonoTransient, retried with Mono's Retry-After) or a
+ * person must act (MonoNeedsOperator, never retried).
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { FAILURE } from '../failures.js';
+import type { MonoClient, SyncResult } from './client.js';
+import { MonoApiError } from './errors.js';
+
+export interface MonoActivityDeps {
+  mono: MonoClient;
+}
+
+export function createMonoActivities({ mono }: MonoActivityDeps) {
+  return {
+    /** Triggers Mono's manual sync for the account (`POST /accounts/{id}/sync`). */
+    async triggerMonoSync(accountId: string): Promise<SyncResult> {
+      return classify(() => mono.syncAccount(accountId, { signal: Context.current().cancellationSignal }));
+    },
+
+    /** The account's institution name from its details (v2, falling back to v1); nothing else leaves. */
+    async fetchInstitution(accountId: string): Promise<string | null> {
+      const signal = Context.current().cancellationSignal;
+      return classify(async () => {
+        try {
+          return (await mono.accountDetails(accountId, { version: 'v2', signal })).institution?.name ?? null;
+        } catch (err) {
+          if (err instanceof MonoApiError && err.kind === 'not_found') {
+            return (await mono.accountDetails(accountId, { version: 'v1', signal })).institution?.name ?? null;
+          }
+          throw err;
+        }
+      });
+    },
+  };
+}
+
+export type MonoActivities = ReturnType<typeof createMonoActivities>;
+
+async function classify<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof MonoApiError)) throw err;
+    throw ApplicationFailure.create({
+      message: err.message,
+      type: err.retryable ? FAILURE.monoTransient : FAILURE.monoNeedsOperator,
+      nonRetryable: !err.retryable,
+      details: [{ kind: err.kind, status: err.status ?? null }],
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  }
+}
