@@ -5,8 +5,11 @@
 import { installAdvice, resolveBinary, type BinaryKind } from '../src/temporal/binaries.js';
 
 const log = (message: string): void => console.error(`[temporal-binaries] ${message}`);
+// `npm start` needs only the CLI, and only if no server is running yet, so it asks with --cli-only --no-fail.
+const kinds: BinaryKind[] = process.argv.includes('--cli-only') ? ['cli'] : ['cli', 'test-server'];
+const fatal = !process.argv.includes('--no-fail');
 let failed = false;
-for (const kind of ['cli', 'test-server'] as BinaryKind[]) {
+for (const kind of kinds) {
   try {
     const resolved = resolveBinary(kind, { onProgress: log });
     if (resolved.source === 'sdk-download')
@@ -17,4 +20,4 @@ for (const kind of ['cli', 'test-server'] as BinaryKind[]) {
     log((err as Error).message);
   }
 }
-process.exitCode = failed ? 1 : 0;
+process.exitCode = failed && fatal ? 1 : 0;

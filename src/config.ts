@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration, parseDurationList } from './lib/duration.js';
+import type { LifecycleSettings } from './workflows/account-lifecycle/types.js';
 
 /** Mono allows one manual sync per account every 2 minutes; no backoff step may be shorter. */
 export const MIN_SYNC_RETRY_MS = 2 * 60_000;
@@ -16,7 +17,9 @@ const emptyAsUnset = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
 
-const duration = (fallback: string) =>
+const DURATION_HELP = 'is not a duration; write it like 90s, 10m, 2h or 7d';
+
+const duration = (fallback: string, minMs = 1) =>
   z.preprocess(
     emptyAsUnset,
     z
@@ -24,9 +27,11 @@ const duration = (fallback: string) =>
       .default(fallback)
       .transform((text, ctx) => {
         try {
-          return parseDuration(text);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          const ms = parseDuration(text);
+          if (ms < minMs) ctx.addIssue({ code: 'custom', message: `must be at least ${minMs}ms` });
+          return ms;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: DURATION_HELP });
           return z.NEVER;
         }
       })
@@ -46,8 +51,8 @@ const durationList = (fallback: string, minMs = 1) =>
             return z.NEVER;
           }
           return list;
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `${DURATION_HELP} (comma-separated)` });
           return z.NEVER;
         }
       })
@@ -77,7 +82,7 @@ const EnvSchema = z
     MONO_WEBHOOK_SECRET: optionalString,
     MONO_SECRET_KEY: optionalString,
     MONO_API_URL: z.preprocess(emptyAsUnset, z.url().default('https://api.withmono.com')),
-    MONO_REQUEST_TIMEOUT: duration('30s'),
+    MONO_REQUEST_TIMEOUT: duration('30s', 100),
     MONO_SIM_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3100)),
     ADMIN_TOKEN: optionalString,
     PUBLIC_BASE_URL: z.preprocess(emptyAsUnset, z.url().optional()),
@@ -86,14 +91,16 @@ const EnvSchema = z
       z
         .string()
         .regex(/^[^\s:/]+:\d{1,5}$/, 'write it as host:port, e.g. localhost:7233')
+        .refine((a) => Number(a.split(':')[1]) <= 65535, 'the port must be at most 65535')
         .default('localhost:7233')
     ),
     TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().min(1).default('default')),
     TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().min(1).default('mono-reauth')),
     TEMPORAL_UI_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
     TEMPORAL_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
-    INGRESS_TIMEOUT: duration('5s'),
-    WEBHOOK_DEDUPE_WINDOW: duration('1h'),
+    INGRESS_TIMEOUT: duration('5s', 100),
+    WEBHOOK_DEDUPE_WINDOW: duration('1h', 1_000),
+    DELIVERY_KEY_SECRET: optionalString,
     HISTORY_EVENTS_PER_RUN: z.preprocess(emptyAsUnset, z.coerce.number().int().min(50).max(40_000).default(1_500)),
     SYNC_RETRY_BACKOFF: durationList('2m,10m,30m,2h,6h', MIN_SYNC_RETRY_MS),
     REAUTH_REMINDERS: durationList('1d,3d,7d'),
@@ -114,6 +121,9 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
+    if (env.MONO_WEBHOOK_SECRET !== undefined && !env.MONO_WEBHOOK_SECRET.split(',').some((x) => x.trim() !== '')) {
+      ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'needs at least one non-empty secret' });
+    }
     if (production && !env.MONO_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'is required in production' });
     }
@@ -150,6 +160,8 @@ export interface Config {
   host: string;
   logLevel: Env['LOG_LEVEL'];
   webhookSecrets: string[];
+  /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
+  deliveryKeySecret: string;
   /** Unset means: run against the bundled Mono sandbox simulator. */
   monoSecretKey: string | undefined;
   monoApiUrl: string;
@@ -205,16 +217,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const devDefaults: string[] = [];
   const webhookSecret = e.MONO_WEBHOOK_SECRET ?? (devDefaults.push('MONO_WEBHOOK_SECRET'), DEV_WEBHOOK_SECRET);
   const adminToken = e.ADMIN_TOKEN ?? (devDefaults.push('ADMIN_TOKEN'), DEV_ADMIN_TOKEN);
+  const webhookSecrets = webhookSecret
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
   const temporalPort = Number(e.TEMPORAL_ADDRESS.split(':')[1]);
   const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
-    webhookSecrets: webhookSecret
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
+    webhookSecrets,
+    deliveryKeySecret: e.DELIVERY_KEY_SECRET ?? `mono-reauth-delivery:${[...webhookSecrets].sort().join(',')}`,
     monoSecretKey: e.MONO_SECRET_KEY,
     monoApiUrl: e.MONO_API_URL,
     monoRequestTimeoutMs: e.MONO_REQUEST_TIMEOUT,
@@ -247,4 +261,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     devDefaults,
   });
+}
+
+/** The lifecycle settings each workflow receives (with every webhook, so changes reach running accounts). */
+export function lifecycleSettings(config: Config): LifecycleSettings {
+  return {
+    dedupeWindowMs: config.lifecycle.dedupeWindowMs,
+    historyEventsPerRun: config.lifecycle.historyEventsPerRun,
+    syncRetryBackoffMs: config.lifecycle.syncRetryBackoffMs,
+    reauthSyncGraceMs: config.lifecycle.reauthSyncGraceMs,
+  };
 }

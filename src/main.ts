@@ -1,17 +1,19 @@
 /**
  * `npm start`: validate config, make sure a Temporal server answers (starting the dev server when nothing
- * does), then run the worker and the HTTP server in this process, print where everything is, and stop every
- * part cleanly on Ctrl-C / SIGTERM.
+ * does), connect Mono (or start the sandbox simulator), run the worker and the HTTP server in this process,
+ * print where everything is, and stop every part cleanly on Ctrl-C / SIGTERM — also when start-up fails
+ * half-way.
  */
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { MonoClient } from './activities/mono/client.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { startMonoSimulator } from './mono-sim/simulator.js';
+import { ConfigError, lifecycleSettings, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { startMonoSimulator } from './mono-sim/simulator.js';
 import { createApp } from './server/app.js';
+import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { createHandOff } from './server/webhooks/hand-off.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { SECRET_HEADER } from './server/webhooks/verify.js';
@@ -21,6 +23,9 @@ import { answers, startDevServer } from './temporal/dev-server.js';
 import { createWorker } from './worker.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '::1']);
+
+/** Things to stop, newest first. */
+type Stopper = { name: string; stop: () => Promise<unknown> };
 
 async function main(): Promise<void> {
   let config: Config;
@@ -37,65 +42,92 @@ async function main(): Promise<void> {
   for (const name of config.devDefaults) {
     logger.warn({ variable: name }, `${name} is unset: using the development default (set it in production)`);
   }
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: sdkLogger(logger), shutdownSignals: [] });
 
-  const stopTemporal = await ensureTemporal(config, logger);
-  const { client, connection } = createTemporalClient(config.temporal);
-  const mono = await connectMono(config, logger);
-  const { worker, connection: workerConnection } = await createWorker({
-    ...config.temporal,
-    activities: createActivities({ mono: mono.client }),
-  });
-  const workerRun = worker.run();
-
-  const handOff = createHandOff({
-    client,
-    connection,
-    taskQueue: config.temporal.taskQueue,
-    settings: {
-      dedupeWindowMs: config.lifecycle.dedupeWindowMs,
-      historyEventsPerRun: config.lifecycle.historyEventsPerRun,
-      syncRetryBackoffMs: config.lifecycle.syncRetryBackoffMs,
-      reauthSyncGraceMs: config.lifecycle.reauthSyncGraceMs,
-    },
-    timeoutMs: config.ingressTimeoutMs,
-  });
-  const app = createApp({
-    webhookSecrets: config.webhookSecrets,
-    handOff,
-    logger,
-    isReady: () => isTemporalReachable(connection, 2_000),
-  });
-  const server: Server = await new Promise((resolveServer, reject) => {
-    const s = app.listen(config.port, config.host, () => resolveServer(s));
-    s.once('error', reject);
-  });
-
-  printBanner(config, mono.description);
-
+  const stoppers: Stopper[] = [];
   let stopping = false;
-  const shutdown = async (reason: string, code = 0): Promise<void> => {
+  const shutdown = async (reason: string, code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
     setTimeout(() => process.exit(code || 1), 30_000).unref();
-    await new Promise<void>((r) => server.close(() => r()));
-    server.closeAllConnections();
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerRun.catch((err: unknown) => logger.error({ err: String(err) }, 'worker stopped with an error'));
-    await workerConnection.close();
-    await connection.close();
-    await mono.close();
-    await stopTemporal();
+    for (const { name, stop } of stoppers.reverse()) {
+      await stop().catch((err: unknown) => logger.error({ part: name, err: String(err) }, 'error while stopping'));
+    }
     logger.info('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  workerRun.catch((err: unknown) => {
-    logger.error({ err: String(err) }, 'worker failed');
-    void shutdown('worker failed', 1);
-  });
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+  try {
+    stoppers.push({ name: 'temporal', stop: await ensureTemporal(config, logger) });
+    const { client, connection } = createTemporalClient(config.temporal);
+    stoppers.push({ name: 'temporal client', stop: () => connection.close() });
+    const mono = await connectMono(config, logger);
+    stoppers.push({ name: 'mono', stop: mono.close });
+
+    const { worker, connection: workerConnection } = await createWorker({
+      ...config.temporal,
+      activities: createActivities({ mono: mono.client }),
+    });
+    stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
+    const workerRun = worker.run();
+    stoppers.push({
+      name: 'worker',
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerRun;
+      },
+    });
+    workerRun.catch((err: unknown) => {
+      logger.error({ err: String(err) }, 'worker failed');
+      void shutdown('worker failed', 1);
+    });
+
+    const app = createApp({
+      webhookSecrets: config.webhookSecrets,
+      deliveryKey: createDeliveryKey(config.deliveryKeySecret),
+      handOff: createHandOff({
+        client,
+        connection,
+        taskQueue: config.temporal.taskQueue,
+        settings: lifecycleSettings(config),
+        timeoutMs: config.ingressTimeoutMs,
+      }),
+      logger,
+      isReady: () => isTemporalReachable(connection, 2_000),
+    });
+    const server: Server = await new Promise((resolveServer, reject) => {
+      const s = app.listen(config.port, config.host, () => resolveServer(s));
+      s.once('error', reject);
+    });
+    stoppers.push({
+      name: 'http server',
+      stop: () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
+    });
+    printBanner(config, mono.description);
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
+    await shutdown('start-up failed', 1);
+  }
+}
+
+/** The Temporal SDK's own logs (workers, and workflow `log` calls) as pino lines. */
+function sdkLogger(logger: Logger): DefaultLogger {
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
+  const sdk = logger.child({ source: 'temporal' });
+  return new DefaultLogger('INFO', (entry) => sdk[levels[entry.level]]({ ...entry.meta }, entry.message));
 }
 
 /** The real Mono API when MONO_SECRET_KEY is set; otherwise the bundled sandbox simulator, started here. */
@@ -133,12 +165,14 @@ async function ensureTemporal(config: Config, logger: Logger): Promise<() => Pro
   const [host = 'localhost', portText = '7233'] = address.split(':');
   if (!LOCAL_HOSTS.has(host)) {
     throw new Error(
-      `Nothing answers at TEMPORAL_ADDRESS=${address}. Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.`
+      `Nothing answers at TEMPORAL_ADDRESS=${address}, and a dev server can only be started on this machine. ` +
+        'Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.'
     );
   }
   const cli = resolveBinary('cli', { onProgress: (m) => logger.info(m) });
   if (cli.source === 'sdk-download') return startWithSdkDownload(config, logger);
   const dataDir = resolve(config.temporal.dataDir);
+  const logFile = join(dataDir, 'temporal.log');
   logger.info({ address, dataDir }, 'starting the Temporal dev server');
   const devServer = await startDevServer({
     cliPath: cli.path,
@@ -147,13 +181,12 @@ async function ensureTemporal(config: Config, logger: Logger): Promise<() => Pro
     namespace: config.temporal.namespace,
     dbFile: join(dataDir, 'temporal.sqlite'),
     uiPort: config.temporal.uiPort,
-    logFile: join(dataDir, 'temporal.log'),
+    logFile,
     onProgress: (m) => logger.info(m),
   });
   let stopping = false;
   devServer.process.once('exit', (code) => {
-    if (!stopping)
-      logger.error({ code, log: join(dataDir, 'temporal.log') }, 'the Temporal dev server exited unexpectedly');
+    if (!stopping) logger.error({ code, log: logFile }, 'the Temporal dev server exited unexpectedly');
   });
   return () => {
     stopping = true;

@@ -1,30 +1,30 @@
 /**
- * Structured JSON logs (pino). Paths that could carry PII or secrets are redacted wherever they appear,
+ * Structured JSON logs (pino). Keys that could carry PII or secrets are redacted up to five levels deep,
  * as a second line of defence: code never logs payloads or headers in the first place.
  */
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-const REDACTED_PATHS = [
+const SENSITIVE_KEYS = [
   'name',
   'accountNumber',
   'account_number',
   'bvn',
   'balance',
-  '*.name',
-  '*.accountNumber',
-  '*.account_number',
-  '*.bvn',
-  '*.balance',
-  'headers',
-  'req.headers',
   'authorization',
   'secret',
-  '*.secret',
   'token',
-  '*.token',
+  'headers',
+  '"mono-webhook-secret"',
+  '"mono-sec-key"',
 ];
+// pino's wildcards match one level each: cover the key at the top and up to four levels down.
+const REDACTED_PATHS = SENSITIVE_KEYS.flatMap((key) =>
+  ['', '*.', '*.*.', '*.*.*.', '*.*.*.*.'].map((prefix) =>
+    key.startsWith('"') ? `${prefix}[${key}]` : `${prefix}${key}`
+  )
+);
 
 /** Creates the service logger. `destination` lets tests capture lines. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {

@@ -4,18 +4,20 @@
  */
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from '../lib/logger.js';
+import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import type { HandOff } from './webhooks/hand-off.js';
 import { createWebhookRouter } from './webhooks/route.js';
 
 export interface AppDeps {
   webhookSecrets: readonly string[];
+  deliveryKey: DeliveryKeyFn;
   handOff: HandOff;
   logger: Logger;
   /** Resolves true when Temporal answers; backs `/readyz`. */
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({ webhookSecrets, handOff, logger, isReady }: AppDeps): Express {
+export function createApp({ webhookSecrets, deliveryKey, handOff, logger, isReady }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -27,7 +29,7 @@ export function createApp({ webhookSecrets, handOff, logger, isReady }: AppDeps)
     const ready = await isReady();
     res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: 'Temporal is not reachable' });
   });
-  app.use(createWebhookRouter({ secrets: webhookSecrets, handOff, logger }));
+  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, handOff, logger }));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

@@ -56,7 +56,8 @@ export function devServerArgs(o: DevServerOptions): string[] {
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const address = `${o.host}:${o.port}`;
   if (o.dbFile) mkdirSync(dirname(o.dbFile), { recursive: true });
-  const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker.
+  const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail: string[] = [];
   const logStream = o.logFile
     ? (mkdirSync(dirname(o.logFile), { recursive: true }), createWriteStream(o.logFile, { flags: 'a' }))

@@ -3,6 +3,7 @@
  * app on a real port, and a client, all pointed at a real Temporal server.
  */
 import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
@@ -11,6 +12,7 @@ import { MonoClient } from '../../src/activities/mono/client.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../src/mono-sim/simulator.js';
 import { createApp } from '../../src/server/app.js';
+import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { createHandOff } from '../../src/server/webhooks/hand-off.js';
 import { isTemporalReachable } from '../../src/temporal/client.js';
 import { createWorker, workflowsPath } from '../../src/worker.js';
@@ -53,6 +55,8 @@ export interface StackOptions {
   /** Options of the Mono simulator the stack's activities talk to (its webhooks go to this stack's app). */
   sim?: Omit<SimulatorOptions, 'webhookTarget'>;
   monoTimeoutMs?: number;
+  /** Collects the service's log lines (JSON strings) here; otherwise logging is silent. */
+  logs?: string[];
 }
 
 export interface Stack {
@@ -79,7 +83,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const connection = options.temporal?.connection ?? Connection.lazy({ address: options.address });
   const client = options.temporal?.client ?? new Client({ connection });
 
-  const logger = createLogger('silent');
+  const logs = options.logs;
+  const logger = logs
+    ? createLogger(
+        'info',
+        new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) })
+      )
+    : createLogger('silent');
   const handOff = createHandOff({
     client,
     connection,
@@ -89,6 +99,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const app = createApp({
     webhookSecrets: options.secrets ?? [TEST_SECRET],
+    deliveryKey: createDeliveryKey('test-delivery-key'),
     handOff,
     logger,
     isReady: () => isTemporalReachable(connection, 1_000),

@@ -17,9 +17,10 @@ import {
 } from '../helpers/webhooks.js';
 
 let stack: Stack;
+const logs: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ address: inject('temporalAddress'), secrets: ['old-secret', TEST_SECRET] });
+  stack = await startStack({ address: inject('temporalAddress'), secrets: ['old-secret', TEST_SECRET], logs });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -111,6 +112,30 @@ describe('POST /webhooks/mono refusals', () => {
     await expect(stack.state(id)).rejects.toThrow(/not found/i);
   });
 
+  it('when the secret header is absent altogether, then 401', async () => {
+    const res = await fetch(`${stack.baseUrl}/webhooks/mono`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(webhookBody(newAccountId(), { kind: 'sync_failed' })),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('when the body nests absurdly deep, then 400 (not a crash)', async () => {
+    const deep = `${'['.repeat(60_000)}${']'.repeat(60_000)}`;
+    const res = await stack.postRaw(`{"event":"mono.events.sync_failed","data":{"account":{"_id":"a1"},"x":${deep}}}`);
+    expect(res).toEqual({ status: 400, json: { error: 'body nests deeper than 32 levels' } });
+  });
+
+  it('when an invalid _id sits beside a valid id, then 400: both are checked', async () => {
+    const res = await stack.post({
+      event: 'mono.events.sync_failed',
+      data: { account: { _id: 'Samuel Olamide', id: 'abc' } },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.json)).not.toContain('Samuel');
+  });
+
   it('when the second (rotated) secret is presented, then it is accepted', async () => {
     const res = await stack.post(webhookBody(newAccountId(), { kind: 'account_connected' }), {
       'mono-webhook-secret': 'old-secret',
@@ -178,6 +203,30 @@ describe('duplicates and the terminal state', () => {
     const late = await stack.post(webhookBody(id, { kind: 'sync_failed' }));
     expect(late).toMatchObject({ status: 200, json: { ignored: true, reason: 'account is unlinked' } });
     expect((await handle.describe()).status.name).toBe('COMPLETED');
+  });
+});
+
+describe('logs', () => {
+  it('carry the correlation of webhook to workflow and never PII or secrets', async () => {
+    await stack.post(SEED_ACCOUNT_UPDATED);
+    await stack.post(SEED_ACCOUNT_UPDATED, { 'mono-webhook-secret': 'wrong-secret-value' });
+    await stack.post({
+      ...SEED_ACCOUNT_UPDATED,
+      data: { ...SEED_ACCOUNT_UPDATED.data, meta: { data_status: 'bogus' } },
+    });
+    const text = logs.join('');
+    expect(text).toContain('"workflowId":"mono-account-5f171a5301abca1153"');
+    expect(text).toContain('webhook rejected: missing or wrong mono-webhook-secret');
+    for (const forbidden of [
+      'Samuel Olamide',
+      '0131883461',
+      '22644',
+      TEST_SECRET,
+      'old-secret',
+      'wrong-secret-value',
+    ]) {
+      expect(text).not.toContain(forbidden);
+    }
   });
 });
 

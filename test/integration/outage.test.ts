@@ -54,7 +54,7 @@ it('when Temporal is down the webhook gets 503, and after a restart the redelive
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toBe('10');
   expect(await res.json()).toEqual({
-    error: 'Temporal did not accept the event in time; it was not recorded, retry later',
+    error: 'Temporal did not confirm the event in time; retry later',
   });
   expect(elapsed).toBeLessThan(INGRESS_TIMEOUT_MS + 3_000); // bounded wait, not the client's ~30 s of retries
   expect((await fetch(`${stack.baseUrl}/readyz`)).status).toBe(503);

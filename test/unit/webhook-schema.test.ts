@@ -1,6 +1,6 @@
 /** Every documented shape of Mono's seven events (reference/mono-api.md §1.2), and the refusals. */
 import { describe, expect, it } from 'vitest';
-import { deliveryKey } from '../../src/server/webhooks/delivery-key.js';
+import { createDeliveryKey, jsonDepth } from '../../src/server/webhooks/delivery-key.js';
 import { parseWebhook } from '../../src/server/webhooks/schema.js';
 import { createSecretVerifier } from '../../src/server/webhooks/verify.js';
 import {
@@ -126,6 +126,19 @@ describe('createSecretVerifier', () => {
 });
 
 describe('deliveryKey', () => {
+  const deliveryKey = createDeliveryKey('server-secret');
+  it('is keyed: another secret gives another digest', () => {
+    expect(createDeliveryKey('other')('e', 'a1', { x: 1 })).not.toBe(deliveryKey('e', 'a1', { x: 1 }));
+  });
+
+  it('measures nesting without recursion', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(jsonDepth(deep)).toBeGreaterThan(32);
+    expect(jsonDepth({ a: { b: [1] } })).toBe(3);
+    expect(jsonDepth('x')).toBe(0);
+  });
+
   it('ignores key order and whitespace but not values', () => {
     const a = deliveryKey('e', 'a1', { x: 1, y: { b: 2, a: [1, 2] } });
     expect(deliveryKey('e', 'a1', JSON.parse('{ "y": {"a":[1,2], "b":2}, "x":1 }'))).toBe(a);

@@ -37,7 +37,7 @@ export function createHandOff({ client, connection, taskQueue, settings, timeout
           taskQueue,
           args: [input],
           signal: monoEventSignal,
-          signalArgs: [event],
+          signalArgs: [{ ...event, settings }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           // A run that failed or was terminated may be replaced; a completed one (unlinked) stays closed.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

@@ -5,7 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../../lib/logger.js';
 import type { AccountEvent } from '../../workflows/account-lifecycle/types.js';
-import { deliveryKey } from './delivery-key.js';
+import { jsonDepth, MAX_BODY_DEPTH, type DeliveryKeyFn } from './delivery-key.js';
 import type { HandOff } from './hand-off.js';
 import { EVENT_PREFIX, parseWebhook } from './schema.js';
 import { createSecretVerifier, SECRET_HEADER } from './verify.js';
@@ -17,12 +17,19 @@ const RETRY_AFTER_SECONDS = 10;
 
 export interface WebhookRouteDeps {
   secrets: readonly string[];
+  deliveryKey: DeliveryKeyFn;
   handOff: HandOff;
   logger: Logger;
   now?: () => Date;
 }
 
-export function createWebhookRouter({ secrets, handOff, logger, now = () => new Date() }: WebhookRouteDeps): Router {
+export function createWebhookRouter({
+  secrets,
+  deliveryKey,
+  handOff,
+  logger,
+  now = () => new Date(),
+}: WebhookRouteDeps): Router {
   const router = express.Router();
   const verify = createSecretVerifier(secrets);
 
@@ -38,6 +45,10 @@ export function createWebhookRouter({ secrets, handOff, logger, now = () => new 
       const body = readJson(req.body);
       if (body === undefined) {
         res.status(400).json({ error: 'body is not valid JSON' });
+        return;
+      }
+      if (jsonDepth(body) > MAX_BODY_DEPTH) {
+        res.status(400).json({ error: `body nests deeper than ${MAX_BODY_DEPTH} levels` });
         return;
       }
       const parsed = parseWebhook(body);
@@ -67,11 +78,16 @@ export function createWebhookRouter({ secrets, handOff, logger, now = () => new 
         log.info({ workflowId: result.workflowId, runId: result.runId }, 'webhook handed to workflow');
         res.status(200).json({ ok: true, workflowId: result.workflowId });
       } catch (err) {
+        if (isPermanent(err)) {
+          log.error({ err: errorSummary(err) }, 'webhook not handed over: Temporal refused it');
+          res.status(500).json({ error: 'Temporal refused the event; check the service configuration and logs' });
+          return;
+        }
         log.error({ err: errorSummary(err) }, 'webhook not handed over: Temporal unavailable or slow');
         res
           .status(503)
           .set('Retry-After', String(RETRY_AFTER_SECONDS))
-          .json({ error: 'Temporal did not accept the event in time; it was not recorded, retry later' });
+          .json({ error: 'Temporal did not confirm the event in time; retry later' });
       }
     }
   );
@@ -85,6 +101,16 @@ function readJson(raw: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+// gRPC codes that a retry cannot fix: INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION,
+// UNIMPLEMENTED, UNAUTHENTICATED. Everything else (unavailable, deadline, exhausted…) is answered with 503.
+const PERMANENT_GRPC_CODES = new Set([3, 5, 7, 9, 12, 16]);
+
+function isPermanent(err: unknown): boolean {
+  const withCode = (e: unknown): number | undefined => (e as { code?: unknown } | null)?.code as number | undefined;
+  const code = withCode(err) ?? withCode((err as { cause?: unknown } | null)?.cause);
+  return typeof code === 'number' && PERMANENT_GRPC_CODES.has(code);
 }
 
 /** Error name and message only: gRPC errors can be long, and we never log request data. */

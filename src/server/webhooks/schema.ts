@@ -24,7 +24,11 @@ const Envelope = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-const AccountRef = z.union([AccountId, z.looseObject({ _id: AccountId }), z.looseObject({ id: AccountId })]);
+/** `data.account` as an id string, or an object whose `_id` and/or `id` are each valid ids (both checked). */
+const AccountObject = z
+  .looseObject({ _id: AccountId.optional(), id: AccountId.optional() })
+  .refine((a) => a._id !== undefined || a.id !== undefined, { message: 'needs _id or id' });
+const AccountRef = z.union([AccountId, AccountObject]);
 
 const IdCarrier = z.looseObject({ account: AccountRef.optional(), id: AccountId.optional() });
 
@@ -36,12 +40,10 @@ const DataStatus = z
 const AccountUpdated = IdCarrier.extend({
   meta: z.looseObject({ data_status: DataStatus }),
   account: z.union([
-    z.looseObject({
-      _id: AccountId.optional(),
-      id: AccountId.optional(),
-      institution: z.looseObject({ name: z.string().max(200).optional() }).optional(),
-    }),
     AccountId,
+    AccountObject.and(
+      z.looseObject({ institution: z.looseObject({ name: z.string().max(200).optional() }).optional() })
+    ),
   ]),
 });
 

@@ -50,7 +50,7 @@ export class Account {
 
   private constructor(
     readonly accountId: string,
-    private readonly settings: ResolvedSettings,
+    private settings: ResolvedSettings,
     /** False for runs that predate sync retries (replayed old histories): record, never schedule. */
     private readonly schedulingEnabled: boolean,
     private carried: Carried,
@@ -138,6 +138,11 @@ export class Account {
     }
     c.lastEvent = { at, cause, outcome: 'changed' };
     return { outcome: 'changed', transition: this.moveTo(to, cause, nowMs) };
+  }
+
+  /** Adopts newer settings (they arrive with webhooks); schedules already set keep their times. */
+  useSettings(settings: ResolvedSettings): void {
+    this.settings = settings;
   }
 
   /** Records the institution learnt from Mono's account details. */

@@ -47,6 +47,8 @@ export interface AccountEvent {
   deliveryKey: string;
   /** When the ingress received it (ISO-8601). */
   receivedAt: string;
+  /** The service's current lifecycle settings, so configuration changes reach running accounts. */
+  settings?: LifecycleSettings;
 }
 
 /** A recorded state change. `cause` names the event or action, e.g. `account_updated:failed`. */

@@ -58,7 +58,8 @@ const { fetchInstitution } = proxyActivities<MonoActivities>({
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
   const acting = patched(SYNC_RETRIES_PATCH);
-  const account = Account.restore(input.accountId, withDefaults(input.settings), input.carried, acting);
+  let settings = input.settings;
+  const account = Account.restore(input.accountId, withDefaults(settings), input.carried, acting);
   const inbox: AccountEvent[] = [];
   let indexed = indexKey(account);
   let changes = 0;
@@ -67,7 +68,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   const view = (): AccountView => account.view(workflowInfo().historyLength);
   const isClosed = (): boolean => account.state === 'unlinked';
   const shouldContinueAsNew = (): boolean =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= input.settings.historyEventsPerRun;
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.historyEventsPerRun;
 
   const publishIfChanged = (): void => {
     const key = indexKey(account);
@@ -83,6 +84,10 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       if (isClosed()) {
         log.info('event after unlink ignored', { cause: event.kind });
         continue;
+      }
+      if (acting && event.settings) {
+        settings = event.settings;
+        account.useSettings(withDefaults(settings));
       }
       const result = account.apply(event, Date.now());
       if (result.outcome === 'changed') log.info('account transition', { ...result.transition });
@@ -123,7 +128,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     await condition(allHandlersFinished);
     drainInbox();
     if (isClosed()) return view();
-    return continueAsNew<typeof accountLifecycle>({ ...input, carried: account.snapshot(Date.now()) });
+    return continueAsNew<typeof accountLifecycle>({ ...input, settings, carried: account.snapshot(Date.now()) });
   };
 
   if (!acting) {
