@@ -3,38 +3,18 @@
  * a redelivery and changes nothing; the same body after the hour is a new event (Mono resends identical
  * bodies for new occurrences, e.g. the next night's sync_failed).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import type { Stack } from '../helpers/stack.js';
+import { startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
-  });
-  const {
-    INDEXED_VALUE_TYPE_KEYWORD: KEYWORD,
-    INDEXED_VALUE_TYPE_BOOL: BOOL,
-    INDEXED_VALUE_TYPE_DATETIME: DATETIME,
-  } = temporal.api.enums.v1.IndexedValueType;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: {
-      MonoAccountState: KEYWORD,
-      MonoInstitution: KEYWORD,
-      MonoEscalated: BOOL,
-      MonoStateSince: DATETIME,
-    },
-  });
-  stack = await startStack({
-    address: env.address,
-    settings: { dedupeWindowMs: 60 * 60_000 },
-    temporal: { client: env.client, connection: env.connection },
-  });
+  env = await startTimeSkippingEnv(inject('temporalTestServerPath'));
+  stack = await startTimeSkippingStack(env, { settings: { dedupeWindowMs: 60 * 60_000 } });
 });
 
 afterAll(async () => {
