@@ -36,7 +36,7 @@ async function afterCalls(
   settled: (v: AccountView) => boolean = () => true
 ): Promise<AccountView> {
   await eventually(
-    async () => syncCalls(id),
+    () => Promise.resolve(syncCalls(id)),
     (count) => count === n
   );
   return eventually(
