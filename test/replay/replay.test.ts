@@ -12,7 +12,8 @@ const dir = new URL('./histories/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 it('has recorded histories to replay', () => {
-  expect(files.length).toBeGreaterThanOrEqual(4);
+  expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(4);
+  expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
 });
 
 it.each(files)('replays %s on the current workflow code', async (file) => {

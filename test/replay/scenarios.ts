@@ -1,4 +1,5 @@
 /** Lifecycle scenarios whose histories the replay test keeps (see scripts/record-histories.ts). */
+import { retrySyncSignal, retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
 import type { Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
@@ -20,6 +21,21 @@ async function send(stack: Stack, accountId: string, specs: EventSpec[]): Promis
 const settle = (ms = 1_500): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const SCENARIOS: Scenario[] = [
+  {
+    name: 'operator-sync',
+    async run(stack) {
+      const id = newAccountId();
+      stack.sim.setScenario(id, { sync: ['reauth_required', 'success'] });
+      await send(stack, id, [{ kind: 'account_connected' }, { kind: 'sync_failed' }]);
+      const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+      await handle.executeUpdate(retrySyncUpdate, { args: [{ reason: 'recording' }] });
+      await settle();
+      await send(stack, id, [{ kind: 'account_reauthorized' }]);
+      await handle.signal(retrySyncSignal, {});
+      await settle(3_000);
+      return id;
+    },
+  },
   {
     name: 'full-cycle',
     async run(stack) {
