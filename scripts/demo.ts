@@ -1,0 +1,88 @@
+/**
+ * `npm run demo`: drives one account through a whole lifecycle against a running `npm start` (with the
+ * Mono simulator, i.e. MONO_SECRET_KEY unset): connected → sync fails → an operator retries → Mono says
+ * re-auth is required → the owner re-authorises → fresh data → synced. Watch it in the Temporal UI.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../src/config.js';
+import { retrySyncUpdate, stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
+import type { AccountState } from '../src/workflows/account-lifecycle/types.js';
+
+const config = loadConfig();
+const simUrl = process.env.MONO_SIM_URL ?? `http://127.0.0.1:${config.monoSimPort}`;
+const stepPause = Number(process.env.DEMO_PAUSE_MS ?? 1500);
+const accountId = randomBytes(12).toString('hex');
+const workflowId = workflowIdFor(accountId);
+const uiUrl = `http://localhost:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows/${workflowId}`;
+
+const say = (message: string): void => console.log(message);
+const pause = (): Promise<void> => new Promise((r) => setTimeout(r, stepPause));
+
+async function simulator(path: string, method: 'PUT' | 'POST', body: unknown): Promise<void> {
+  const res = await fetch(`${simUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`the simulator answered ${res.status} to ${method} ${path}: ${await res.text()}`);
+}
+
+async function main(): Promise<void> {
+  try {
+    await fetch(`${simUrl}/_sim/calls`);
+  } catch {
+    throw new Error(`no Mono simulator at ${simUrl}: start the service with \`npm start\` (MONO_SECRET_KEY unset) first`);
+  }
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const handle = client.workflow.getHandle(workflowId);
+  const waitFor = async (state: AccountState): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const view = await handle.query(stateQuery).catch(() => undefined);
+      if (view?.state === state) {
+        say(`   ✓ ${state}${view.institution ? ` (institution: ${view.institution})` : ''}`);
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`the account did not reach ${state} within 30 s (now ${view?.state ?? 'unknown'})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const webhook = (event: string, extra: Record<string, unknown> = {}) => simulator('/_sim/webhooks', 'POST', { event, accountId, ...extra });
+
+  say(`Demo account ${accountId}`);
+  say(`Watch it in the Temporal UI: ${uiUrl}\n`);
+  await simulator(`/_sim/accounts/${accountId}`, 'PUT', { institution: 'GTBank', sync: ['reauth_required'] });
+
+  say('1. Mono: account_connected');
+  await webhook('account_connected');
+  await waitFor('connected');
+  await pause();
+
+  say('2. Mono: sync_failed (the nightly refresh failed)');
+  await webhook('sync_failed');
+  await waitFor('sync_failed');
+  await pause();
+
+  say('3. Operator: retrySync now instead of waiting for the backoff (Mono answers REAUTHORISATION_REQUIRED)');
+  await handle.executeUpdate(retrySyncUpdate, { args: [{ reason: 'demo' }] });
+  await waitFor('reauth_required');
+  await pause();
+
+  say('4. Mono: account_reauthorized (the owner re-authorised in the Connect widget)');
+  await webhook('account_reauthorized');
+  await waitFor('reauthorised');
+  await pause();
+
+  say('5. Mono: account_updated with fresh data');
+  await webhook('account_updated', { dataStatus: 'AVAILABLE' });
+  await waitFor('synced');
+
+  const view = await handle.query(stateQuery);
+  say('\nHistory:');
+  for (const t of view.history) say(`   ${t.at}  ${t.from ?? '(new)'} → ${t.to}  [${t.cause}]`);
+  say(`\nDone. ${uiUrl}`);
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
