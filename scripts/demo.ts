@@ -20,7 +20,11 @@ const say = (message: string): void => console.log(message);
 const pause = (): Promise<void> => new Promise((r) => setTimeout(r, stepPause));
 
 async function simulator(path: string, method: 'PUT' | 'POST', body: unknown): Promise<void> {
-  const res = await fetch(`${simUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${simUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`the simulator answered ${res.status} to ${method} ${path}: ${await res.text()}`);
 }
 
@@ -28,7 +32,9 @@ async function main(): Promise<void> {
   try {
     await fetch(`${simUrl}/_sim/calls`);
   } catch {
-    throw new Error(`no Mono simulator at ${simUrl}: start the service with \`npm start\` (MONO_SECRET_KEY unset) first`);
+    throw new Error(
+      `no Mono simulator at ${simUrl}: start the service with \`npm start\` (MONO_SECRET_KEY unset) first`
+    );
   }
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -41,11 +47,13 @@ async function main(): Promise<void> {
         say(`   ✓ ${state}${view.institution ? ` (institution: ${view.institution})` : ''}`);
         return;
       }
-      if (Date.now() > deadline) throw new Error(`the account did not reach ${state} within 30 s (now ${view?.state ?? 'unknown'})`);
+      if (Date.now() > deadline)
+        throw new Error(`the account did not reach ${state} within 30 s (now ${view?.state ?? 'unknown'})`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
-  const webhook = (event: string, extra: Record<string, unknown> = {}) => simulator('/_sim/webhooks', 'POST', { event, accountId, ...extra });
+  const webhook = (event: string, extra: Record<string, unknown> = {}) =>
+    simulator('/_sim/webhooks', 'POST', { event, accountId, ...extra });
 
   say(`Demo account ${accountId}`);
   say(`Watch it in the Temporal UI: ${uiUrl}\n`);
