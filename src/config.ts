@@ -98,6 +98,14 @@ const EnvSchema = z
     TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().min(1).default('mono-reauth')),
     TEMPORAL_UI_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
     TEMPORAL_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
+    WORKER_METRICS_ADDRESS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[^\s:/]+:\d{1,5}$/, 'write it as host:port, e.g. 127.0.0.1:9464, or "off"')
+        .or(z.literal('off'))
+        .default('127.0.0.1:9464')
+    ),
     INGRESS_TIMEOUT: duration('5s', 100),
     WEBHOOK_DEDUPE_WINDOW: duration('1h', 1_000),
     DELIVERY_KEY_SECRET: optionalString,
@@ -177,6 +185,8 @@ export interface Config {
     dataDir: string;
   };
   ingressTimeoutMs: number;
+  /** Where the worker's Temporal SDK metrics are served (Prometheus), or null when off. */
+  workerMetricsAddress: string | null;
   lifecycle: {
     dedupeWindowMs: number;
     historyEventsPerRun: number;
@@ -243,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: e.TEMPORAL_DATA_DIR,
     },
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    workerMetricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
     lifecycle: {
       dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
       historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,

@@ -11,6 +11,8 @@ import { createActivities } from './activities/index.js';
 import { MonoClient } from './activities/mono/client.js';
 import { ConfigError, lifecycleSettings, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { createMetrics, refreshAccountGauges } from './lib/metrics.js';
+import { createAccounts } from './operators/accounts.js';
 import { startMonoSimulator } from './mono-sim/simulator.js';
 import { createApp } from './server/app.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
@@ -42,7 +44,14 @@ async function main(): Promise<void> {
   for (const name of config.devDefaults) {
     logger.warn({ variable: name }, `${name} is unset: using the development default (set it in production)`);
   }
-  Runtime.install({ logger: sdkLogger(logger), shutdownSignals: [] });
+  Runtime.install({
+    logger: sdkLogger(logger),
+    shutdownSignals: [],
+    telemetryOptions: config.workerMetricsAddress
+      ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress }, metricPrefix: 'temporal_' } }
+      : {},
+  });
+  const metrics = createMetrics();
 
   const stoppers: Stopper[] = [];
   let stopping = false;
@@ -64,7 +73,7 @@ async function main(): Promise<void> {
     stoppers.push({ name: 'temporal', stop: await ensureTemporal(config, logger) });
     const { client, connection } = createTemporalClient(config.temporal);
     stoppers.push({ name: 'temporal client', stop: () => connection.close() });
-    const mono = await connectMono(config, logger);
+    const mono = await connectMono(config, logger, (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }));
     stoppers.push({ name: 'mono', stop: mono.close });
 
     const { worker, connection: workerConnection } = await createWorker({
@@ -85,7 +94,19 @@ async function main(): Promise<void> {
       void shutdown('worker failed', 1);
     });
 
+    const accounts = createAccounts({ client, connection, namespace: config.temporal.namespace });
+    stoppers.push({
+      name: 'account gauges',
+      stop: () =>
+        Promise.resolve(
+          refreshAccountGauges(metrics, accounts.count, 30_000, (err) =>
+            logger.debug({ err: String(err) }, 'account gauges not refreshed')
+          )()
+        ),
+    });
     const app = createApp({
+      metrics,
+      admin: { token: config.adminToken, accounts },
       webhookSecrets: config.webhookSecrets,
       deliveryKey: createDeliveryKey(config.deliveryKeySecret),
       handOff: createHandOff({
@@ -133,12 +154,13 @@ function sdkLogger(logger: Logger): DefaultLogger {
 /** The real Mono API when MONO_SECRET_KEY is set; otherwise the bundled sandbox simulator, started here. */
 async function connectMono(
   config: Config,
-  logger: Logger
+  logger: Logger,
+  onCall: (endpoint: string, outcome: string) => void
 ): Promise<{ client: MonoClient; description: string; close: () => Promise<void> }> {
   const timeoutMs = config.monoRequestTimeoutMs;
   if (config.monoSecretKey) {
     return {
-      client: new MonoClient({ baseUrl: config.monoApiUrl, secretKey: config.monoSecretKey, timeoutMs }),
+      client: new MonoClient({ baseUrl: config.monoApiUrl, secretKey: config.monoSecretKey, timeoutMs, onCall }),
       description: config.monoApiUrl,
       close: () => Promise.resolve(),
     };
@@ -149,7 +171,7 @@ async function connectMono(
   });
   logger.warn({ url: sim.url }, 'MONO_SECRET_KEY is unset: using the Mono sandbox simulator');
   return {
-    client: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs }),
+    client: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs, onCall }),
     description: `sandbox simulator at ${sim.url} (MONO_SECRET_KEY unset)`,
     close: () => sim.close(),
   };
@@ -229,7 +251,9 @@ function printBanner(config: Config, monoDescription: string): void {
     '',
     'mono-reauth is running',
     `  Webhook URL   POST ${base}${WEBHOOK_PATH}   (${secretNote})`,
-    `  Health        ${base}/healthz   readiness ${base}/readyz`,
+    `  Admin API     ${base}/accounts   (Authorization: Bearer ${config.devDefaults.includes('ADMIN_TOKEN') ? `${config.adminToken} (development default)` : '$ADMIN_TOKEN'})`,
+    `  Health        ${base}/healthz   readiness ${base}/readyz   metrics ${base}/metrics`,
+    ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
     `  Mono API      ${monoDescription}`,
     `  Temporal      ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,

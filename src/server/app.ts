@@ -4,11 +4,17 @@
  */
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { Accounts } from '../operators/accounts.js';
+import { createAdminRouter } from './admin/routes.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import type { HandOff } from './webhooks/hand-off.js';
 import { createWebhookRouter } from './webhooks/route.js';
 
 export interface AppDeps {
+  /** The admin API; omitted, /accounts answers 404. */
+  admin?: { token: string; accounts: Accounts };
+  metrics: Metrics;
   webhookSecrets: readonly string[];
   deliveryKey: DeliveryKeyFn;
   handOff: HandOff;
@@ -17,7 +23,7 @@ export interface AppDeps {
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({ webhookSecrets, deliveryKey, handOff, logger, isReady }: AppDeps): Express {
+export function createApp({ webhookSecrets, deliveryKey, handOff, logger, isReady, admin, metrics }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -29,7 +35,11 @@ export function createApp({ webhookSecrets, deliveryKey, handOff, logger, isRead
     const ready = await isReady();
     res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: 'Temporal is not reachable' });
   });
-  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, handOff, logger }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, handOff, logger, metrics }));
+  if (admin) app.use(createAdminRouter({ ...admin, logger }));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
@@ -49,7 +59,18 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(err.status).json({ error: err.message ?? 'bad request' });
       return;
     }
+    if (isUnavailable(err)) {
+      res.status(503).json({ error: 'Temporal is unreachable or slow; retry later' });
+      return;
+    }
     logger.error({ err: { message: err.message } }, 'unhandled error');
     res.status(500).json({ error: 'internal error; see the service log' });
   };
+}
+
+/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), directly or as the cause of a client error. */
+function isUnavailable(err: unknown): boolean {
+  const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
+  const code = codeOf(err) ?? codeOf((err as { cause?: unknown } | null)?.cause);
+  return code === 14 || code === 4;
 }

@@ -10,6 +10,8 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from 
 import { createActivities } from '../../src/activities/index.js';
 import { MonoClient } from '../../src/activities/mono/client.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
+import { createAccounts } from '../../src/operators/accounts.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../src/mono-sim/simulator.js';
 import { createApp } from '../../src/server/app.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
@@ -59,8 +61,11 @@ export interface StackOptions {
   logs?: string[];
 }
 
+export const TEST_ADMIN_TOKEN = 'test-admin-token';
+
 export interface Stack {
   baseUrl: string;
+  metrics: Metrics;
   sim: MonoSimulator;
   client: Client;
   connection: Connection;
@@ -80,6 +85,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   queueCounter += 1;
   const taskQueue = options.taskQueue ?? `test-${process.pid}-${queueCounter}`;
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const metrics = createMetrics();
   const connection = options.temporal?.connection ?? Connection.lazy({ address: options.address });
   const client = options.temporal?.client ?? new Client({ connection });
 
@@ -98,6 +104,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     timeoutMs: options.ingressTimeoutMs ?? 5_000,
   });
   const app = createApp({
+    metrics,
+    admin: { token: TEST_ADMIN_TOKEN, accounts: createAccounts({ client, connection, namespace: 'default' }) },
     webhookSecrets: options.secrets ?? [TEST_SECRET],
     deliveryKey: createDeliveryKey('test-delivery-key'),
     handOff,
@@ -116,6 +124,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     baseUrl: sim.url,
     secretKey: sim.secretKey,
     timeoutMs: options.monoTimeoutMs ?? 5_000,
+    onCall: (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }),
   });
   const created = await createWorker({
     address: options.address,
@@ -139,6 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   return {
     baseUrl,
+    metrics,
     sim,
     client,
     connection,

@@ -15,6 +15,8 @@ export interface MonoClientOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Told about every call: the endpoint and `ok` or the error kind (metrics). */
+  onCall?: (endpoint: string, outcome: string) => void;
 }
 
 /** The three spellings Mono's docs have used for a successful manual sync. */
@@ -71,9 +73,16 @@ export class MonoClient {
   }
 
   /** `POST /accounts/{id}/sync`: asks Mono to refresh the account now (at most once per 2 minutes). */
-  async syncAccount(
+  syncAccount(
     accountId: string,
     opts: { allowIncompleteStatement?: boolean; signal?: AbortSignal } = {}
+  ): Promise<SyncResult> {
+    return this.observe('POST /accounts/{id}/sync', this.sync(accountId, opts));
+  }
+
+  private async sync(
+    accountId: string,
+    opts: { allowIncompleteStatement?: boolean; signal?: AbortSignal }
   ): Promise<SyncResult> {
     const query = opts.allowIncompleteStatement ? '?allow_incomplete_statement=true' : '';
     const endpoint = `POST /accounts/{id}/sync`;
@@ -105,7 +114,11 @@ export class MonoClient {
   }
 
   /** `POST /accounts/{id}/reauthorise`: a token for the Connect widget; it expires in 10 minutes. */
-  async reauthorisationToken(accountId: string, signal?: AbortSignal): Promise<string> {
+  reauthorisationToken(accountId: string, signal?: AbortSignal): Promise<string> {
+    return this.observe('POST /accounts/{id}/reauthorise', this.token(accountId, signal));
+  }
+
+  private async token(accountId: string, signal?: AbortSignal): Promise<string> {
     const endpoint = 'POST /accounts/{id}/reauthorise';
     const res = await this.request('POST', `/accounts/${encodeURIComponent(accountId)}/reauthorise`, endpoint, signal);
     this.throwIfNotOk(res, endpoint);
@@ -116,9 +129,17 @@ export class MonoClient {
   }
 
   /** Account details, `GET /v2/accounts/{id}` or the legacy `GET /accounts/{id}`; PII is dropped here. */
-  async accountDetails(
+  accountDetails(
     accountId: string,
     opts: { version?: 'v1' | 'v2'; signal?: AbortSignal } = {}
+  ): Promise<AccountDetails> {
+    const endpoint = (opts.version ?? 'v2') === 'v2' ? 'GET /v2/accounts/{id}' : 'GET /accounts/{id}';
+    return this.observe(endpoint, this.details(accountId, opts));
+  }
+
+  private async details(
+    accountId: string,
+    opts: { version?: 'v1' | 'v2'; signal?: AbortSignal }
   ): Promise<AccountDetails> {
     const v2 = (opts.version ?? 'v2') === 'v2';
     const endpoint = v2 ? 'GET /v2/accounts/{id}' : 'GET /accounts/{id}';
@@ -142,10 +163,25 @@ export class MonoClient {
   }
 
   /** `POST /accounts/{id}/unlink`: revokes access and deletes Mono's data for the account. */
-  async unlinkAccount(accountId: string, signal?: AbortSignal): Promise<void> {
+  unlinkAccount(accountId: string, signal?: AbortSignal): Promise<void> {
+    return this.observe('POST /accounts/{id}/unlink', this.unlink(accountId, signal));
+  }
+
+  private async unlink(accountId: string, signal?: AbortSignal): Promise<void> {
     const endpoint = 'POST /accounts/{id}/unlink';
     const res = await this.request('POST', `/accounts/${encodeURIComponent(accountId)}/unlink`, endpoint, signal);
     this.throwIfNotOk(res, endpoint);
+  }
+
+  private async observe<T>(endpoint: string, call: Promise<T>): Promise<T> {
+    try {
+      const result = await call;
+      this.options.onCall?.(endpoint, 'ok');
+      return result;
+    } catch (err) {
+      this.options.onCall?.(endpoint, err instanceof MonoApiError ? err.kind : 'error');
+      throw err;
+    }
   }
 
   private async request(

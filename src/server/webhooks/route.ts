@@ -4,6 +4,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../../lib/logger.js';
+import type { Metrics } from '../../lib/metrics.js';
 import type { AccountEvent } from '../../workflows/account-lifecycle/types.js';
 import { jsonDepth, MAX_BODY_DEPTH, type DeliveryKeyFn } from './delivery-key.js';
 import type { HandOff } from './hand-off.js';
@@ -16,6 +17,7 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 const RETRY_AFTER_SECONDS = 10;
 
 export interface WebhookRouteDeps {
+  metrics: Metrics;
   secrets: readonly string[];
   deliveryKey: DeliveryKeyFn;
   handOff: HandOff;
@@ -24,6 +26,7 @@ export interface WebhookRouteDeps {
 }
 
 export function createWebhookRouter({
+  metrics,
   secrets,
   deliveryKey,
   handOff,
@@ -35,6 +38,15 @@ export function createWebhookRouter({
 
   router.post(
     WEBHOOK_PATH,
+    (_req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const outcome = outcomeOf(res.statusCode, res.locals as WebhookLocals);
+        metrics.webhooks.inc({ event: (res.locals as WebhookLocals).event ?? 'unknown', outcome });
+        metrics.ingressSeconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+      next();
+    },
     (req, res, next) => {
       if (verify(req.get(SECRET_HEADER))) return next();
       logger.warn({ route: WEBHOOK_PATH }, 'webhook rejected: missing or wrong mono-webhook-secret');
@@ -58,10 +70,12 @@ export function createWebhookRouter({
         return;
       }
       if (parsed.kind === 'ignored') {
+        (res.locals as WebhookLocals).outcome = 'ignored';
         logger.info({ event: parsed.event.slice(0, 100) }, 'webhook ignored: unknown event');
         res.status(200).json({ ignored: true });
         return;
       }
+      (res.locals as WebhookLocals).event = parsed.event.kind;
       const event: AccountEvent = {
         ...parsed.event,
         deliveryKey: deliveryKey(EVENT_PREFIX + parsed.event.kind, parsed.event.accountId, body),
@@ -71,6 +85,7 @@ export function createWebhookRouter({
       try {
         const result = await handOff(event);
         if (result.status === 'closed') {
+          (res.locals as WebhookLocals).outcome = 'ignored';
           log.info({ workflowId: result.workflowId }, 'webhook ignored: account workflow has completed (unlinked)');
           res.status(200).json({ ignored: true, reason: 'account is unlinked', workflowId: result.workflowId });
           return;
@@ -92,6 +107,23 @@ export function createWebhookRouter({
     }
   );
   return router;
+}
+
+interface WebhookLocals {
+  event?: string;
+  outcome?: string;
+}
+
+function outcomeOf(status: number, locals: WebhookLocals): string {
+  if (locals.outcome) return locals.outcome;
+  const byStatus: Record<number, string> = {
+    200: 'accepted',
+    400: 'invalid',
+    401: 'unauthorized',
+    413: 'too_large',
+    503: 'unavailable',
+  };
+  return byStatus[status] ?? (status >= 500 ? 'refused' : `http_${status}`);
 }
 
 function readJson(raw: unknown): unknown {

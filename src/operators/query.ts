@@ -1,0 +1,29 @@
+/**
+ * Visibility queries over accounts, built from validated filters (pure). Values are checked before they
+ * reach a query string, so nothing a caller sends can change the query's meaning.
+ */
+import { z } from 'zod';
+import { WORKFLOW_TYPE } from '../workflows/account-lifecycle/messages.js';
+import { ACCOUNT_STATES } from '../workflows/account-lifecycle/types.js';
+
+export const AccountFilter = z.object({
+  state: z.enum(ACCOUNT_STATES).optional(),
+  escalated: z.boolean().optional(),
+  institution: z
+    .string()
+    .regex(/^[\p{L}\p{N} .,&()/-]{1,100}$/u, 'must be an institution name (letters, digits, spaces and .,&()/-)')
+    .optional(),
+});
+export type AccountFilter = z.infer<typeof AccountFilter>;
+
+/**
+ * The list filter for accounts. Runs closed by continue-as-new are excluded (their search attributes are the
+ * state at the time they rolled over); an unlinked account's completed run is included.
+ */
+export function accountsQuery(filter: AccountFilter): string {
+  const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
+  if (filter.state) clauses.push(`MonoAccountState = '${filter.state}'`);
+  if (filter.escalated !== undefined) clauses.push(`MonoEscalated = ${String(filter.escalated)}`);
+  if (filter.institution) clauses.push(`MonoInstitution = '${filter.institution}'`);
+  return clauses.join(' AND ');
+}

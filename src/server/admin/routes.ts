@@ -1,0 +1,87 @@
+/**
+ * The admin API (SPEC 3.3), behind `Authorization: Bearer $ADMIN_TOKEN` compared in constant time:
+ *   GET  /accounts?state=&escalated=&institution=&pageSize=&pageToken=   visibility listing
+ *   GET  /accounts/:accountId                                            the `state` query
+ *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { Logger } from '../../lib/logger.js';
+import { AccountNotFound, RequestRefused, type Accounts } from '../../operators/accounts.js';
+import { AccountFilter } from '../../operators/query.js';
+
+const AccountIdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'is not an account id');
+const ListQuery = AccountFilter.extend({
+  escalated: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+  pageToken: z.string().max(4096).optional(),
+});
+const RetryBody = z.object({ reason: z.string().max(200).optional() }).strict();
+
+export interface AdminDeps {
+  token: string;
+  accounts: Accounts;
+  logger: Logger;
+}
+
+export function createAdminRouter({ token, accounts, logger }: AdminDeps): Router {
+  const router = express.Router();
+  const expected = createHash('sha256').update(token).digest();
+
+  const authenticate = (req: Request, res: Response, next: NextFunction): void => {
+    const presented = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    const ok = timingSafeEqual(createHash('sha256').update(presented).digest(), expected) && presented.length > 0;
+    if (ok) return next();
+    res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' });
+  };
+
+  router.use('/accounts', authenticate, express.json({ limit: '16kb' }));
+
+  router.get('/accounts', async (req, res) => {
+    const query = ListQuery.safeParse(req.query);
+    if (!query.success) {
+      res.status(400).json({ error: query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      return;
+    }
+    const { pageSize, pageToken, ...filter } = query.data;
+    res.json(await accounts.list(filter, { pageSize, pageToken: pageToken ?? null }));
+  });
+
+  router.get('/accounts/:accountId', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    if (!id.success) {
+      res.status(400).json({ error: 'accountId is not an account id' });
+      return;
+    }
+    res.json(await accounts.show(id.data));
+  });
+
+  router.post('/accounts/:accountId/retry', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    const body = RetryBody.safeParse(req.body ?? {});
+    if (!id.success || !body.success) {
+      res
+        .status(400)
+        .json({
+          error: id.success
+            ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
+            : 'accountId is not an account id',
+        });
+      return;
+    }
+    const accepted = await accounts.retry(id.data, body.data.reason);
+    logger.info({ accountId: id.data, syncAt: accepted.syncAt }, 'operator retry accepted (admin API)');
+    res.status(202).json(accepted);
+  });
+
+  router.use('/accounts', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
+    if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
+    next(err);
+  });
+  return router;
+}
