@@ -1,0 +1,244 @@
+/**
+ * `mono-reauth` — the operator CLI. Talks to Temporal directly with the service's configuration
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE).
+ *
+ *   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
+ *   mono-reauth accounts show <accountId> [--json]
+ *   mono-reauth accounts retry <accountId> [--reason R] [--json]
+ *   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason R [--yes] [--concurrency N] [--json]
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config.js';
+import { AccountNotFound, RequestRefused, createAccounts, type Accounts } from '../operators/accounts.js';
+import { AccountFilter } from '../operators/query.js';
+import { table } from './format.js';
+
+const USAGE = `usage:
+  mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
+  mono-reauth accounts show <accountId> [--json]
+  mono-reauth accounts retry <accountId> [--reason "…"] [--json]
+  mono-reauth accounts retry --state S [--escalated] [--institution I] --reason "…" [--yes] [--concurrency N] [--json]
+
+States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
+Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
+
+class UsageError extends Error {}
+
+const { values: opts, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        state: { type: 'string' },
+        escalated: { type: 'boolean' },
+        institution: { type: 'string' },
+        limit: { type: 'string' },
+        reason: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        concurrency: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+
+const print = (text: string): void => void process.stdout.write(`${text}\n`);
+const json = (value: unknown): void => print(JSON.stringify(value, null, 2));
+
+function filterFromOptions(): AccountFilter {
+  const parsed = AccountFilter.safeParse({
+    state: opts.state,
+    escalated: opts.escalated ? true : undefined,
+    institution: opts.institution,
+  });
+  if (!parsed.success)
+    throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')} ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+function positiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1`);
+  return n;
+}
+
+async function list(accounts: Accounts): Promise<void> {
+  const limit = positiveInt(opts.limit, 'limit', 1000);
+  const rows = [];
+  for await (const account of accounts.listAll(filterFromOptions(), Math.min(limit, 500))) {
+    rows.push(account);
+    if (rows.length >= limit) break;
+  }
+  if (opts.json) return json({ accounts: rows });
+  print(
+    table(
+      ['ACCOUNT', 'STATE', 'SINCE', 'ESCALATED', 'INSTITUTION'],
+      rows.map((a) => [a.accountId, a.state ?? '-', a.since ?? '-', a.escalated ? 'yes' : 'no', a.institution ?? '-'])
+    )
+  );
+  print(
+    `${rows.length} account${rows.length === 1 ? '' : 's'}${rows.length === limit ? ` (limit ${limit}; use --limit)` : ''}`
+  );
+}
+
+async function show(accounts: Accounts, accountId: string): Promise<void> {
+  const view = await accounts.show(accountId);
+  if (opts.json) return json(view);
+  print(`Account      ${view.accountId}`);
+  print(`State        ${view.state ?? '-'} since ${view.since ?? '-'}`);
+  print(
+    `Escalated    ${view.escalated ? `yes — ${view.escalation?.reason ?? ''} (${view.escalation?.at ?? ''})` : 'no'}`
+  );
+  print(`Institution  ${view.institution ?? '-'}`);
+  print(`Attempts     ${view.attempts}${view.nextSyncAt ? `, next sync at ${view.nextSyncAt}` : ''}`);
+  if (view.lastSync) print(`Last sync    ${view.lastSync.at} ${view.lastSync.outcome} (${view.lastSync.code})`);
+  print(
+    `Events       ${view.counts.events} (${view.counts.unchanged} without change, ${view.counts.duplicates} duplicates)`
+  );
+  print('\nHistory');
+  print(
+    table(
+      ['AT', 'FROM', 'TO', 'CAUSE'],
+      view.history.map((t) => [t.at, t.from ?? '(new)', t.to, t.cause])
+    )
+  );
+}
+
+async function retryOne(accounts: Accounts, accountId: string): Promise<void> {
+  const accepted = await accounts.retry(accountId, opts.reason);
+  if (opts.json) return json({ accountId, outcome: 'accepted', ...accepted });
+  print(`accepted: ${accountId} (${accepted.state}) will sync at ${accepted.syncAt}`);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((resolve) => {
+    rl.question(question, resolve);
+    rl.once('close', () => resolve(''));
+  });
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+type Outcome = { accountId: string; outcome: 'accepted' | 'refused' | 'failed'; detail: string };
+
+async function retryMany(accounts: Accounts): Promise<number> {
+  const filter = filterFromOptions();
+  if (!filter.state) throw new UsageError('bulk retry needs --state (e.g. --state sync_failed)');
+  if (!opts.reason) throw new UsageError('bulk retry needs --reason "…" (it is recorded in every account’s history)');
+  const concurrency = positiveInt(opts.concurrency, 'concurrency', 8);
+  const total = await accounts.count(filter);
+  const what = `${total} account${total === 1 ? '' : 's'} in state ${filter.state}${filter.escalated ? ' (escalated)' : ''}${filter.institution ? ` at ${filter.institution}` : ''}`;
+  if (total === 0) {
+    if (opts.json) json({ total: 0, outcomes: [] });
+    else print(`No ${what.replace(/^0 accounts /, 'accounts ')}: nothing to do.`);
+    return 0;
+  }
+  if (!opts.yes && !(await confirm(`Retry the sync of ${what}, reason "${opts.reason}"? [y/N] `))) {
+    console.error('Aborted; nothing was retried.');
+    return 1;
+  }
+
+  const outcomes: Outcome[] = [];
+  const queue = accounts.listAll(filter);
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = await queue.next();
+      if (next.done) return;
+      const { accountId } = next.value;
+      let outcome: Outcome;
+      try {
+        const accepted = await accounts.retry(accountId, opts.reason);
+        outcome = { accountId, outcome: 'accepted', detail: `sync at ${accepted.syncAt}` };
+      } catch (err) {
+        outcome =
+          err instanceof RequestRefused || err instanceof AccountNotFound
+            ? { accountId, outcome: 'refused', detail: err.message }
+            : { accountId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
+      }
+      outcomes.push(outcome);
+      done += 1;
+      if (!opts.json) print(`[${done}/${total}] ${accountId} ${outcome.outcome}: ${outcome.detail}`);
+    }
+  };
+  // The generator is shared, so workers take accounts one at a time, in listing order.
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const count = (o: Outcome['outcome']): number => outcomes.filter((x) => x.outcome === o).length;
+  if (opts.json)
+    json({
+      total: outcomes.length,
+      accepted: count('accepted'),
+      refused: count('refused'),
+      failed: count('failed'),
+      outcomes,
+    });
+  else
+    print(
+      `\n${outcomes.length} accounts: ${count('accepted')} accepted, ${count('refused')} refused, ${count('failed')} failed`
+    );
+  return count('failed') > 0 ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  if (opts.help || positionals.length === 0) {
+    print(USAGE);
+    return opts.help ? 0 : 2;
+  }
+  const [group, command, accountId, ...extra] = positionals;
+  if (group !== 'accounts' || !command || !['list', 'show', 'retry'].includes(command) || extra.length > 0) {
+    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  }
+  const config = loadConfig();
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 }).catch(
+    (err: unknown) => {
+      throw new Error(
+        `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); is the service running? set TEMPORAL_ADDRESS`
+      );
+    }
+  );
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const accounts = createAccounts({ client, connection, namespace: config.temporal.namespace });
+  try {
+    switch (command) {
+      case 'list':
+        await list(accounts);
+        return 0;
+      case 'show':
+        if (!accountId) throw new UsageError('show needs an account id');
+        await show(accounts, accountId);
+        return 0;
+      case 'retry':
+        if (accountId) {
+          await retryOne(accounts, accountId);
+          return 0;
+        }
+        return await retryMany(accounts);
+      default:
+        throw new UsageError(`unknown command: accounts ${command}`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (err instanceof ConfigError) console.error(err.message);
+    else if (err instanceof AccountNotFound || err instanceof RequestRefused) console.error(err.message);
+    else console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+);
