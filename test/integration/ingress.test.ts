@@ -93,6 +93,7 @@ describe('POST /webhooks/mono with the seed documents verbatim', () => {
       () => handle.describe(),
       (d) => d.typedSearchAttributes.getAll().length >= 4
     );
+    expect(described.memo).toMatchObject({ service: 'mono-reauth', accountId: id, firstEvent: 'account_updated' });
     expect(described.searchAttributes).toMatchObject({
       MonoInstitution: ['ALAT by WEMA'],
       MonoAccountState: ['synced'],

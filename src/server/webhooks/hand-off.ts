@@ -38,6 +38,13 @@ export function createHandOff({ client, connection, taskQueue, settings, timeout
           args: [input],
           signal: monoEventSignal,
           signalArgs: [{ ...event, settings }],
+          // Display info for the Web UI and listings, set once at start (no PII: ids and event names only).
+          memo: {
+            service: 'mono-reauth',
+            accountId: event.accountId,
+            firstEvent: event.kind,
+            firstSeenAt: event.receivedAt,
+          },
           workflowIdConflictPolicy: 'USE_EXISTING',
           // A run that failed or was terminated may be replaced; a completed one (unlinked) stays closed.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
