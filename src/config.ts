@@ -114,6 +114,10 @@ const EnvSchema = z
     REAUTH_REMINDERS: durationList('1d,3d,7d'),
     REAUTH_ESCALATE_AFTER: duration('7d'),
     REAUTH_SYNC_GRACE: duration('10m'),
+    REAUTH_REMINDER_MIN_GAP: duration('12h'),
+    REAUTH_LINK_TTL: duration('7d', 60_000),
+    REAUTH_LINK_SECRET: optionalString,
+    OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email'] as const, 'log'),
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_WEBHOOK_SECRET: z.preprocess(
@@ -194,7 +198,9 @@ export interface Config {
     reauthRemindersMs: number[];
     reauthEscalateAfterMs: number;
     reauthSyncGraceMs: number;
+    reminderMinGapMs: number;
   };
+  reauthLink: { secret: string; ttlMs: number };
   notify: {
     channels: Array<'log' | 'webhook' | 'email'>;
     webhookUrl: string | undefined;
@@ -202,6 +208,7 @@ export interface Config {
     smtpUrl: string | undefined;
     from: string | undefined;
     quietHours: string | undefined;
+    operatorWebhookUrl: string | undefined;
   };
   /** Variables that fell back to a development default; start-up warns about each. */
   devDefaults: string[];
@@ -261,6 +268,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reauthRemindersMs: e.REAUTH_REMINDERS,
       reauthEscalateAfterMs: e.REAUTH_ESCALATE_AFTER,
       reauthSyncGraceMs: e.REAUTH_SYNC_GRACE,
+      reminderMinGapMs: e.REAUTH_REMINDER_MIN_GAP,
+    },
+    reauthLink: {
+      secret: e.REAUTH_LINK_SECRET ?? `mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`,
+      ttlMs: e.REAUTH_LINK_TTL,
     },
     notify: {
       channels: e.NOTIFY_CHANNELS,
@@ -269,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smtpUrl: e.SMTP_URL,
       from: e.NOTIFY_FROM,
       quietHours: e.NOTIFY_QUIET_HOURS,
+      operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
     },
     devDefaults,
   });
@@ -281,5 +294,8 @@ export function lifecycleSettings(config: Config): LifecycleSettings {
     historyEventsPerRun: config.lifecycle.historyEventsPerRun,
     syncRetryBackoffMs: config.lifecycle.syncRetryBackoffMs,
     reauthSyncGraceMs: config.lifecycle.reauthSyncGraceMs,
+    reauthRemindersMs: config.lifecycle.reauthRemindersMs,
+    reauthEscalateAfterMs: config.lifecycle.reauthEscalateAfterMs,
+    reminderMinGapMs: config.lifecycle.reminderMinGapMs,
   };
 }

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { MonoClient } from './activities/mono/client.js';
+import { Notifier } from './activities/notify/notifier.js';
+import { createReauthLinks } from './lib/reauth-link.js';
 import { ConfigError, lifecycleSettings, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, refreshAccountGauges } from './lib/metrics.js';
@@ -78,7 +80,19 @@ async function main(): Promise<void> {
 
     const { worker, connection: workerConnection } = await createWorker({
       ...config.temporal,
-      activities: createActivities({ mono: mono.client }),
+      activities: createActivities({
+        mono: mono.client,
+        notifier: new Notifier(
+          {
+            channels: config.notify.channels,
+            webhookUrl: config.notify.webhookUrl,
+            webhookSecret: config.notify.webhookSecret,
+            operatorWebhookUrl: config.notify.operatorWebhookUrl,
+          },
+          createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink }),
+          logger.child({ source: 'notifier' })
+        ),
+      }),
     });
     stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
     const workerRun = worker.run();

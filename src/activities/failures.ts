@@ -7,6 +7,8 @@ export const FAILURE = {
   monoTransient: 'MonoTransient',
   /** Needs a person: wrong key (401), missing permission (403), unknown account (404), bad request (400/402). */
   monoNeedsOperator: 'MonoNeedsOperator',
+  /** A notification channel is misconfigured (e.g. no contact for email): retrying cannot help. */
+  notifyMisconfigured: 'NotifyMisconfigured',
 } as const;
 
 export const NON_RETRYABLE_FAILURES = [FAILURE.monoNeedsOperator];

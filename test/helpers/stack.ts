@@ -9,7 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
 import { MonoClient } from '../../src/activities/mono/client.js';
+import { Notifier, type NotifierConfig } from '../../src/activities/notify/notifier.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
 import { createAccounts } from '../../src/operators/accounts.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../src/mono-sim/simulator.js';
@@ -57,11 +59,14 @@ export interface StackOptions {
   /** Options of the Mono simulator the stack's activities talk to (its webhooks go to this stack's app). */
   sim?: Omit<SimulatorOptions, 'webhookTarget'>;
   monoTimeoutMs?: number;
+  /** Notification channels (default: log only). */
+  notify?: Partial<NotifierConfig>;
   /** Collects the service's log lines (JSON strings) here; otherwise logging is silent. */
   logs?: string[];
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
+export const TEST_LINK_SECRET = 'test-link-secret';
 
 export interface Stack {
   baseUrl: string;
@@ -86,6 +91,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const taskQueue = options.taskQueue ?? `test-${process.pid}-${queueCounter}`;
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const metrics = createMetrics();
+  const links = createReauthLinks({ baseUrl: 'http://reauth.test', secret: TEST_LINK_SECRET, ttlMs: 7 * 86_400_000 });
   const connection = options.temporal?.connection ?? Connection.lazy({ address: options.address });
   const client = options.temporal?.client ?? new Client({ connection });
 
@@ -130,7 +136,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     address: options.address,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ mono }),
+    activities: createActivities({
+      mono,
+      notifier: new Notifier({ channels: ['log'], ...options.notify }, links, logger.child({ source: 'notifier' })),
+    }),
     options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
   });
   const { worker } = created;

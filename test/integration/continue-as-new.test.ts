@@ -57,9 +57,9 @@ it('when a run reaches its history budget, then it continues as new carrying sta
   expect(runs.filter((r) => r.status === 'CONTINUED_AS_NEW')).toHaveLength(runs.length - 1);
 
   // The budget is checked between tasks; signals racing the continue-as-new command make the server reject
-  // that task once (UNHANDLED_COMMAND) and the retry adds a few events, hence the slack.
+  // that task once (UNHANDLED_COMMAND), and an activity in flight (a notice) finishes first: hence the slack.
   for (const r of runs) {
-    expect(r.historyLength).toBeLessThanOrEqual(BUDGET + 15);
+    expect(r.historyLength).toBeLessThanOrEqual(BUDGET + 25);
   }
 
   // The new run is findable by its search attributes without having upserted them itself.

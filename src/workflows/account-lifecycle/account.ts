@@ -8,7 +8,11 @@ import { causeOf, transition } from './machine.js';
 import {
   DELIVERY_MEMORY_LIMIT,
   HISTORY_LIMIT,
+  MIN_RESEND_GAP_MS,
   MIN_SYNC_INTERVAL_MS,
+  type Notice,
+  type NoticeType,
+  type ReauthSchedule,
   type AccountEvent,
   type AccountState,
   type AccountView,
@@ -41,24 +45,41 @@ const RETRYABLE_STATES: ReadonlySet<AccountState> = new Set([
   'reauthorised',
 ]);
 
-type Carried = Omit<CarriedState, 'recentDeliveries' | 'sync' | 'escalation'>;
+type Carried = Omit<CarriedState, 'recentDeliveries' | 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq'>;
+
+/** Behaviours a run has, by the version of the code that started it (see the patches in workflow.ts). */
+export interface Features {
+  /** Manual sync retries, grace period and operator retries. */
+  syncRetries: boolean;
+  /** Re-auth notices, reminders, escalation messages and resends. */
+  notifications: boolean;
+}
+
+const ALL_FEATURES: Features = { syncRetries: true, notifications: true };
 
 export class Account {
   private readonly recent = new Map<string, number>();
   private schedule: SyncSchedule;
   private escalation: Escalation | null;
+  private reauth: ReauthSchedule | null;
+  private outbox: Notice[];
+  private noticeSeq: number;
+  private readonly schedulingEnabled: boolean;
 
   private constructor(
     readonly accountId: string,
     private settings: ResolvedSettings,
-    /** False for runs that predate sync retries (replayed old histories): record, never schedule. */
-    private readonly schedulingEnabled: boolean,
+    /** Old runs (replayed histories) lack later behaviours: they record, and do not schedule or notify. */
+    private readonly features: Features,
     private carried: Carried,
-    schedule: SyncSchedule | undefined,
-    escalation: Escalation | null | undefined
+    rest: Pick<CarriedState, 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq'>
   ) {
-    this.schedule = schedule ?? { nextAtMs: null, lastAtMs: null, last: null };
-    this.escalation = escalation ?? null;
+    this.schedulingEnabled = features.syncRetries;
+    this.schedule = rest.sync ?? { nextAtMs: null, lastAtMs: null, last: null };
+    this.escalation = rest.escalation ?? null;
+    this.reauth = rest.reauth ?? null;
+    this.outbox = rest.outbox ?? [];
+    this.noticeSeq = rest.noticeSeq ?? 0;
   }
 
   /** A new account, or one restored from the previous run's snapshot. */
@@ -66,12 +87,15 @@ export class Account {
     accountId: string,
     settings: ResolvedSettings,
     carried?: CarriedState,
-    schedulingEnabled = true
+    features: Features = ALL_FEATURES
   ): Account {
     const {
       recentDeliveries = [],
       sync,
       escalation,
+      reauth,
+      outbox,
+      noticeSeq,
       ...rest
     } = carried ?? {
       state: null,
@@ -87,10 +111,15 @@ export class Account {
     const account = new Account(
       accountId,
       settings,
-      schedulingEnabled,
+      features,
       { ...rest, runNumber: rest.runNumber + 1 },
-      sync,
-      escalation
+      {
+        sync,
+        escalation,
+        reauth,
+        outbox,
+        noticeSeq,
+      }
     );
     for (const [key, seen] of recentDeliveries) account.recent.set(key, seen);
     return account;
@@ -152,7 +181,9 @@ export class Account {
 
   /** When the workflow must next act (a due manual sync), or null when it only waits for events. */
   nextWakeMs(): number | null {
-    return this.schedule.nextAtMs;
+    const times = [this.schedule.nextAtMs, this.reauth?.nextReminderAtMs ?? null, this.reauth?.escalateAtMs ?? null];
+    const due = times.filter((t): t is number => t !== null);
+    return due.length === 0 ? null : Math.min(...due);
   }
 
   syncDue(nowMs: number): boolean {
@@ -231,6 +262,100 @@ export class Account {
     this.escalation = { at: iso(nowMs), reason };
     this.schedule = { ...this.schedule, nextAtMs: null };
     this.addHistory({ at: iso(nowMs), from: state, to: state, cause: `escalated: ${reason}` });
+    this.notify('account.escalated', 'operators', nowMs, { state, reason });
+  }
+
+  // --- re-auth notices, reminders and deadline (reauth_required) ---
+
+  /** Sends due reminders (respecting the minimum gap) and escalates at the deadline. True if anything changed. */
+  runReauthTimers(nowMs: number): boolean {
+    const r = this.reauth;
+    if (!r || this.carried.state !== 'reauth_required') return false;
+    let changed = false;
+    if (r.nextReminderAtMs !== null && nowMs >= r.nextReminderAtMs) {
+      const earliest = (r.lastNoticeAtMs ?? 0) + this.settings.reminderMinGapMs;
+      if (nowMs < earliest) {
+        r.nextReminderAtMs = earliest;
+      } else {
+        r.remindersSent += 1;
+        r.lastNoticeAtMs = nowMs;
+        this.notify('account.reauth_reminder', 'owner', nowMs, { reminder: r.remindersSent });
+        const offset = this.settings.reauthRemindersMs[r.remindersSent];
+        r.nextReminderAtMs = offset === undefined ? null : Math.max(r.enteredAtMs + offset, nowMs + 1);
+      }
+      changed = true;
+    }
+    if (r.escalateAtMs !== null && nowMs >= r.escalateAtMs) {
+      r.escalateAtMs = null;
+      if (!this.carried.escalated) {
+        const days = Math.round(this.settings.reauthEscalateAfterMs / 86_400_000);
+        this.escalate(
+          `the owner has not re-authorised in ${days >= 1 ? `${days} day${days === 1 ? '' : 's'}` : `${this.settings.reauthEscalateAfterMs / 60_000} minutes`}`,
+          nowMs
+        );
+      }
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Why an operator's `resendReauthLink` is refused now, or undefined when it is accepted. */
+  refuseResend(nowMs: number): string | undefined {
+    const state = this.carried.state;
+    if (!this.features.notifications) {
+      return 'this account runs a workflow version without notifications; it gains them at its next continue-as-new';
+    }
+    if (state !== 'reauth_required') return `the account is ${state ?? 'new'}; there is no re-authorisation to ask for`;
+    const last = this.reauth?.lastNoticeAtMs ?? null;
+    if (last !== null && nowMs - last < MIN_RESEND_GAP_MS) {
+      return `a link was sent at ${iso(last)}; resend after ${iso(last + MIN_RESEND_GAP_MS)}`;
+    }
+    return undefined;
+  }
+
+  /** An operator asked to send the owner a fresh link now. Returns the message id. */
+  resendReauthLink(nowMs: number): string {
+    const state = this.carried.state!;
+    this.addHistory({ at: iso(nowMs), from: state, to: state, cause: 'operator:resendReauthLink' });
+    if (this.reauth) this.reauth.lastNoticeAtMs = nowMs;
+    return this.notify('account.reauth_required', 'owner', nowMs, { resent: true }).id;
+  }
+
+  /** The oldest message not yet handed to the notifier. */
+  nextNotice(): Notice | undefined {
+    return this.outbox[0];
+  }
+
+  /** The notifier has the message (or gave up on it): drop it from the outbox. */
+  noticeDone(id: string, failure?: string, nowMs?: number): void {
+    this.outbox = this.outbox.filter((n) => n.id !== id);
+    if (failure && nowMs !== undefined && this.carried.state) {
+      const state = this.carried.state;
+      this.addHistory({
+        at: iso(nowMs),
+        from: state,
+        to: state,
+        cause: `notice ${id} not delivered: ${failure.slice(0, 160)}`,
+      });
+    }
+  }
+
+  private notify(
+    type: NoticeType,
+    audience: Notice['audience'],
+    nowMs: number,
+    data: Omit<Notice['data'], 'accountId'> = {}
+  ): Notice {
+    this.noticeSeq += 1;
+    const notice: Notice = {
+      id: `msg_${this.accountId}_${this.noticeSeq}`,
+      type,
+      audience,
+      at: iso(nowMs),
+      data: { accountId: this.accountId, ...data },
+    };
+    if (this.features.notifications) this.outbox.push(notice);
+    return notice;
   }
 
   /** Schedules a sync at `atMs`, never sooner than 2 minutes after the previous one. Returns the time. */
@@ -244,7 +369,8 @@ export class Account {
   /** Records a state change; entering a state sets its schedule and clears the previous state's escalation. */
   private moveTo(to: AccountState, cause: string, nowMs: number): Transition {
     const c = this.carried;
-    const entry: Transition = { at: iso(nowMs), from: c.state, to, cause };
+    const from = c.state;
+    const entry: Transition = { at: iso(nowMs), from, to, cause };
     c.state = to;
     c.since = entry.at;
     c.attempts = 0;
@@ -254,6 +380,22 @@ export class Account {
     if (to === 'sync_failed') this.scheduleSync(nowMs + this.settings.syncRetryBackoffMs[0]!);
     if (to === 'reauthorised') this.scheduleSync(nowMs + this.settings.reauthSyncGraceMs);
     this.addHistory(entry);
+    // Leaving reauth_required cancels its reminders and deadline; entering it tells the owner at once.
+    this.reauth = null;
+    if (to === 'reauth_required' && this.features.notifications) {
+      const first = this.settings.reauthRemindersMs[0];
+      this.reauth = {
+        enteredAtMs: nowMs,
+        remindersSent: 0,
+        nextReminderAtMs: first === undefined ? null : nowMs + first,
+        escalateAtMs: nowMs + this.settings.reauthEscalateAfterMs,
+        lastNoticeAtMs: nowMs,
+      };
+      this.notify('account.reauth_required', 'owner', nowMs);
+    }
+    if ((from === 'reauth_required' || from === 'sync_failed') && (to === 'synced' || to === 'reauthorised')) {
+      this.notify('account.recovered', 'owner', nowMs, { state: to });
+    }
     return entry;
   }
 
@@ -288,6 +430,13 @@ export class Account {
       nextSyncAt: this.schedule.nextAtMs === null ? null : iso(this.schedule.nextAtMs),
       lastSync: this.schedule.last,
       escalation: this.escalation,
+      reauth: this.reauth && {
+        remindersSent: this.reauth.remindersSent,
+        nextReminderAt: this.reauth.nextReminderAtMs === null ? null : iso(this.reauth.nextReminderAtMs),
+        escalateAt: this.reauth.escalateAtMs === null ? null : iso(this.reauth.escalateAtMs),
+        lastNoticeAt: this.reauth.lastNoticeAtMs === null ? null : iso(this.reauth.lastNoticeAtMs),
+      },
+      pendingNotices: this.outbox.length,
       history: c.history,
       lastEvent: c.lastEvent,
       counts: c.counts,
@@ -298,7 +447,15 @@ export class Account {
   /** Everything the next run needs; expired delivery keys are dropped. */
   snapshot(nowMs: number): CarriedState {
     const recentDeliveries = [...this.recent].filter(([, seen]) => nowMs - seen < this.settings.dedupeWindowMs);
-    return { ...this.carried, recentDeliveries, sync: this.schedule, escalation: this.escalation };
+    return {
+      ...this.carried,
+      recentDeliveries,
+      sync: this.schedule,
+      escalation: this.escalation,
+      reauth: this.reauth,
+      outbox: this.outbox,
+      noticeSeq: this.noticeSeq,
+    };
   }
 }
 

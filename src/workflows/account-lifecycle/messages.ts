@@ -4,7 +4,7 @@
  * `temporal workflow update execute` and `temporal workflow signal`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AccountEvent, AccountView, OperatorRequest, RetrySyncAccepted } from './types.js';
+import type { AccountEvent, AccountView, OperatorRequest, ResendAccepted, RetrySyncAccepted } from './types.js';
 
 export const WORKFLOW_TYPE = 'accountLifecycle';
 
@@ -18,6 +18,11 @@ export const stateQuery = defineQuery<AccountView>('state');
 export const retrySyncUpdate = defineUpdate<RetrySyncAccepted, [OperatorRequest]>('retrySync');
 /** The same, as a signal for `temporal workflow signal` (a refused one is logged and ignored). */
 export const retrySyncSignal = defineSignal<[OperatorRequest]>('retrySync');
+
+/** Operator: send the owner a fresh re-auth link now. Refused unless the account is in reauth_required. */
+export const resendReauthLinkUpdate = defineUpdate<ResendAccepted, [OperatorRequest]>('resendReauthLink');
+/** The same, as a signal for `temporal workflow signal`. */
+export const resendReauthLinkSignal = defineSignal<[OperatorRequest]>('resendReauthLink');
 
 /** The workflow id of an account: `mono-account-<accountId>`. Mono ids are opaque, never PII. */
 export function workflowIdFor(accountId: string): string {

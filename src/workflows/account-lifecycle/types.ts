@@ -86,6 +86,15 @@ export interface AccountView {
   nextSyncAt: string | null;
   lastSync: SyncRecord | null;
   escalation: Escalation | null;
+  /** While in `reauth_required`: reminders sent, the next one, and the escalation deadline. */
+  reauth: {
+    remindersSent: number;
+    nextReminderAt: string | null;
+    escalateAt: string | null;
+    lastNoticeAt: string | null;
+  } | null;
+  /** Messages decided and not yet sent. */
+  pendingNotices: number;
   history: Transition[];
   lastEvent: { at: string; cause: string; outcome: 'changed' | 'unchanged' | 'duplicate' } | null;
   counts: { events: number; unchanged: number; duplicates: number };
@@ -105,12 +114,24 @@ export interface LifecycleSettings {
   syncRetryBackoffMs?: number[];
   /** How long `reauthorised` waits for fresh data before triggering a sync itself. */
   reauthSyncGraceMs?: number;
+  /** Reminders in `reauth_required`, as offsets from entering it; their number is the cap. */
+  reauthRemindersMs?: number[];
+  /** Escalate to operators when the owner has not re-authorised after this long. */
+  reauthEscalateAfterMs?: number;
+  /** No reminder within this long of the previous message to the owner. */
+  reminderMinGapMs?: number;
 }
 
 /** Mono allows one manual sync per account every 2 minutes. */
 export const MIN_SYNC_INTERVAL_MS = 2 * 60_000;
 export const DEFAULT_SYNC_RETRY_BACKOFF_MS = [2, 10, 30, 120, 360].map((m) => m * 60_000);
 export const DEFAULT_REAUTH_SYNC_GRACE_MS = 10 * 60_000;
+const DAY = 86_400_000;
+export const DEFAULT_REAUTH_REMINDERS_MS = [1 * DAY, 3 * DAY, 7 * DAY];
+export const DEFAULT_REAUTH_ESCALATE_AFTER_MS = 7 * DAY;
+export const DEFAULT_REMINDER_MIN_GAP_MS = 12 * 3_600_000;
+/** An operator may resend a link at most this often (double clicks, scripts in a loop). */
+export const MIN_RESEND_GAP_MS = 60_000;
 
 export type ResolvedSettings = Required<LifecycleSettings>;
 
@@ -121,6 +142,9 @@ export function withDefaults(settings: LifecycleSettings): ResolvedSettings {
       ? settings.syncRetryBackoffMs
       : DEFAULT_SYNC_RETRY_BACKOFF_MS,
     reauthSyncGraceMs: settings.reauthSyncGraceMs ?? DEFAULT_REAUTH_SYNC_GRACE_MS,
+    reauthRemindersMs: settings.reauthRemindersMs ?? DEFAULT_REAUTH_REMINDERS_MS,
+    reauthEscalateAfterMs: settings.reauthEscalateAfterMs ?? DEFAULT_REAUTH_ESCALATE_AFTER_MS,
+    reminderMinGapMs: settings.reminderMinGapMs ?? DEFAULT_REMINDER_MIN_GAP_MS,
   };
 }
 
@@ -140,6 +164,33 @@ export interface CarriedState {
   /** Sync scheduling (absent in snapshots from before sync retries existed). */
   sync?: SyncSchedule;
   escalation?: Escalation | null;
+  /** Re-auth reminders and deadline while in `reauth_required` (absent before notifications existed). */
+  reauth?: ReauthSchedule | null;
+  /** Messages decided but not yet handed to the notifier, and the counter that numbers them. */
+  outbox?: Notice[];
+  noticeSeq?: number;
+}
+
+export interface ReauthSchedule {
+  /** When the account entered `reauth_required` (epoch ms); reminders count from here. */
+  enteredAtMs: number;
+  remindersSent: number;
+  nextReminderAtMs: number | null;
+  escalateAtMs: number | null;
+  lastNoticeAtMs: number | null;
+}
+
+/** Notification types (SPEC 3.4). */
+export type NoticeType =
+  'account.reauth_required' | 'account.reauth_reminder' | 'account.escalated' | 'account.recovered';
+
+/** A message the workflow decided to send; `id` is stable, so retries never send it twice to a deduping receiver. */
+export interface Notice {
+  id: string;
+  type: NoticeType;
+  audience: 'owner' | 'operators';
+  at: string;
+  data: { accountId: string; reminder?: number; state?: AccountState; reason?: string; resent?: boolean };
 }
 
 export interface SyncSchedule {
@@ -160,6 +211,11 @@ export interface AccountLifecycleInput {
 /** An operator's request, from the `retrySync` update or signal. */
 export interface OperatorRequest {
   reason?: string;
+}
+
+/** What the `resendReauthLink` update answers. */
+export interface ResendAccepted {
+  noticeId: string;
 }
 
 /** What the `retrySync` update answers. */

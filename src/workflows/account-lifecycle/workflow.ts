@@ -22,22 +22,34 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MonoActivities } from '../../activities/mono/activities.js';
+import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
 import { Account, type SyncOutcome } from './account.js';
 import { Alarm } from './alarm.js';
-import { monoEventSignal, retrySyncSignal, retrySyncUpdate, stateQuery } from './messages.js';
+import {
+  monoEventSignal,
+  resendReauthLinkSignal,
+  resendReauthLinkUpdate,
+  retrySyncSignal,
+  retrySyncUpdate,
+  stateQuery,
+} from './messages.js';
 import { MonoAccountState, MonoEscalated, MonoInstitution, MonoStateSince } from './search-attributes.js';
 import {
   withDefaults,
   type AccountEvent,
   type AccountLifecycleInput,
   type AccountView,
+  type Notice,
   type OperatorRequest,
+  type ResendAccepted,
   type RetrySyncAccepted,
 } from './types.js';
 
 /** Marks runs that schedule manual syncs; histories without it replay on the original loop. */
 export const SYNC_RETRIES_PATCH = 'sync-retries-v1';
+/** Marks runs that notify owners and operators; histories without it replay without notices. */
+export const NOTIFICATIONS_PATCH = 'notifications-v1';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
 const { triggerMonoSync } = proxyActivities<MonoActivities>({
@@ -50,6 +62,18 @@ const { triggerMonoSync } = proxyActivities<MonoActivities>({
   },
 });
 
+// A message goes out within about an hour or is given up (and recorded); a wrong configuration is not retried.
+const { deliverNotice } = proxyActivities<NotifyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '10 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '15 minutes',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [FAILURE.notifyMisconfigured],
+  },
+});
+
 // Display data only: a few quick tries, and the account carries on without it.
 const { fetchInstitution } = proxyActivities<MonoActivities>({
   startToCloseTimeout: '30 seconds',
@@ -58,8 +82,12 @@ const { fetchInstitution } = proxyActivities<MonoActivities>({
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
   const acting = patched(SYNC_RETRIES_PATCH);
+  const notifying = acting && patched(NOTIFICATIONS_PATCH);
   let settings = input.settings;
-  const account = Account.restore(input.accountId, withDefaults(settings), input.carried, acting);
+  const account = Account.restore(input.accountId, withDefaults(settings), input.carried, {
+    syncRetries: acting,
+    notifications: notifying,
+  });
   const inbox: AccountEvent[] = [];
   let indexed = indexKey(account);
   let changes = 0;
@@ -124,6 +152,24 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     else acceptRetry(request);
   });
 
+  const acceptResend = (): ResendAccepted => {
+    const noticeId = account.resendReauthLink(Date.now());
+    changes += 1;
+    log.info('operator asked to resend the re-auth link', { noticeId });
+    return { noticeId };
+  };
+  setHandler(resendReauthLinkUpdate, acceptResend, {
+    validator: (_request: OperatorRequest) => {
+      const refusal = account.refuseResend(Date.now());
+      if (refusal) throw new Error(refusal);
+    },
+  });
+  setHandler(resendReauthLinkSignal, () => {
+    const refusal = account.refuseResend(Date.now());
+    if (refusal) log.warn('resendReauthLink signal ignored', { refusal });
+    else acceptResend();
+  });
+
   const continueAsNewNow = async (): Promise<AccountView> => {
     await condition(allHandlersFinished);
     drainInbox();
@@ -152,6 +198,13 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       account.setInstitution(await lookUpInstitution(input.accountId));
       continue;
     }
+    if (notifying && account.runReauthTimers(Date.now())) continue;
+    const notice = notifying ? account.nextNotice() : undefined;
+    if (notice) {
+      const failure = await sendNotice(notice);
+      account.noticeDone(notice.id, failure, Date.now());
+      continue;
+    }
     if (account.syncDue(Date.now())) {
       const startedIn = account.beginSync(Date.now());
       const outcome = await runManualSync(input.accountId);
@@ -176,6 +229,19 @@ async function runManualSync(accountId: string): Promise<SyncOutcome> {
     const message = cause instanceof Error ? cause.message : String(cause);
     log.warn('manual sync call failed', { needsOperator, message });
     return { outcome: 'error', needsOperator, message };
+  }
+}
+
+/** Hands a message to the notifier; returns why it could not be delivered, if it could not. */
+async function sendNotice(notice: Notice): Promise<string | undefined> {
+  try {
+    await deliverNotice(notice);
+    return undefined;
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    log.warn('notice not delivered', { noticeId: notice.id, type: notice.type, message });
+    return message;
   }
 }
 
