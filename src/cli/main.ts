@@ -6,6 +6,7 @@
  *   mono-reauth accounts show <accountId> [--json]
  *   mono-reauth accounts retry <accountId> [--reason R] [--json]
  *   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason R [--yes] [--concurrency N] [--json]
+ *   mono-reauth accounts resend <accountId> [--reason R] [--json]
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const USAGE = `usage:
   mono-reauth accounts show <accountId> [--json]
   mono-reauth accounts retry <accountId> [--reason "…"] [--json]
   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason "…" [--yes] [--concurrency N] [--json]
+  mono-reauth accounts resend <accountId> [--reason "…"] [--json]
 
 States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
 Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
@@ -193,7 +195,7 @@ async function main(): Promise<number> {
     return opts.help ? 0 : 2;
   }
   const [group, command, accountId, ...extra] = positionals;
-  if (group !== 'accounts' || !command || !['list', 'show', 'retry'].includes(command) || extra.length > 0) {
+  if (group !== 'accounts' || !command || !['list', 'show', 'retry', 'resend'].includes(command) || extra.length > 0) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig();
@@ -221,6 +223,13 @@ async function main(): Promise<number> {
           return 0;
         }
         return await retryMany(accounts);
+      case 'resend': {
+        if (!accountId) throw new UsageError('resend needs an account id');
+        const accepted = await accounts.resendReauthLink(accountId, opts.reason);
+        if (opts.json) json({ accountId, outcome: 'accepted', ...accepted });
+        else print(`accepted: a fresh re-auth link goes to the owner of ${accountId} (message ${accepted.noticeId})`);
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command: accounts ${command}`);
     }

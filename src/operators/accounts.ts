@@ -1,17 +1,28 @@
 /**
  * What operators do to accounts, over Temporal: list (visibility, paginated), count, show (the `state`
- * query) and retry (the `retrySync` update). Shared by the admin API and the CLI.
+ * query), retry (`retrySync`) and resend (`resendReauthLink`). Shared by the admin API and the CLI.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Connection } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type Connection,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { retrySyncUpdate, stateQuery, workflowIdFor } from '../workflows/account-lifecycle/messages.js';
+import {
+  resendReauthLinkUpdate,
+  retrySyncUpdate,
+  stateQuery,
+  workflowIdFor,
+} from '../workflows/account-lifecycle/messages.js';
 import {
   MonoAccountState,
   MonoEscalated,
   MonoInstitution,
   MonoStateSince,
 } from '../workflows/account-lifecycle/search-attributes.js';
-import type { AccountView, RetrySyncAccepted } from '../workflows/account-lifecycle/types.js';
+import type { AccountView, ResendAccepted, RetrySyncAccepted } from '../workflows/account-lifecycle/types.js';
 import { accountsQuery, type AccountFilter } from './query.js';
 
 export interface AccountSummary {
@@ -112,9 +123,22 @@ export function createAccounts({ client, connection, namespace, timeoutMs = 10_0
   }
 
   async function retry(accountId: string, reason?: string): Promise<RetrySyncAccepted> {
+    return operatorUpdate(accountId, (handle) =>
+      handle.executeUpdate(retrySyncUpdate, { args: [reason ? { reason } : {}] })
+    );
+  }
+
+  async function resendReauthLink(accountId: string, reason?: string): Promise<ResendAccepted> {
+    return operatorUpdate(accountId, (handle) =>
+      handle.executeUpdate(resendReauthLinkUpdate, { args: [reason ? { reason } : {}] })
+    );
+  }
+
+  /** Runs an operator update, turning refusals and missing or completed accounts into typed errors. */
+  async function operatorUpdate<T>(accountId: string, call: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
     const handle = client.workflow.getHandle(workflowIdFor(accountId));
     try {
-      return await withDeadline(() => handle.executeUpdate(retrySyncUpdate, { args: [reason ? { reason } : {}] }));
+      return await withDeadline(() => call(handle));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RequestRefused(err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) {
@@ -130,7 +154,7 @@ export function createAccounts({ client, connection, namespace, timeoutMs = 10_0
     }
   }
 
-  return { list, listAll, count, show, retry };
+  return { list, listAll, count, show, retry, resendReauthLink };
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;

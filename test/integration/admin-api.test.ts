@@ -158,6 +158,22 @@ describe('POST /accounts/:id/retry', () => {
   });
 });
 
+describe('POST /accounts/:id/reauth-link', () => {
+  it('202 with the message id in reauth_required; 409 with the reason elsewhere; 404 when unknown', async () => {
+    const id = newAccountId();
+    await stack.post(webhookBody(id, { kind: 'reauthorisation_required' }));
+    // The first notice went out just now; an operator resend must wait a minute, and says so.
+    const tooSoon = await admin(`/accounts/${id}/reauth-link`, { method: 'POST', body: '{}' });
+    expect(tooSoon.status).toBe(409);
+    expect(tooSoon.json.error).toMatch(/^a link was sent at .*; resend after /);
+    expect(await admin(`/accounts/${ids.failedA}/reauth-link`, { method: 'POST', body: '{}' })).toEqual({
+      status: 409,
+      json: { error: 'the account is sync_failed; there is no re-authorisation to ask for' },
+    });
+    expect((await admin('/accounts/doesnotexist123/reauth-link', { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+});
+
 describe('GET /metrics', () => {
   it('exposes webhook, latency and Mono call metrics that moved with this test’s traffic', async () => {
     await stack.post(webhookBody(ids.failedC, { kind: 'sync_failed' }), { 'mono-webhook-secret': 'wrong' });

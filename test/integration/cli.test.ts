@@ -127,6 +127,13 @@ describe('mono-reauth accounts retry', () => {
     }
   });
 
+  it('resend is refused with the workflow’s reason where there is nothing to re-authorise', async () => {
+    expect(await cli(['accounts', 'resend', synced])).toMatchObject({
+      code: 1,
+      stderr: 'the account is synced; there is no re-authorisation to ask for\n',
+    });
+  });
+
   it('bulk: refuses to run without --state or --reason', async () => {
     expect(await cli(['accounts', 'retry', '--reason', 'x', '--yes'])).toMatchObject({
       code: 2,

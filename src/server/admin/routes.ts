@@ -3,6 +3,7 @@
  *   GET  /accounts?state=&escalated=&institution=&pageSize=&pageToken=   visibility listing
  *   GET  /accounts/:accountId                                            the `state` query
  *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409
+ *   POST /accounts/:accountId/reauth-link {reason?}                       the `resendReauthLink` update: 202 or 409
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -73,6 +74,27 @@ export function createAdminRouter({ token, accounts, logger }: AdminDeps): Route
     }
     const accepted = await accounts.retry(id.data, body.data.reason);
     logger.info({ accountId: id.data, syncAt: accepted.syncAt }, 'operator retry accepted (admin API)');
+    res.status(202).json(accepted);
+  });
+
+  router.post('/accounts/:accountId/reauth-link', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    const body = RetryBody.safeParse(req.body ?? {});
+    if (!id.success || !body.success) {
+      res
+        .status(400)
+        .json({
+          error: id.success
+            ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
+            : 'accountId is not an account id',
+        });
+      return;
+    }
+    const accepted = await accounts.resendReauthLink(id.data, body.data.reason);
+    logger.info(
+      { accountId: id.data, noticeId: accepted.noticeId },
+      'operator re-auth link resend accepted (admin API)'
+    );
     res.status(202).json(accepted);
   });
 
