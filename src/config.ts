@@ -81,6 +81,7 @@ const EnvSchema = z
     ),
     MONO_WEBHOOK_SECRET: optionalString,
     MONO_SECRET_KEY: optionalString,
+    MONO_PUBLIC_KEY: optionalString,
     MONO_API_URL: z.preprocess(emptyAsUnset, z.url().default('https://api.withmono.com')),
     MONO_REQUEST_TIMEOUT: duration('30s', 100),
     MONO_SIM_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3100)),
@@ -178,6 +179,8 @@ export interface Config {
   monoSecretKey: string | undefined;
   monoApiUrl: string;
   monoRequestTimeoutMs: number;
+  /** Public key for the Connect widget on the re-auth page. */
+  monoPublicKey: string;
   monoSimPort: number;
   adminToken: string;
   publicBaseUrl: string;
@@ -249,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monoSecretKey: e.MONO_SECRET_KEY,
     monoApiUrl: e.MONO_API_URL,
     monoRequestTimeoutMs: e.MONO_REQUEST_TIMEOUT,
+    monoPublicKey: e.MONO_PUBLIC_KEY ?? 'test_pk_mono_reauth_simulator',
     monoSimPort: e.MONO_SIM_PORT,
     adminToken,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),

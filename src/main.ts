@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     stoppers.push({ name: 'temporal', stop: await ensureTemporal(config, logger) });
     const { client, connection } = createTemporalClient(config.temporal);
     stoppers.push({ name: 'temporal client', stop: () => connection.close() });
+    const links = createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink });
     const mono = await connectMono(config, logger, (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }));
     stoppers.push({ name: 'mono', stop: mono.close });
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
             webhookSecret: config.notify.webhookSecret,
             operatorWebhookUrl: config.notify.operatorWebhookUrl,
           },
-          createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink }),
+          links,
           logger.child({ source: 'notifier' })
         ),
       }),
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     const app = createApp({
       metrics,
       admin: { token: config.adminToken, accounts },
+      reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
       webhookSecrets: config.webhookSecrets,
       deliveryKey: createDeliveryKey(config.deliveryKeySecret),
       handOff: createHandOff({

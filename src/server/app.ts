@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Accounts } from '../operators/accounts.js';
 import { createAdminRouter } from './admin/routes.js';
+import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import type { HandOff } from './webhooks/hand-off.js';
 import { createWebhookRouter } from './webhooks/route.js';
@@ -14,6 +15,8 @@ import { createWebhookRouter } from './webhooks/route.js';
 export interface AppDeps {
   /** The admin API; omitted, /accounts answers 404. */
   admin?: { token: string; accounts: Accounts };
+  /** The re-auth page behind the links sent to owners; omitted, /reauth answers 404. */
+  reauthPage?: ReauthPageDeps;
   metrics: Metrics;
   webhookSecrets: readonly string[];
   deliveryKey: DeliveryKeyFn;
@@ -23,7 +26,16 @@ export interface AppDeps {
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({ webhookSecrets, deliveryKey, handOff, logger, isReady, admin, metrics }: AppDeps): Express {
+export function createApp({
+  webhookSecrets,
+  deliveryKey,
+  handOff,
+  logger,
+  isReady,
+  admin,
+  metrics,
+  reauthPage,
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -40,6 +52,7 @@ export function createApp({ webhookSecrets, deliveryKey, handOff, logger, isRead
   });
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, handOff, logger, metrics }));
   if (admin) app.use(createAdminRouter({ ...admin, logger }));
+  if (reauthPage) app.use(createReauthRouter(reauthPage));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

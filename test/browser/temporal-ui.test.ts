@@ -3,36 +3,21 @@
  * reauth_required through the webhook, and headless Chromium (Debian's, driven by playwright-core) applying
  * the README's filter `MonoAccountState="reauth_required"` and finding the account.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
-const CHROMIUM = [
-  process.env.CHROMIUM_PATH,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-].find((p): p is string => !!p && existsSync(p));
-// Playwright gives Chromium a fresh profile. CI installs Chromium (.ci/run) and must run this; a developer machine without it is told how to get it.
-const runnable = CHROMIUM !== undefined || process.env.CI === 'true';
-if (!runnable)
-  console.warn('Temporal UI browser test not run: install Chromium (apt-get install chromium) or set CHROMIUM_PATH');
-
 let server: DevServer;
 let stack: Stack;
 let browser: Browser;
-let profile: string;
 
 beforeAll(async () => {
-  if (!runnable) return;
-  if (!CHROMIUM) throw new Error('Chromium not found: install it (apt-get install chromium) or set CHROMIUM_PATH');
+  if (!BROWSER_TESTS_RUNNABLE) return;
   const port = await freePort();
   server = await startDevServer({
     cliPath: inject('temporalCliPath'),
@@ -41,29 +26,16 @@ beforeAll(async () => {
     uiPort: await freePort(),
   });
   stack = await startStack({ address: server.address });
-  profile = mkdtempSync(join(tmpdir(), 'mono-reauth-chromium-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await server?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-it.skipIf(!runnable)(
+it.skipIf(!BROWSER_TESTS_RUNNABLE)(
   'the UI filter MonoAccountState="reauth_required" finds the account',
   async () => {
     const needsReauth = newAccountId();

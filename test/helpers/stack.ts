@@ -11,7 +11,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { MonoClient } from '../../src/activities/mono/client.js';
 import { Notifier, type NotifierConfig } from '../../src/activities/notify/notifier.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createReauthLinks } from '../../src/lib/reauth-link.js';
+import { createReauthLinks, type ReauthLinks } from '../../src/lib/reauth-link.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
 import { createAccounts } from '../../src/operators/accounts.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../src/mono-sim/simulator.js';
@@ -70,6 +70,7 @@ export const TEST_LINK_SECRET = 'test-link-secret';
 
 export interface Stack {
   baseUrl: string;
+  links: ReauthLinks;
   metrics: Metrics;
   sim: MonoSimulator;
   client: Client;
@@ -102,6 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) })
       )
     : createLogger('silent');
+  const accounts = createAccounts({ client, connection, namespace: 'default' });
   const handOff = createHandOff({
     client,
     connection,
@@ -111,7 +113,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const app = createApp({
     metrics,
-    admin: { token: TEST_ADMIN_TOKEN, accounts: createAccounts({ client, connection, namespace: 'default' }) },
+    admin: { token: TEST_ADMIN_TOKEN, accounts },
+    reauthPage: { links, accounts, monoPublicKey: 'test_pk_page' },
     webhookSecrets: options.secrets ?? [TEST_SECRET],
     deliveryKey: createDeliveryKey('test-delivery-key'),
     handOff,
@@ -157,6 +160,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   return {
     baseUrl,
+    links,
     metrics,
     sim,
     client,

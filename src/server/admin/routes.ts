@@ -81,13 +81,11 @@ export function createAdminRouter({ token, accounts, logger }: AdminDeps): Route
     const id = AccountIdParam.safeParse(req.params.accountId);
     const body = RetryBody.safeParse(req.body ?? {});
     if (!id.success || !body.success) {
-      res
-        .status(400)
-        .json({
-          error: id.success
-            ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
-            : 'accountId is not an account id',
-        });
+      res.status(400).json({
+        error: id.success
+          ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
+          : 'accountId is not an account id',
+      });
       return;
     }
     const accepted = await accounts.resendReauthLink(id.data, body.data.reason);
