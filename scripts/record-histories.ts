@@ -39,6 +39,10 @@ try {
             maxBuffer: 64 * 1024 * 1024,
           }
         );
+        if (!json.includes('EVENT_TYPE_WORKFLOW_TASK_COMPLETED')) {
+          console.error(`skipped run ${wf.runId}: no workflow task completed yet (nothing to replay)`);
+          continue;
+        }
         const file = new URL(`${prefix}-${scenario.name}-${wf.runId.slice(0, 8)}.json`, outDir);
         writeFileSync(file, json);
         console.error(`recorded ${file.pathname} (${wf.historyLength} events, ${wf.status.name})`);

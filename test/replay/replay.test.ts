@@ -14,9 +14,11 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 it('has recorded histories to replay', () => {
   expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(4);
   expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
+  expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(5);
 });
 
 it.each(files)('replays %s on the current workflow code', async (file) => {
-  const history: unknown = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
+  const history: { events: Array<{ eventType: string }> } = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
+  expect(history.events.some((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toBe(true);
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
 });
