@@ -46,6 +46,9 @@ async function main(): Promise<void> {
   for (const name of config.devDefaults) {
     logger.warn({ variable: name }, `${name} is unset: using the development default (set it in production)`);
   }
+  if (config.notify.quietHours) {
+    logger.warn('NOTIFY_QUIET_HOURS is set but quiet hours are not applied yet: reminders go out on schedule');
+  }
   Runtime.install({
     logger: sdkLogger(logger),
     shutdownSignals: [],
