@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration, parseDurationList } from './lib/duration.js';
+import { isValidTimeZone } from './workflows/account-lifecycle/quiet-hours.js';
 import type { LifecycleSettings } from './workflows/account-lifecycle/types.js';
 
 /** Mono allows one manual sync per account every 2 minutes; no backoff step may be shorter. */
@@ -127,6 +128,7 @@ const EnvSchema = z
     ),
     SMTP_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_FROM: optionalString,
+    NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default('Africa/Lagos')),
     NOTIFY_QUIET_HOURS: z.preprocess(
       emptyAsUnset,
       z.string().regex(QUIET_HOURS, 'write it as HH:MM-HH:MM, e.g. 21:00-08:00').optional()
@@ -158,10 +160,16 @@ const EnvSchema = z
         });
     }
     if (env.NOTIFY_CHANNELS.includes('email')) {
+      if (!env.SMTP_URL)
+        ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NOTIFY_CHANNELS has email' });
+      if (!env.NOTIFY_FROM)
+        ctx.addIssue({ code: 'custom', path: ['NOTIFY_FROM'], message: 'is required when NOTIFY_CHANNELS has email' });
+    }
+    if (!isValidTimeZone(env.NOTIFY_TIME_ZONE)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['NOTIFY_CHANNELS'],
-        message: 'email delivery is not available yet; use log and/or webhook (your backend can email the reauthUrl)',
+        path: ['NOTIFY_TIME_ZONE'],
+        message: 'is not an IANA time zone, e.g. Africa/Lagos',
       });
     }
   });
@@ -212,6 +220,7 @@ export interface Config {
     smtpUrl: string | undefined;
     from: string | undefined;
     quietHours: string | undefined;
+    timeZone: string;
     operatorWebhookUrl: string | undefined;
   };
   /** Variables that fell back to a development default; start-up warns about each. */
@@ -286,6 +295,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smtpUrl: e.SMTP_URL,
       from: e.NOTIFY_FROM,
       quietHours: e.NOTIFY_QUIET_HOURS,
+      timeZone: e.NOTIFY_TIME_ZONE,
       operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
     },
     devDefaults,
@@ -302,5 +312,7 @@ export function lifecycleSettings(config: Config): LifecycleSettings {
     reauthRemindersMs: config.lifecycle.reauthRemindersMs,
     reauthEscalateAfterMs: config.lifecycle.reauthEscalateAfterMs,
     reminderMinGapMs: config.lifecycle.reminderMinGapMs,
+    quietHours: config.notify.quietHours ?? null,
+    defaultTimeZone: config.notify.timeZone,
   };
 }

@@ -46,9 +46,6 @@ async function main(): Promise<void> {
   for (const name of config.devDefaults) {
     logger.warn({ variable: name }, `${name} is unset: using the development default (set it in production)`);
   }
-  if (config.notify.quietHours) {
-    logger.warn('NOTIFY_QUIET_HOURS is set but quiet hours are not applied yet: reminders go out on schedule');
-  }
   Runtime.install({
     logger: sdkLogger(logger),
     shutdownSignals: [],
@@ -91,6 +88,8 @@ async function main(): Promise<void> {
             channels: config.notify.channels,
             webhookUrl: config.notify.webhookUrl,
             webhookSecret: config.notify.webhookSecret,
+            smtpUrl: config.notify.smtpUrl,
+            from: config.notify.from,
             operatorWebhookUrl: config.notify.operatorWebhookUrl,
           },
           links,
@@ -112,7 +111,13 @@ async function main(): Promise<void> {
       void shutdown('worker failed', 1);
     });
 
-    const accounts = createAccounts({ client, connection, namespace: config.temporal.namespace });
+    const accounts = createAccounts({
+      client,
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      settings: lifecycleSettings(config),
+    });
     stoppers.push({
       name: 'account gauges',
       stop: () =>

@@ -3,6 +3,7 @@
  * query), retry (`retrySync`) and resend (`resendReauthLink`). Shared by the admin API and the CLI.
  */
 import {
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -13,8 +14,10 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import {
   resendReauthLinkUpdate,
   retrySyncUpdate,
+  setContactSignal,
   stateQuery,
   workflowIdFor,
+  WORKFLOW_TYPE,
 } from '../workflows/account-lifecycle/messages.js';
 import {
   MonoAccountState,
@@ -22,7 +25,14 @@ import {
   MonoInstitution,
   MonoStateSince,
 } from '../workflows/account-lifecycle/search-attributes.js';
-import type { AccountView, ResendAccepted, RetrySyncAccepted } from '../workflows/account-lifecycle/types.js';
+import type {
+  AccountLifecycleInput,
+  AccountView,
+  Contact,
+  LifecycleSettings,
+  ResendAccepted,
+  RetrySyncAccepted,
+} from '../workflows/account-lifecycle/types.js';
 import { accountsQuery, type AccountFilter } from './query.js';
 
 export interface AccountSummary {
@@ -61,11 +71,21 @@ export interface AccountsDeps {
   client: Client;
   connection: Connection;
   namespace: string;
+  /** Where a contact registered before the account's first webhook starts its workflow. */
+  taskQueue?: string;
+  settings?: LifecycleSettings;
   /** Deadline of each Temporal call. */
   timeoutMs?: number;
 }
 
-export function createAccounts({ client, connection, namespace, timeoutMs = 10_000 }: AccountsDeps) {
+export function createAccounts({
+  client,
+  connection,
+  namespace,
+  taskQueue,
+  settings,
+  timeoutMs = 10_000,
+}: AccountsDeps) {
   const withDeadline = <T>(fn: () => Promise<T>): Promise<T> => connection.withDeadline(Date.now() + timeoutMs, fn);
 
   async function list(
@@ -154,7 +174,30 @@ export function createAccounts({ client, connection, namespace, timeoutMs = 10_0
     }
   }
 
-  return { list, listAll, count, show, retry, resendReauthLink };
+  /** Registers the owner's contact, starting the account's workflow if no webhook has yet. */
+  async function setContact(accountId: string, contact: Contact): Promise<void> {
+    if (!taskQueue || !settings) throw new Error('setContact needs the task queue and lifecycle settings');
+    const input: AccountLifecycleInput = { accountId, settings };
+    try {
+      await withDeadline(() =>
+        client.workflow.signalWithStart(WORKFLOW_TYPE, {
+          workflowId: workflowIdFor(accountId),
+          taskQueue,
+          args: [input],
+          signal: setContactSignal,
+          signalArgs: [contact],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        })
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new RequestRefused('the account is unlinked; its workflow has completed');
+      throw err;
+    }
+  }
+
+  return { list, listAll, count, show, retry, resendReauthLink, setContact };
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;

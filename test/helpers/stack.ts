@@ -103,7 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) })
       )
     : createLogger('silent');
-  const accounts = createAccounts({ client, connection, namespace: 'default' });
+  const accounts = createAccounts({ client, connection, namespace: 'default', taskQueue, settings });
   const handOff = createHandOff({
     client,
     connection,

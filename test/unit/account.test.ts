@@ -86,4 +86,17 @@ describe('snapshot and restore (continue-as-new)', () => {
     expect(b.apply(ev('account_reauthorized', 'recent'), T0 + HOUR).outcome).toBe('duplicate');
     expect(JSON.stringify(snap).length).toBeLessThan(32 * 1024);
   });
+
+  it('carries the owner contact, pending messages and the re-auth schedule', () => {
+    const a = Account.restore('acc1', settings(HOUR));
+    a.setContact({ email: 'o@example.com', timeZone: 'Africa/Nairobi' });
+    a.apply(ev('reauthorisation_required', 'k1'), T0);
+    const b = Account.restore('acc1', settings(HOUR), a.snapshot(T0 + 1));
+    expect(b.getContact()).toEqual({ email: 'o@example.com', timeZone: 'Africa/Nairobi' });
+    expect(b.nextNotice()).toMatchObject({ id: 'msg_acc1_1', type: 'account.reauth_required', audience: 'owner' });
+    expect(b.view(0).reauth).toMatchObject({
+      remindersSent: 0,
+      nextReminderAt: new Date(T0 + 86_400_000).toISOString(),
+    });
+  });
 });

@@ -68,11 +68,13 @@ describe('loadConfig', () => {
     );
   });
 
-  it('requires the settings of each notification channel chosen, and refuses email until it exists', () => {
-    expect(problems({ NOTIFY_CHANNELS: 'log,webhook,email' })).toEqual([
+  it('requires the settings of each notification channel chosen, and a real time zone', () => {
+    expect(problems({ NOTIFY_CHANNELS: 'log,webhook,email', NOTIFY_TIME_ZONE: 'Lagos' })).toEqual([
       'NOTIFY_WEBHOOK_URL: is required when NOTIFY_CHANNELS has webhook',
       'NOTIFY_WEBHOOK_SECRET: is required when NOTIFY_CHANNELS has webhook',
-      'NOTIFY_CHANNELS: email delivery is not available yet; use log and/or webhook (your backend can email the reauthUrl)',
+      'SMTP_URL: is required when NOTIFY_CHANNELS has email',
+      'NOTIFY_FROM: is required when NOTIFY_CHANNELS has email',
+      'NOTIFY_TIME_ZONE: is not an IANA time zone, e.g. Africa/Lagos',
     ]);
   });
 });

@@ -3,17 +3,22 @@
  *  - log: a structured line, no PII and no link (a link is a credential);
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
  *    package), `webhook-id` = the notice id, so a retried activity sends the same message id again;
+ *  - email: SMTP (nodemailer) to the owner's registered address, `Message-ID` derived from the notice id;
+ *    owners without a registered address are skipped on this channel.
  * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set.
  */
+import { createTransport, type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
-import type { Notice } from '../../workflows/account-lifecycle/types.js';
+import type { Contact, Notice } from '../../workflows/account-lifecycle/types.js';
 
 export interface NotifierConfig {
   channels: Array<'log' | 'webhook' | 'email'>;
   webhookUrl?: string;
   webhookSecret?: string;
+  smtpUrl?: string;
+  from?: string;
   operatorWebhookUrl?: string;
   timeoutMs?: number;
 }
@@ -32,6 +37,7 @@ export class PermanentDeliveryError extends Error {
 
 export class Notifier {
   private readonly signer: Webhook | undefined;
+  private readonly mailer: Transporter | undefined;
 
   constructor(
     private readonly config: NotifierConfig,
@@ -40,9 +46,10 @@ export class Notifier {
     private readonly now: () => number = Date.now
   ) {
     this.signer = config.webhookSecret ? new Webhook(config.webhookSecret) : undefined;
+    this.mailer = config.channels.includes('email') && config.smtpUrl ? createTransport(config.smtpUrl) : undefined;
   }
 
-  async deliver(notice: Notice): Promise<void> {
+  async deliver(notice: Notice, contact: Contact | null = null): Promise<void> {
     const body: NotificationBody = { type: notice.type, timestamp: notice.at, data: { ...notice.data } };
     if (
       notice.audience === 'owner' &&
@@ -67,6 +74,35 @@ export class Notifier {
     if (this.config.channels.includes('webhook') && this.config.webhookUrl) targets.push(this.config.webhookUrl);
     if (notice.audience === 'operators' && this.config.operatorWebhookUrl) targets.push(this.config.operatorWebhookUrl);
     for (const url of targets) await this.post(url, notice.id, body);
+    if (this.config.channels.includes('email') && notice.audience === 'owner')
+      await this.email(notice.id, body, contact);
+  }
+
+  private async email(id: string, body: NotificationBody, contact: Contact | null): Promise<void> {
+    if (!contact?.email) {
+      this.logger.info(
+        { notice: id, accountId: body.data.accountId },
+        'no email registered for the owner; email skipped'
+      );
+      return;
+    }
+    if (!this.mailer || !this.config.from)
+      throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
+    const { subject, text } = emailText(body);
+    try {
+      await this.mailer.sendMail({
+        from: this.config.from,
+        to: contact.email,
+        subject,
+        text,
+        messageId: `<${id}@mono-reauth>`,
+      });
+    } catch (err) {
+      const code = (err as { responseCode?: number }).responseCode;
+      if (code !== undefined && code >= 500 && code < 600)
+        throw new PermanentDeliveryError(`the SMTP server refused the message (${code})`);
+      throw new Error(`could not send the email (${(err as Error).message}); retrying`, { cause: err });
+    }
   }
 
   private async post(url: string, id: string, body: NotificationBody): Promise<void> {
@@ -96,5 +132,31 @@ export class Notifier {
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
       throw new PermanentDeliveryError(`${message}; fix the receiver`);
     throw new Error(`${message}; retrying`);
+  }
+}
+
+/** Plain, short emails: what happened and the link; no account details. */
+function emailText(body: NotificationBody): { subject: string; text: string } {
+  const link = body.data.reauthUrl
+    ? `\n\nReconnect here: ${body.data.reauthUrl}\n\nThe link works for a limited time.`
+    : '';
+  switch (body.type) {
+    case 'account.reauth_required':
+      return {
+        subject: 'Please reconnect your bank account',
+        text: `Your bank needs you to sign in again so we can keep your account up to date.${link}`,
+      };
+    case 'account.reauth_reminder':
+      return {
+        subject: 'Reminder: please reconnect your bank account',
+        text: `Your bank account is still disconnected.${link}`,
+      };
+    case 'account.recovered':
+      return {
+        subject: 'Your bank account is connected again',
+        text: 'Thank you — your bank account is connected again. There is nothing more to do.',
+      };
+    default:
+      return { subject: 'About your bank account', text: 'There is an update about your bank account.' };
   }
 }

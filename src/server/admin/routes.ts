@@ -4,6 +4,7 @@
  *   GET  /accounts/:accountId                                            the `state` query
  *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409
  *   POST /accounts/:accountId/reauth-link {reason?}                       the `resendReauthLink` update: 202 or 409
+ *   PUT  /accounts/:accountId/contact {email?, timeZone?}                 the owner's contact, kept with the account
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import { AccountNotFound, RequestRefused, type Accounts } from '../../operators/accounts.js';
 import { AccountFilter } from '../../operators/query.js';
+import { isValidTimeZone } from '../../workflows/account-lifecycle/quiet-hours.js';
 
 const AccountIdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'is not an account id');
 const ListQuery = AccountFilter.extend({
@@ -22,6 +24,13 @@ const ListQuery = AccountFilter.extend({
   pageToken: z.string().max(4096).optional(),
 });
 const RetryBody = z.object({ reason: z.string().max(200).optional() }).strict();
+const ContactBody = z
+  .object({
+    email: z.email('must be an email address').max(254).nullable().optional(),
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Africa/Lagos').nullable().optional(),
+  })
+  .strict()
+  .refine((c) => c.email !== undefined || c.timeZone !== undefined, 'give email and/or timeZone (null clears one)');
 
 export interface AdminDeps {
   token: string;
@@ -94,6 +103,23 @@ export function createAdminRouter({ token, accounts, logger }: AdminDeps): Route
       'operator re-auth link resend accepted (admin API)'
     );
     res.status(202).json(accepted);
+  });
+
+  router.put('/accounts/:accountId/contact', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    const body = ContactBody.safeParse(req.body ?? {});
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    if (!body.success) {
+      return void res
+        .status(400)
+        .json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    }
+    await accounts.setContact(id.data, body.data);
+    logger.info(
+      { accountId: id.data, email: body.data.email === undefined ? 'unchanged' : body.data.email ? 'set' : 'cleared' },
+      'owner contact registered'
+    );
+    res.status(202).json({ accepted: true });
   });
 
   router.use('/accounts', (err: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -5,6 +5,7 @@
  * directly. Timers are data here (`nextAtMs`); the workflow turns them into durable waits.
  */
 import { causeOf, transition } from './machine.js';
+import { deferOutOfQuietHours } from './quiet-hours.js';
 import {
   DELIVERY_MEMORY_LIMIT,
   HISTORY_LIMIT,
@@ -17,6 +18,7 @@ import {
   type AccountState,
   type AccountView,
   type CarriedState,
+  type Contact,
   type Escalation,
   type ResolvedSettings,
   type SyncRecord,
@@ -45,7 +47,10 @@ const RETRYABLE_STATES: ReadonlySet<AccountState> = new Set([
   'reauthorised',
 ]);
 
-type Carried = Omit<CarriedState, 'recentDeliveries' | 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq'>;
+type Carried = Omit<
+  CarriedState,
+  'recentDeliveries' | 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact'
+>;
 
 /** Behaviours a run has, by the version of the code that started it (see the patches in workflow.ts). */
 export interface Features {
@@ -64,6 +69,7 @@ export class Account {
   private reauth: ReauthSchedule | null;
   private outbox: Notice[];
   private noticeSeq: number;
+  private contact: Contact | null;
   private readonly schedulingEnabled: boolean;
 
   private constructor(
@@ -72,7 +78,7 @@ export class Account {
     /** Old runs (replayed histories) lack later behaviours: they record, and do not schedule or notify. */
     private readonly features: Features,
     private carried: Carried,
-    rest: Pick<CarriedState, 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq'>
+    rest: Pick<CarriedState, 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact'>
   ) {
     this.schedulingEnabled = features.syncRetries;
     this.schedule = rest.sync ?? { nextAtMs: null, lastAtMs: null, last: null };
@@ -80,6 +86,7 @@ export class Account {
     this.reauth = rest.reauth ?? null;
     this.outbox = rest.outbox ?? [];
     this.noticeSeq = rest.noticeSeq ?? 0;
+    this.contact = rest.contact ?? null;
   }
 
   /** A new account, or one restored from the previous run's snapshot. */
@@ -96,6 +103,7 @@ export class Account {
       reauth,
       outbox,
       noticeSeq,
+      contact,
       ...rest
     } = carried ?? {
       state: null,
@@ -119,6 +127,7 @@ export class Account {
         reauth,
         outbox,
         noticeSeq,
+        contact,
       }
     );
     for (const [key, seen] of recentDeliveries) account.recent.set(key, seen);
@@ -276,6 +285,11 @@ export class Account {
       const earliest = (r.lastNoticeAtMs ?? 0) + this.settings.reminderMinGapMs;
       if (nowMs < earliest) {
         r.nextReminderAtMs = earliest;
+      } else if (
+        this.settings.quietHours &&
+        deferOutOfQuietHours(nowMs, this.settings.quietHours, this.timeZone()) > nowMs
+      ) {
+        r.nextReminderAtMs = deferOutOfQuietHours(nowMs, this.settings.quietHours, this.timeZone());
       } else {
         r.remindersSent += 1;
         r.lastNoticeAtMs = nowMs;
@@ -297,6 +311,20 @@ export class Account {
       changed = true;
     }
     return changed;
+  }
+
+  /** Registers (or clears, with null) how to reach the owner; a field left out keeps its value. */
+  setContact(contact: Contact): void {
+    this.contact = { ...this.contact, ...contact };
+  }
+
+  /** The owner's contact, for the notifier. */
+  getContact(): Contact | null {
+    return this.contact;
+  }
+
+  private timeZone(): string {
+    return this.contact?.timeZone ?? this.settings.defaultTimeZone;
   }
 
   /** Why an operator's `resendReauthLink` is refused now, or undefined when it is accepted. */
@@ -437,6 +465,7 @@ export class Account {
         lastNoticeAt: this.reauth.lastNoticeAtMs === null ? null : iso(this.reauth.lastNoticeAtMs),
       },
       pendingNotices: this.outbox.length,
+      contact: { email: !!this.contact?.email, timeZone: this.contact?.timeZone ?? null },
       history: c.history,
       lastEvent: c.lastEvent,
       counts: c.counts,
@@ -455,6 +484,7 @@ export class Account {
       reauth: this.reauth,
       outbox: this.outbox,
       noticeSeq: this.noticeSeq,
+      contact: this.contact,
     };
   }
 }

@@ -4,7 +4,14 @@
  * `temporal workflow update execute` and `temporal workflow signal`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AccountEvent, AccountView, OperatorRequest, ResendAccepted, RetrySyncAccepted } from './types.js';
+import type {
+  AccountEvent,
+  AccountView,
+  Contact,
+  OperatorRequest,
+  ResendAccepted,
+  RetrySyncAccepted,
+} from './types.js';
 
 export const WORKFLOW_TYPE = 'accountLifecycle';
 
@@ -23,6 +30,9 @@ export const retrySyncSignal = defineSignal<[OperatorRequest]>('retrySync');
 export const resendReauthLinkUpdate = defineUpdate<ResendAccepted, [OperatorRequest]>('resendReauthLink');
 /** The same, as a signal for `temporal workflow signal`. */
 export const resendReauthLinkSignal = defineSignal<[OperatorRequest]>('resendReauthLink');
+
+/** Registers how to reach the owner (email, time zone); sent with signal-with-start by the admin API. */
+export const setContactSignal = defineSignal<[Contact]>('setContact');
 
 /** The workflow id of an account: `mono-account-<accountId>`. Mono ids are opaque, never PII. */
 export function workflowIdFor(accountId: string): string {

@@ -95,6 +95,8 @@ export interface AccountView {
   } | null;
   /** Messages decided and not yet sent. */
   pendingNotices: number;
+  /** Whether an email address and which time zone are registered (the address itself is not shown). */
+  contact: { email: boolean; timeZone: string | null };
   history: Transition[];
   lastEvent: { at: string; cause: string; outcome: 'changed' | 'unchanged' | 'duplicate' } | null;
   counts: { events: number; unchanged: number; duplicates: number };
@@ -120,6 +122,16 @@ export interface LifecycleSettings {
   reauthEscalateAfterMs?: number;
   /** No reminder within this long of the previous message to the owner. */
   reminderMinGapMs?: number;
+  /** Reminders due inside this window (`HH:MM-HH:MM`, the owner's local time) wait for its end. */
+  quietHours?: string | null;
+  /** The owner's time zone when none is registered. */
+  defaultTimeZone?: string;
+}
+
+/** How to reach the account's owner, registered through the admin API. */
+export interface Contact {
+  email?: string | null;
+  timeZone?: string | null;
 }
 
 /** Mono allows one manual sync per account every 2 minutes. */
@@ -145,6 +157,8 @@ export function withDefaults(settings: LifecycleSettings): ResolvedSettings {
     reauthRemindersMs: settings.reauthRemindersMs ?? DEFAULT_REAUTH_REMINDERS_MS,
     reauthEscalateAfterMs: settings.reauthEscalateAfterMs ?? DEFAULT_REAUTH_ESCALATE_AFTER_MS,
     reminderMinGapMs: settings.reminderMinGapMs ?? DEFAULT_REMINDER_MIN_GAP_MS,
+    quietHours: settings.quietHours ?? null,
+    defaultTimeZone: settings.defaultTimeZone ?? 'Africa/Lagos',
   };
 }
 
@@ -169,6 +183,7 @@ export interface CarriedState {
   /** Messages decided but not yet handed to the notifier, and the counter that numbers them. */
   outbox?: Notice[];
   noticeSeq?: number;
+  contact?: Contact | null;
 }
 
 export interface ReauthSchedule {

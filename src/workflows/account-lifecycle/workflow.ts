@@ -31,6 +31,7 @@ import {
   resendReauthLinkSignal,
   resendReauthLinkUpdate,
   retrySyncSignal,
+  setContactSignal,
   retrySyncUpdate,
   stateQuery,
 } from './messages.js';
@@ -40,6 +41,7 @@ import {
   type AccountEvent,
   type AccountLifecycleInput,
   type AccountView,
+  type Contact,
   type Notice,
   type OperatorRequest,
   type ResendAccepted,
@@ -164,6 +166,10 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       if (refusal) throw new Error(refusal);
     },
   });
+  setHandler(setContactSignal, (contact) => {
+    account.setContact(contact);
+    changes += 1;
+  });
   setHandler(resendReauthLinkSignal, () => {
     const refusal = account.refuseResend(Date.now());
     if (refusal) log.warn('resendReauthLink signal ignored', { refusal });
@@ -201,7 +207,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     if (notifying && account.runReauthTimers(Date.now())) continue;
     const notice = notifying ? account.nextNotice() : undefined;
     if (notice) {
-      const failure = await sendNotice(notice);
+      const failure = await sendNotice(notice, account.getContact());
       account.noticeDone(notice.id, failure, Date.now());
       continue;
     }
@@ -233,9 +239,9 @@ async function runManualSync(accountId: string): Promise<SyncOutcome> {
 }
 
 /** Hands a message to the notifier; returns why it could not be delivered, if it could not. */
-async function sendNotice(notice: Notice): Promise<string | undefined> {
+async function sendNotice(notice: Notice, contact: Contact | null): Promise<string | undefined> {
   try {
-    await deliverNotice(notice);
+    await deliverNotice(notice, contact);
     return undefined;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
