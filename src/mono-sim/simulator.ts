@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
 import { z } from 'zod';
+import { MONO_EVENT_KINDS } from '../workflows/account-lifecycle/types.js';
 
 export const SIMULATOR_SECRET_KEY = 'test_sk_mono_reauth_simulator';
 export const SYNC_INTERVAL_MS = 2 * 60_000;
@@ -67,15 +68,7 @@ export interface MonoSimulator {
 }
 
 const WebhookRequest = z.object({
-  event: z.enum([
-    'account_connected',
-    'account_updated',
-    'sync_failed',
-    'reauthorisation_required',
-    'account_reauthorized',
-    'account_synced',
-    'account_unlinked',
-  ]),
+  event: z.enum(MONO_EVENT_KINDS),
   accountId: z.string().min(1),
   dataStatus: z.string().optional(),
   updated: z.boolean().optional(),

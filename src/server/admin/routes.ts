@@ -23,7 +23,7 @@ const ListQuery = AccountFilter.extend({
   pageSize: z.coerce.number().int().min(1).max(1000).default(100),
   pageToken: z.string().max(4096).optional(),
 });
-const RetryBody = z.object({ reason: z.string().max(200).optional() }).strict();
+const OperatorBody = z.object({ reason: z.string().max(200).optional() }).strict();
 const ContactBody = z
   .object({
     email: z.email('must be an email address').max(254).nullable().optional(),
@@ -70,40 +70,29 @@ export function createAdminRouter({ token, accounts, logger }: AdminDeps): Route
     res.json(await accounts.show(id.data));
   });
 
-  router.post('/accounts/:accountId/retry', async (req, res) => {
-    const id = AccountIdParam.safeParse(req.params.accountId);
-    const body = RetryBody.safeParse(req.body ?? {});
-    if (!id.success || !body.success) {
-      res.status(400).json({
-        error: id.success
-          ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
-          : 'accountId is not an account id',
-      });
-      return;
-    }
-    const accepted = await accounts.retry(id.data, body.data.reason);
-    logger.info({ accountId: id.data, syncAt: accepted.syncAt }, 'operator retry accepted (admin API)');
-    res.status(202).json(accepted);
-  });
-
-  router.post('/accounts/:accountId/reauth-link', async (req, res) => {
-    const id = AccountIdParam.safeParse(req.params.accountId);
-    const body = RetryBody.safeParse(req.body ?? {});
-    if (!id.success || !body.success) {
-      res.status(400).json({
-        error: id.success
-          ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
-          : 'accountId is not an account id',
-      });
-      return;
-    }
-    const accepted = await accounts.resendReauthLink(id.data, body.data.reason);
-    logger.info(
-      { accountId: id.data, noticeId: accepted.noticeId },
-      'operator re-auth link resend accepted (admin API)'
-    );
-    res.status(202).json(accepted);
-  });
+  /** An operator action on one account: validated id and `{reason?}` body, 202 with the workflow's answer. */
+  const operatorAction = <T extends object>(
+    path: string,
+    what: string,
+    act: (id: string, reason?: string) => Promise<T>
+  ) =>
+    router.post(`/accounts/:accountId/${path}`, async (req, res) => {
+      const id = AccountIdParam.safeParse(req.params.accountId);
+      const body = OperatorBody.safeParse(req.body ?? {});
+      if (!id.success || !body.success) {
+        res.status(400).json({
+          error: id.success
+            ? 'body must be {} or {"reason": "…"} (at most 200 characters)'
+            : 'accountId is not an account id',
+        });
+        return;
+      }
+      const accepted = await act(id.data, body.data.reason);
+      logger.info({ accountId: id.data, ...(accepted as Record<string, unknown>) }, `${what} accepted (admin API)`);
+      res.status(202).json(accepted);
+    });
+  operatorAction('retry', 'operator retry', (id, reason) => accounts.retry(id, reason));
+  operatorAction('reauth-link', 'operator re-auth link resend', (id, reason) => accounts.resendReauthLink(id, reason));
 
   router.put('/accounts/:accountId/contact', async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
