@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
-import { newAccountId } from '../helpers/webhooks.js';
+import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -89,4 +89,18 @@ it('after a successful operator sync, Mono’s own account_updated follows and c
   );
   expect(view.history.at(-1)).toMatchObject({ from: 'reauthorised', to: 'synced', cause: 'sync:SYNC_SUCCESSFUL' });
   expect(view.lastEvent).toMatchObject({ cause: 'account_updated:available', outcome: 'unchanged' });
+});
+
+it('hand-made signals with a bad payload are ignored instead of failing the workflow', async () => {
+  const id = newAccountId();
+  await stack.post(webhookBody(id, { kind: 'reauthorisation_required' }));
+  const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+  await handle.signal('retrySync', { reason: 5 });
+  await handle.signal('monoEvent', { kind: 'bogus', accountId: id, deliveryKey: 'x', receivedAt: '' });
+  await handle.signal('setContact', { timeZone: 'Mars/Base' });
+  await stack.post(webhookBody(id, { kind: 'account_synced' }));
+  const view = await stateOf(id, 'synced');
+  expect(view.contact).toEqual({ email: false, timeZone: null });
+  const history = await handle.fetchHistory();
+  expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
 });

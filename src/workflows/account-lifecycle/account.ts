@@ -5,7 +5,7 @@
  * directly. Timers are data here (`nextAtMs`); the workflow turns them into durable waits.
  */
 import { causeOf, transition } from './machine.js';
-import { deferOutOfQuietHours } from './quiet-hours.js';
+import { deferOutOfQuietHours, isValidTimeZone } from './quiet-hours.js';
 import {
   DELIVERY_MEMORY_LIMIT,
   HISTORY_LIMIT,
@@ -256,7 +256,7 @@ export class Account {
   /** An operator asked for a sync: run it as soon as Mono's 2-minute limit allows; restart the schedule. */
   requestSync(nowMs: number, reason: string | undefined): number {
     const state = this.carried.state!;
-    const cause = `operator:retrySync${reason ? ` (${reason.slice(0, 120)})` : ''}`;
+    const cause = `operator:retrySync${typeof reason === 'string' && reason ? ` (${reason.slice(0, 120)})` : ''}`;
     this.carried.attempts = 0;
     this.carried.escalated = false;
     this.escalation = null;
@@ -324,7 +324,8 @@ export class Account {
   }
 
   private timeZone(): string {
-    return this.contact?.timeZone ?? this.settings.defaultTimeZone;
+    const zone = this.contact?.timeZone;
+    return zone && isValidTimeZone(zone) ? zone : this.settings.defaultTimeZone;
   }
 
   /** Why an operator's `resendReauthLink` is refused now, or undefined when it is accepted. */

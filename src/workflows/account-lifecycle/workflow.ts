@@ -36,7 +36,10 @@ import {
   stateQuery,
 } from './messages.js';
 import { MonoAccountState, MonoEscalated, MonoInstitution, MonoStateSince } from './search-attributes.js';
+import { isValidTimeZone } from './quiet-hours.js';
 import {
+  DATA_STATUSES,
+  MONO_EVENT_KINDS,
   withDefaults,
   type AccountEvent,
   type AccountLifecycleInput,
@@ -138,12 +141,19 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   // Current code applies events in the handler (queries see them at once) and indexes once per wake-up.
   setHandler(monoEventSignal, (event) => {
+    // A hand-made signal (temporal CLI) with an unknown shape must not fail every workflow task from now on.
+    if (!isAccountEvent(event)) {
+      log.warn('monoEvent signal with an unknown shape ignored');
+      return;
+    }
     inbox.push(event);
     if (acting) applyInbox();
   });
   setHandler(stateQuery, view);
   setHandler(retrySyncUpdate, acceptRetry, {
-    validator: (_request: OperatorRequest) => {
+    validator: (request: OperatorRequest) => {
+      if (request?.reason !== undefined && typeof request.reason !== 'string')
+        throw new Error('reason must be a string');
       const refusal = account.refuseRetrySync();
       if (refusal) throw new Error(refusal);
     },
@@ -167,7 +177,16 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     },
   });
   setHandler(setContactSignal, (contact) => {
-    account.setContact(contact);
+    const timeZone = contact?.timeZone;
+    const email = contact?.email;
+    if (
+      (timeZone !== undefined && timeZone !== null && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))) ||
+      (email !== undefined && email !== null && typeof email !== 'string')
+    ) {
+      log.warn('setContact signal with an invalid email or time zone ignored');
+      return;
+    }
+    account.setContact({ ...(email !== undefined ? { email } : {}), ...(timeZone !== undefined ? { timeZone } : {}) });
     changes += 1;
   });
   setHandler(resendReauthLinkSignal, () => {
@@ -236,6 +255,17 @@ async function runManualSync(accountId: string): Promise<SyncOutcome> {
     log.warn('manual sync call failed', { needsOperator, message });
     return { outcome: 'error', needsOperator, message };
   }
+}
+
+/** True for a signal payload the state machine can apply (the ingress only sends these). */
+function isAccountEvent(event: AccountEvent | undefined): event is AccountEvent {
+  return (
+    !!event &&
+    typeof event.accountId === 'string' &&
+    typeof event.deliveryKey === 'string' &&
+    (MONO_EVENT_KINDS as readonly string[]).includes(event.kind) &&
+    (event.dataStatus === undefined || (DATA_STATUSES as readonly string[]).includes(event.dataStatus))
+  );
 }
 
 /** Hands a message to the notifier; returns why it could not be delivered, if it could not. */
