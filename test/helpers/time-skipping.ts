@@ -37,3 +37,11 @@ export function startTimeSkippingStack(
     sim: { enforceSyncInterval: false, ...options.sim },
   });
 }
+
+/**
+ * Skips server time to `marginMs` before `iso`. The test server's clock also runs in real time while a test
+ * polls, so waits are computed from the workflow's own deadline rather than summed by the test.
+ */
+export async function sleepUntilJustBefore(env: TestWorkflowEnvironment, iso: string, marginMs: number): Promise<void> {
+  await env.sleep(Date.parse(iso) - (await env.currentTimeMs()) - marginMs);
+}

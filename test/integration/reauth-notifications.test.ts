@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { resendReauthLinkUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { eventually, TEST_LINK_SECRET, type Stack } from '../helpers/stack.js';
-import { startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
+import { sleepUntilJustBefore, startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 const SECRET_BYTES = Buffer.from('a-32-byte-secret-for-the-tests!!');
@@ -94,9 +94,6 @@ const settle = (id: string, n: number) =>
     () => Promise.resolve(typesFor(id)),
     (t) => t.length === n
   );
-async function sleepUntilJustBefore(iso: string): Promise<void> {
-  await env.sleep(Date.parse(iso) - (await env.currentTimeMs()) - 60_000);
-}
 async function quiet(id: string, n: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
   expect(typesFor(id)).toHaveLength(n);
@@ -125,7 +122,7 @@ describe('reauth_required cadence', () => {
     ] as const) {
       const view = await stack.state(id);
       expect(Date.parse(view.reauth!.nextReminderAt!) - entered).toBe(offset);
-      await sleepUntilJustBefore(view.reauth!.nextReminderAt!);
+      await sleepUntilJustBefore(env, view.reauth!.nextReminderAt!, 60_000);
       await quiet(id, n);
       await env.sleep('2m');
       await settle(id, n === 3 ? 5 : n + 1);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { retrySyncSignal, retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import type { AccountView } from '../../src/workflows/account-lifecycle/types.js';
 import { eventually, type Stack } from '../helpers/stack.js';
-import { startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
+import { sleepUntilJustBefore, startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 let env: TestWorkflowEnvironment;
@@ -45,11 +45,6 @@ async function afterCalls(
   );
 }
 
-/** Skips server time to 5 seconds before `iso` (the server clock also runs in real time while we poll). */
-async function sleepUntilJustBefore(iso: string): Promise<void> {
-  await env.sleep(Date.parse(iso) - (await env.currentTimeMs()) - 5_000);
-}
-
 /** Checks that no further call happens: the server clock is held, so a short real wait is enough. */
 async function stillCalls(id: string, n: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
@@ -78,7 +73,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
       const before = await stack.state(id);
       const from = Date.parse(before.lastSync?.at ?? before.since!);
       expect(Date.parse(before.nextSyncAt!) - from, `the ${step} step`).toBe(ms);
-      await sleepUntilJustBefore(before.nextSyncAt!);
+      await sleepUntilJustBefore(env, before.nextSyncAt!, 5_000);
       await stillCalls(id, calls);
       await env.sleep(10_000);
       calls += 1;
@@ -178,7 +173,7 @@ describe('reauthorised: grace period for fresh data', () => {
     await stack.post(webhookBody(id, { kind: 'account_reauthorized' }));
     const view0 = await stack.state(id);
     expect(Date.parse(view0.nextSyncAt!) - Date.parse(view0.since!)).toBe(10 * 60_000);
-    await sleepUntilJustBefore(view0.nextSyncAt!);
+    await sleepUntilJustBefore(env, view0.nextSyncAt!, 5_000);
     await stillCalls(id, 0);
     await env.sleep('10s');
     const view = await afterCalls(id, 1, (v) => v.state === 'synced');
