@@ -108,6 +108,13 @@ const EnvSchema = z
         .or(z.literal('off'))
         .default('127.0.0.1:9464')
     ),
+    SERVICE_ROLE: z.preprocess(emptyAsUnset, z.enum(['all', 'ingress', 'worker']).default('all')),
+    WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(100_000).default(500)),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess(
+      emptyAsUnset,
+      z.coerce.number().int().min(2).max(10_000).optional()
+    ),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).optional()),
     INGRESS_TIMEOUT: duration('5s', 100),
     WEBHOOK_DEDUPE_WINDOW: duration('1h', 1_000),
     DELIVERY_KEY_SECRET: optionalString,
@@ -201,6 +208,17 @@ export interface Config {
     dataDir: string;
   };
   ingressTimeoutMs: number;
+  /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */
+  role: 'all' | 'ingress' | 'worker';
+  /**
+   * Worker tuning. The workflow cache bounds the worker's memory whatever the number of accounts (an evicted
+   * account is replayed from its short history on its next event); unset limits keep the SDK's defaults.
+   */
+  worker: {
+    maxCachedWorkflows: number;
+    maxConcurrentWorkflowTaskExecutions: number | undefined;
+    maxConcurrentActivityTaskExecutions: number | undefined;
+  };
   /** Where the worker's Temporal SDK metrics are served (Prometheus), or null when off. */
   workerMetricsAddress: string | null;
   lifecycle: {
@@ -274,6 +292,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: e.TEMPORAL_DATA_DIR,
     },
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    role: e.SERVICE_ROLE,
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    },
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
     lifecycle: {
       dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,

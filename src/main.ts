@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { MonoClient } from './activities/mono/client.js';
 import { Notifier } from './activities/notify/notifier.js';
@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, refreshAccountGauges } from './lib/metrics.js';
 import { createAccounts } from './operators/accounts.js';
 import { startMonoSimulator } from './mono-sim/simulator.js';
-import { createApp } from './server/app.js';
+import { createApp, createWorkerApp } from './server/app.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { createHandOff } from './server/webhooks/hand-off.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
@@ -25,6 +25,7 @@ import { installAdvice, resolveBinary } from './temporal/binaries.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
 import { answers, startDevServer } from './temporal/dev-server.js';
 import { createWorker } from './worker.js';
+import { buildWorkflowBundle } from './workflow-bundle.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '::1']);
 
@@ -49,9 +50,10 @@ async function main(): Promise<void> {
   Runtime.install({
     logger: sdkLogger(logger),
     shutdownSignals: [],
-    telemetryOptions: config.workerMetricsAddress
-      ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress }, metricPrefix: 'temporal_' } }
-      : {},
+    telemetryOptions:
+      config.workerMetricsAddress && config.role !== 'ingress'
+        ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress }, metricPrefix: 'temporal_' } }
+        : {},
   });
   const metrics = createMetrics();
 
@@ -76,40 +78,50 @@ async function main(): Promise<void> {
     const { client, connection } = createTemporalClient(config.temporal);
     stoppers.push({ name: 'temporal client', stop: () => connection.close() });
     const links = createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink });
-    const mono = await connectMono(config, logger, (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }));
-    stoppers.push({ name: 'mono', stop: mono.close });
-
-    const { worker, connection: workerConnection } = await createWorker({
-      ...config.temporal,
-      activities: createActivities({
-        mono: mono.client,
-        notifier: new Notifier(
-          {
-            channels: config.notify.channels,
-            webhookUrl: config.notify.webhookUrl,
-            webhookSecret: config.notify.webhookSecret,
-            smtpUrl: config.notify.smtpUrl,
-            from: config.notify.from,
-            operatorWebhookUrl: config.notify.operatorWebhookUrl,
-          },
-          links,
-          logger.child({ source: 'notifier' })
-        ),
-      }),
-    });
-    stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
-    const workerRun = worker.run();
-    stoppers.push({
-      name: 'worker',
-      stop: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await workerRun;
-      },
-    });
-    workerRun.catch((err: unknown) => {
-      logger.error({ err: String(err) }, 'worker failed');
-      void shutdown('worker failed', 1);
-    });
+    const runsWorker = config.role !== 'ingress';
+    let monoDescription = 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)';
+    let worker: Worker | undefined;
+    if (runsWorker) {
+      const mono = await connectMono(config, logger, (endpoint, outcome) =>
+        metrics.monoCalls.inc({ endpoint, outcome })
+      );
+      stoppers.push({ name: 'mono', stop: mono.close });
+      monoDescription = mono.description;
+      const created = await createWorker({
+        ...config.temporal,
+        activities: createActivities({
+          mono: mono.client,
+          notifier: new Notifier(
+            {
+              channels: config.notify.channels,
+              webhookUrl: config.notify.webhookUrl,
+              webhookSecret: config.notify.webhookSecret,
+              smtpUrl: config.notify.smtpUrl,
+              from: config.notify.from,
+              operatorWebhookUrl: config.notify.operatorWebhookUrl,
+            },
+            links,
+            logger.child({ source: 'notifier' })
+          ),
+        }),
+        options: { ...workerTuning(config), workflowBundle: { codePath: await buildWorkflowBundle() } },
+      });
+      worker = created.worker;
+      stoppers.push({ name: 'worker connection', stop: () => created.connection.close() });
+      const running = created.worker;
+      const workerRun = running.run();
+      stoppers.push({
+        name: 'worker',
+        stop: async () => {
+          if (running.getState() === 'RUNNING') running.shutdown();
+          await workerRun;
+        },
+      });
+      workerRun.catch((err: unknown) => {
+        logger.error({ err: String(err) }, 'worker failed');
+        void shutdown('worker failed', 1);
+      });
+    }
 
     const accounts = createAccounts({
       client,
@@ -127,22 +139,25 @@ async function main(): Promise<void> {
           )()
         ),
     });
-    const app = createApp({
-      metrics,
-      admin: { token: config.adminToken, accounts },
-      reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
-      webhookSecrets: config.webhookSecrets,
-      deliveryKey: createDeliveryKey(config.deliveryKeySecret),
-      handOff: createHandOff({
-        client,
-        connection,
-        taskQueue: config.temporal.taskQueue,
-        settings: lifecycleSettings(config),
-        timeoutMs: config.ingressTimeoutMs,
-      }),
-      logger,
-      isReady: () => isTemporalReachable(connection, 2_000),
-    });
+    const app =
+      config.role === 'worker'
+        ? createWorkerApp({ metrics, isReady: () => Promise.resolve(worker?.getState() === 'RUNNING') })
+        : createApp({
+            metrics,
+            admin: { token: config.adminToken, accounts },
+            reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
+            webhookSecrets: config.webhookSecrets,
+            deliveryKey: createDeliveryKey(config.deliveryKeySecret),
+            handOff: createHandOff({
+              client,
+              connection,
+              taskQueue: config.temporal.taskQueue,
+              settings: lifecycleSettings(config),
+              timeoutMs: config.ingressTimeoutMs,
+            }),
+            logger,
+            isReady: () => isTemporalReachable(connection, 2_000),
+          });
     const server: Server = await new Promise((resolveServer, reject) => {
       const s = app.listen(config.port, config.host, () => resolveServer(s));
       s.once('error', reject);
@@ -155,11 +170,24 @@ async function main(): Promise<void> {
           server.closeAllConnections();
         }),
     });
-    printBanner(config, mono.description);
+    printBanner(config, monoDescription);
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
     await shutdown('start-up failed', 1);
   }
+}
+
+/** Worker options from WORKER_* variables; an unset limit keeps the SDK's default. */
+function workerTuning({ worker }: Config): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    ...(worker.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(worker.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivityTaskExecutions }
+      : {}),
+  };
 }
 
 /** The Temporal SDK's own logs (workers, and workflow `log` calls) as pino lines. */
@@ -273,9 +301,13 @@ function printBanner(config: Config, monoDescription: string): void {
     : `header ${SECRET_HEADER}: your MONO_WEBHOOK_SECRET`;
   const lines = [
     '',
-    'mono-reauth is running',
-    `  Webhook URL   POST ${base}${WEBHOOK_PATH}   (${secretNote})`,
-    `  Admin API     ${base}/accounts   (Authorization: Bearer ${config.devDefaults.includes('ADMIN_TOKEN') ? `${config.adminToken} (development default)` : '$ADMIN_TOKEN'})`,
+    `mono-reauth is running${config.role === 'all' ? '' : ` (SERVICE_ROLE=${config.role})`}`,
+    ...(config.role === 'worker'
+      ? []
+      : [
+          `  Webhook URL   POST ${base}${WEBHOOK_PATH}   (${secretNote})`,
+          `  Admin API     ${base}/accounts   (Authorization: Bearer ${config.devDefaults.includes('ADMIN_TOKEN') ? `${config.adminToken} (development default)` : '$ADMIN_TOKEN'})`,
+        ]),
     `  Health        ${base}/healthz   readiness ${base}/readyz   metrics ${base}/metrics`,
     ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,

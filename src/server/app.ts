@@ -40,16 +40,7 @@ export function createApp({
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const ready = await isReady();
-    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: 'Temporal is not reachable' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  addHealthRoutes(app, metrics, isReady, 'Temporal is not reachable');
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, handOff, logger, metrics }));
   if (admin) app.use(createAdminRouter({ ...admin, logger }));
   if (reauthPage) app.use(createReauthRouter(reauthPage));
@@ -86,4 +77,28 @@ function isUnavailable(err: unknown): boolean {
   const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
   const code = codeOf(err) ?? codeOf((err as { cause?: unknown } | null)?.cause);
   return code === 14 || code === 4;
+}
+
+/** The worker role's HTTP server (SERVICE_ROLE=worker): health, readiness and metrics only. */
+export function createWorkerApp({ metrics, isReady }: Pick<AppDeps, 'metrics' | 'isReady'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  addHealthRoutes(app, metrics, isReady, 'the worker is not running');
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path} (this process runs the worker only)` });
+  });
+  return app;
+}
+
+function addHealthRoutes(app: Express, metrics: Metrics, isReady: () => Promise<boolean>, notReady: string): void {
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isReady();
+    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: notReady });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 }

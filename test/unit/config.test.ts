@@ -62,6 +62,28 @@ describe('loadConfig', () => {
     expect(text).not.toContain('supersecretvalue');
   });
 
+  it('bounds the worker cache by default and takes the worker limits from WORKER_* variables', () => {
+    expect(loadConfig({}).worker).toEqual({
+      maxCachedWorkflows: 500,
+      maxConcurrentWorkflowTaskExecutions: undefined,
+      maxConcurrentActivityTaskExecutions: undefined,
+    });
+    const tuned = loadConfig({
+      WORKER_MAX_CACHED_WORKFLOWS: '0',
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '50',
+    });
+    expect(tuned.worker).toEqual({
+      maxCachedWorkflows: 0,
+      maxConcurrentWorkflowTaskExecutions: 20,
+      maxConcurrentActivityTaskExecutions: 50,
+    });
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadConfig({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toThrow(
+      /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/
+    );
+  });
+
   it('in production, requires the webhook secret and admin token', () => {
     expect(problems({ NODE_ENV: 'production' }).join('\n')).toMatch(
       /MONO_WEBHOOK_SECRET: is required[\s\S]*ADMIN_TOKEN: is required/

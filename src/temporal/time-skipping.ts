@@ -1,0 +1,25 @@
+/** The time-skipping test server (Java), with the project's search attributes registered. Tests and bench. */
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+export async function startTimeSkippingEnv(testServerPath: string): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath } },
+  });
+  // The Java test server knows no custom search attributes until they are added.
+  const {
+    INDEXED_VALUE_TYPE_KEYWORD: KEYWORD,
+    INDEXED_VALUE_TYPE_BOOL: BOOL,
+    INDEXED_VALUE_TYPE_DATETIME: DATETIME,
+  } = proto.temporal.api.enums.v1.IndexedValueType;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: {
+      MonoAccountState: KEYWORD,
+      MonoInstitution: KEYWORD,
+      MonoEscalated: BOOL,
+      MonoStateSince: DATETIME,
+    },
+  });
+  return env;
+}
