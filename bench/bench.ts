@@ -1,0 +1,236 @@
+/**
+ * `runBench`: a fresh Temporal dev server in a temp folder, the service as its own process (worker + HTTP,
+ * exactly `npm start`'s entry), a bare Express server for the HTTP ceiling, then the scenarios. Used by
+ * `npm run bench` (bench/run.ts) and by the smoke test with small sizes.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { lifecycleSettings, loadConfig, type Config } from '../src/config.js';
+import { freePort } from '../src/lib/free-port.js';
+import { createDeliveryKey } from '../src/server/webhooks/delivery-key.js';
+import { createHandOff } from '../src/server/webhooks/hand-off.js';
+import { installAdvice, resolveBinary, type BinaryKind } from '../src/temporal/binaries.js';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { createJsonPoster } from './lib/load.js';
+import { startBareServer, startMonoSim, startService, type ChildService } from './lib/processes.js';
+import { SIMULATOR_SECRET_KEY } from '../src/mono-sim/simulator.js';
+import { BenchResults } from './lib/results.js';
+import type { LiveStack, Progress } from './lib/stack.js';
+import { measureHistoryBound } from './scenarios/history.js';
+import { measureIngest } from './scenarios/ingest.js';
+import { measureStorm } from './scenarios/storm.js';
+
+export type Scenario = 'ingest' | 'storm' | 'history';
+export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history'];
+
+export interface BenchOptions {
+  scenarios: readonly Scenario[];
+  /** Webhooks per path in the ingest comparison. */
+  ingestAccounts: number;
+  /** Accounts created, then stormed, in the storm scenario. */
+  stormAccounts: number;
+  concurrency: number;
+  historyDays: number;
+  /** Environment for the service process on top of the bench's (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000). */
+  serviceEnv: Record<string, string>;
+  /**
+   * Run the service as two processes, SERVICE_ROLE=ingress and SERVICE_ROLE=worker (the docker-compose
+   * layout), rather than one process doing both (`npm start`).
+   */
+  split: boolean;
+  /** Keep SQLite's fsync on every commit in the bench's dev server (slower; closer to `npm start`). */
+  durableSqlite: boolean;
+  /** Write a CPU profile of the service process into this folder. */
+  profileDir?: string;
+  /** Keep the temp folder (Temporal's database and the service's log) for inspection. */
+  keep: boolean;
+  progress: Progress;
+}
+
+export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = {
+  scenarios: SCENARIOS,
+  ingestAccounts: 5_000,
+  stormAccounts: 3_000,
+  concurrency: 64,
+  historyDays: 365,
+  serviceEnv: {},
+  durableSqlite: false,
+  split: true,
+  keep: false,
+};
+
+const BENCH_SECRET = 'bench-webhook-secret';
+
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const { progress } = options;
+  const startedAt = new Date().toISOString();
+  const workDir = mkdtempSync(join(tmpdir(), 'mono-reauth-bench-'));
+  const results: Partial<BenchResults> = {};
+  try {
+    const serviceEnv: Record<string, string> = {
+      TEMPORAL_TASK_QUEUE: 'mono-reauth-bench',
+      TEMPORAL_DATA_DIR: workDir,
+      MONO_WEBHOOK_SECRET: BENCH_SECRET,
+      ADMIN_TOKEN: 'bench-admin-token',
+      WORKER_METRICS_ADDRESS: 'off',
+      LOG_LEVEL: 'info',
+      // The first retry after 30 minutes keeps the created accounts' timers pending for the whole run.
+      SYNC_RETRY_BACKOFF: '30m,2h,6h',
+      // As the Dockerfile runs it: a bounded heap makes V8 collect before RSS passes the 512 MiB goal.
+      NODE_OPTIONS: '--max-old-space-size=256',
+      ...options.serviceEnv,
+    };
+    const config = loadConfig(serviceEnv);
+    // Each scenario gets its own fresh Temporal, Mono simulator and service, so one scenario's backlog and
+    // database never weigh on the next.
+    if (options.scenarios.includes('ingest')) {
+      results.ingest = await withLiveStack('ingest', serviceEnv, config, options, async (stack, dir) => {
+        const bare: ChildService = await startBareServer(await freePort(), join(dir, 'bare.log'));
+        try {
+          return await measureIngest(stack, {
+            accounts: options.ingestAccounts,
+            concurrency: options.concurrency,
+            bare,
+          });
+        } finally {
+          await bare.stop();
+        }
+      });
+    }
+    if (options.scenarios.includes('storm')) {
+      results.storm = await withLiveStack('storm', serviceEnv, config, options, (stack) =>
+        measureStorm(stack, { accounts: options.stormAccounts, concurrency: options.concurrency })
+      );
+    }
+    if (options.scenarios.includes('history')) {
+      results.history = await measureHistoryBound({
+        testServerPath: binary('test-server'),
+        days: options.historyDays,
+        settings: lifecycleSettings(config),
+        progress,
+      });
+    }
+  } finally {
+    if (options.keep) progress(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  }
+  const recorded: Partial<BenchOptions> = { ...options };
+  delete recorded.progress;
+  return BenchResults.parse({
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version },
+    options: recorded,
+    ...results,
+  });
+}
+
+/** Starts Temporal, the Mono simulator and the service in `<workDir>/<name>`, runs `measure`, stops them all. */
+async function withLiveStack<T>(
+  name: string,
+  baseEnv: Record<string, string>,
+  config: Config,
+  options: BenchOptions,
+  measure: (stack: LiveStack, dir: string) => Promise<T>
+): Promise<T> {
+  const { progress } = options;
+  const dir = join(baseEnv.TEMPORAL_DATA_DIR!, name);
+  mkdirSync(dir, { recursive: true });
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    const devServer = await startTemporal(dir, options.durableSqlite, progress);
+    stops.push(() => devServer.stop());
+    const address = devServer.address;
+    progress('starting the Mono simulator and the service (src/main.ts: worker + HTTP server), each its own process');
+    const mono = await startMonoSim(await freePort(), BENCH_SECRET, join(dir, 'mono-sim.log'));
+    stops.push(() => mono.stop());
+    const serviceEnv = {
+      ...baseEnv,
+      TEMPORAL_DATA_DIR: dir,
+      TEMPORAL_ADDRESS: address,
+      MONO_API_URL: mono.url,
+      MONO_SECRET_KEY: SIMULATOR_SECRET_KEY,
+    };
+    let service: ChildService;
+    let worker: ChildService;
+    if (options.split) {
+      progress('  split: the worker and the ingress (HTTP server) in two processes (SERVICE_ROLE)');
+      worker = await startService(
+        { ...serviceEnv, SERVICE_ROLE: 'worker' },
+        await freePort(),
+        join(dir, 'worker.log'),
+        options.profileDir
+      );
+      stops.push(() => worker.stop());
+      service = await startService(
+        { ...serviceEnv, SERVICE_ROLE: 'ingress' },
+        await freePort(),
+        join(dir, 'service.log'),
+        options.profileDir
+      );
+      stops.push(() => service.stop());
+    } else {
+      service = await startService(serviceEnv, await freePort(), join(dir, 'service.log'), options.profileDir);
+      worker = service;
+      stops.push(() => service.stop());
+    }
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+    const servicePoster = createJsonPoster(service.url, options.concurrency);
+    stops.push(() => Promise.resolve(servicePoster.close()));
+    return await measure(
+      {
+        client,
+        connection,
+        temporalPid: devServer.process.pid!,
+        dbFile: join(dir, 'temporal.sqlite'),
+        service,
+        worker,
+        servicePoster,
+        directHandOff: createHandOff({
+          client,
+          connection,
+          taskQueue: config.temporal.taskQueue,
+          settings: lifecycleSettings(config),
+          timeoutMs: config.ingressTimeoutMs,
+        }),
+        deliveryKey: createDeliveryKey(config.deliveryKeySecret),
+        secret: BENCH_SECRET,
+        maxCachedWorkflows: config.worker.maxCachedWorkflows,
+        runTag: `b${Date.now().toString(36)}`,
+        progress,
+      },
+      dir
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+async function startTemporal(workDir: string, durable: boolean, progress: Progress): Promise<DevServer> {
+  progress(`starting a Temporal dev server on a fresh database in ${workDir}`);
+  return startDevServer({
+    cliPath: binary('cli'),
+    host: '127.0.0.1',
+    port: await freePort(),
+    dbFile: join(workDir, 'temporal.sqlite'),
+    logFile: join(workDir, 'temporal.log'),
+    // The dev server's per-namespace rate limit would otherwise cap the storm, not the design; and without
+    // fsync per commit (a throwaway database) its SQLite does ~1.7x the work, so runs are shorter and steadier.
+    extraArgs: [
+      '--dynamic-config-value',
+      'frontend.namespaceRPS=100000',
+      ...(durable ? [] : ['--sqlite-pragma', 'synchronous=OFF']),
+    ],
+    onProgress: progress,
+  });
+}
+
+function binary(kind: BinaryKind): string {
+  const resolved = resolveBinary(kind);
+  if (resolved.source === 'sdk-download') throw new Error(installAdvice(kind));
+  return resolved.path;
+}

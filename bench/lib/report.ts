@@ -1,0 +1,84 @@
+/** The summary table `npm run bench` prints. */
+import type { BenchResults, LoadSummaryT } from './results.js';
+
+const pad = (cells: string[], widths: number[]): string =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [pad(header, widths), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => pad(r, widths))].join(
+    '\n'
+  );
+}
+
+const ok = (met: boolean): string => (met ? 'met' : 'NOT MET');
+const fmt = (x: number | null | undefined, digits = 2): string =>
+  x === null || x === undefined ? 'n/a' : x.toFixed(digits);
+const loadRow = (name: string, l: LoadSummaryT): string[] => [
+  name,
+  `${l.ok}/${l.requests}`,
+  fmt(l.throughputPerSec, 0),
+  fmt(l.latency.p50Ms, 1),
+  fmt(l.latency.p95Ms, 1),
+  fmt(l.latency.p99Ms, 1),
+];
+
+export function formatSummary(r: BenchResults): string {
+  const layout = r.options.split === false ? 'one process' : 'ingress and worker processes (SERVICE_ROLE)';
+  const out: string[] = [
+    `mono-reauth bench, ${r.machine.cpus} CPUs, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; service as ${layout}`,
+  ];
+  if (r.ingest) {
+    const i = r.ingest;
+    out.push(
+      '',
+      `Ingest: ${i.accounts} account_synced webhooks per path, concurrency ${i.concurrency}`,
+      table(
+        ['path', 'ok', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms'],
+        [
+          loadRow('POST /webhooks/mono (service)', i.service),
+          loadRow('direct signal-with-start', i.directClient),
+          loadRow('bare Express route', i.bareExpress),
+        ]
+      ),
+      `throughput service/direct ${fmt(i.ratios.throughputServiceVsDirect, 3)} (goal >= 0.9: ${ok(i.goals.throughputAtLeast90Percent)}), ` +
+        `p99 service/direct ${fmt(i.ratios.p99ServiceVsDirect, 3)} (goal <= 1.5: ${ok(i.goals.p99AtMost150Percent)}), ` +
+        `throughput service/bare ${fmt(i.ratios.throughputServiceVsBare, 3)}`,
+      `CPU seconds (Temporal server / service / bench client): service path ${cpu(i.cpuSeconds.service)}, direct path ${cpu(i.cpuSeconds.directClient)}`
+    );
+  }
+  if (r.storm) {
+    const s = r.storm;
+    out.push(
+      '',
+      `Midnight storm and scale: ${s.accounts} accounts, concurrency ${s.concurrency}, worker cache ${s.scale.maxCachedWorkflows} workflows`,
+      table(
+        ['phase', 'ok', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms'],
+        [loadRow('create accounts (webhooks)', s.create.load), loadRow('storm: account_synced', s.storm.load)]
+      ),
+      `created and visible in ${fmt(s.create.untilVisibleMs / 1000, 1)} s; storm ingested in ${fmt(s.storm.ingestMs / 1000, 1)} s, ` +
+        `all synced in visibility after ${s.storm.processedMs === null ? 'never' : `${fmt(s.storm.processedMs / 1000, 1)} s`}`,
+      `processed/ingest ${fmt(s.storm.processedVsIngest, 3)} (goal <= 1.25: ${ok(s.goals.processedWithin125Percent)}); ` +
+        `missing ${s.storm.missing} (goal 0: ${ok(s.goals.noneMissing)})`,
+      `worker RSS MiB: before ${fmt(s.scale.workerRssMiB.beforeAccounts, 0)}, at rest ${fmt(s.scale.workerRssMiB.atRest, 0)}, ` +
+        `storm peak ${fmt(s.scale.workerRssMiB.peakDuringStorm, 0)} (goal <= 512: ${ok(s.goals.rssAtMost512MiB)}); ` +
+        `Temporal DB ${mib(s.scale.temporalDbBytes.afterCreate)} MiB after create, ${mib(s.scale.temporalDbBytes.afterStorm)} MiB after storm`,
+      `CPU seconds (Temporal server / service / bench client): create ${cpu(s.create.cpuSeconds)}, storm ${cpu(s.storm.cpuSeconds)}`
+    );
+  }
+  if (r.history) {
+    const h = r.history;
+    out.push(
+      '',
+      `History bound: ${h.days} simulated days, ${h.reauthCycles} re-auth cycles, budget ${h.historyEventsPerRun} events per run`,
+      `runs ${h.runs.length} (events: ${h.runs.map((x) => x.events).join(', ')}), most events in a run ${h.maxEventsPerRun} (goal <= 2000: ${ok(h.goals.eventsAtMost2000)}), ` +
+        `largest carried state ${h.maxCarriedBytes} bytes (goal <= 32768: ${ok(h.goals.carriedAtMost32KiB)}), final state ${h.finalState ?? 'none'}, ` +
+        `${fmt(h.wallMs / 1000, 1)} s`
+    );
+  }
+  return out.join('\n');
+}
+
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+const cpu = (c: { temporalServer: number | null; service: number | null; benchClient: number }): string =>
+  `${fmt(c.temporalServer, 1)} / ${fmt(c.service, 1)} / ${fmt(c.benchClient, 1)}`;

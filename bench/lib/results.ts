@@ -1,0 +1,110 @@
+/** The shape of `bench/results/*.json`, checked with zod by the smoke test and before writing. */
+import { z } from 'zod';
+
+const Latency = z.object({
+  count: z.number().int().nonnegative(),
+  meanMs: z.number().nonnegative(),
+  p50Ms: z.number().nonnegative(),
+  p95Ms: z.number().nonnegative(),
+  p99Ms: z.number().nonnegative(),
+  maxMs: z.number().nonnegative(),
+});
+
+export const LoadSummary = z.object({
+  requests: z.number().int().positive(),
+  ok: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errors: z.record(z.string(), z.number().int().positive()),
+  durationMs: z.number().positive(),
+  throughputPerSec: z.number().nonnegative(),
+  latency: Latency,
+});
+
+/** CPU seconds each process used during a phase: where the time went. */
+const CpuSeconds = z.object({
+  temporalServer: z.number().nonnegative().nullable(),
+  service: z.number().nonnegative().nullable(),
+  benchClient: z.number().nonnegative(),
+});
+
+const Ratio = z.number().nonnegative().nullable();
+
+export const IngestResult = z.object({
+  accounts: z.number().int().positive(),
+  concurrency: z.number().int().positive(),
+  service: LoadSummary,
+  directClient: LoadSummary,
+  bareExpress: LoadSummary,
+  ratios: z.object({
+    throughputServiceVsDirect: Ratio,
+    p99ServiceVsDirect: Ratio,
+    throughputServiceVsBare: Ratio,
+  }),
+  cpuSeconds: z.object({ service: CpuSeconds, directClient: CpuSeconds }),
+  goals: z.object({ throughputAtLeast90Percent: z.boolean(), p99AtMost150Percent: z.boolean() }),
+});
+
+export const StormResult = z.object({
+  accounts: z.number().int().positive(),
+  concurrency: z.number().int().positive(),
+  create: z.object({ load: LoadSummary, untilVisibleMs: z.number().nonnegative(), cpuSeconds: CpuSeconds }),
+  storm: z.object({
+    load: LoadSummary,
+    ingestMs: z.number().positive(),
+    /** From the first storm webhook until visibility shows every account `synced` (null: never). */
+    processedMs: z.number().positive().nullable(),
+    processedVsIngest: Ratio,
+    synced: z.number().int().nonnegative(),
+    missing: z.number().int().nonnegative(),
+    missingSample: z.array(z.string()),
+    cpuSeconds: CpuSeconds,
+  }),
+  scale: z.object({
+    workerRssMiB: z.object({
+      beforeAccounts: z.number().nullable(),
+      atRest: z.number().nullable(),
+      peakDuringStorm: z.number().nullable(),
+    }),
+    temporalDbBytes: z.object({
+      afterCreate: z.number().int().nonnegative(),
+      afterStorm: z.number().int().nonnegative(),
+    }),
+    maxCachedWorkflows: z.number().int().nonnegative(),
+  }),
+  goals: z.object({ noneMissing: z.boolean(), processedWithin125Percent: z.boolean(), rssAtMost512MiB: z.boolean() }),
+});
+
+export const HistoryRun = z.object({
+  runId: z.string(),
+  events: z.number().int().positive(),
+  /** JSON bytes of the state carried into this run by continue-as-new (0 for the first run). */
+  carriedBytes: z.number().int().nonnegative(),
+});
+
+export const HistoryResult = z.object({
+  days: z.number().int().positive(),
+  reauthCycles: z.number().int().nonnegative(),
+  historyEventsPerRun: z.number().int().positive(),
+  runs: z.array(HistoryRun).min(1),
+  maxEventsPerRun: z.number().int().positive(),
+  maxCarriedBytes: z.number().int().nonnegative(),
+  finalState: z.string().nullable(),
+  wallMs: z.number().positive(),
+  goals: z.object({ eventsAtMost2000: z.boolean(), carriedAtMost32KiB: z.boolean() }),
+});
+
+export const BenchResults = z.object({
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  machine: z.object({ cpus: z.number().int().positive(), memoryGiB: z.number().positive(), node: z.string() }),
+  options: z.record(z.string(), z.unknown()),
+  ingest: IngestResult.optional(),
+  storm: StormResult.optional(),
+  history: HistoryResult.optional(),
+});
+
+export type BenchResults = z.infer<typeof BenchResults>;
+export type IngestResult = z.infer<typeof IngestResult>;
+export type StormResult = z.infer<typeof StormResult>;
+export type HistoryResult = z.infer<typeof HistoryResult>;
+export type LoadSummaryT = z.infer<typeof LoadSummary>;

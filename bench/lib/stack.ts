@@ -1,0 +1,103 @@
+/** What the scenarios drive: the bench's own Temporal client, the service process, and ways to send webhooks. */
+import type { Client, Connection } from '@temporalio/client';
+import type { DeliveryKeyFn } from '../../src/server/webhooks/delivery-key.js';
+import type { HandOff } from '../../src/server/webhooks/hand-off.js';
+import { EVENT_PREFIX } from '../../src/server/webhooks/schema.js';
+import { SECRET_HEADER } from '../../src/server/webhooks/verify.js';
+import { WEBHOOK_PATH } from '../../src/server/webhooks/route.js';
+import type { MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';
+import type { JsonPoster } from './load.js';
+import { cpuSeconds, type ChildService } from './processes.js';
+
+export type Progress = (line: string) => void;
+
+export interface LiveStack {
+  client: Client;
+  connection: Connection;
+  temporalPid: number;
+  dbFile: string;
+  /** The process that answers `POST /webhooks/mono` (all of the service, or its ingress role). */
+  service: ChildService;
+  /** The process running the worker: the same as `service`, or the worker role's own process. */
+  worker: ChildService;
+  servicePoster: JsonPoster;
+  /** The service's own hand-off function, called in the bench process: the direct-client baseline. */
+  directHandOff: HandOff;
+  deliveryKey: DeliveryKeyFn;
+  secret: string;
+  maxCachedWorkflows: number;
+  /** Prefix of every account id this run creates, so visibility queries see only this run's accounts. */
+  runTag: string;
+  progress: Progress;
+}
+
+/** The body Mono sends for `kind`, in its documented shape. */
+export function webhookBody(kind: MonoEventKind, accountId: string): { event: string; data: Record<string, unknown> } {
+  const event = EVENT_PREFIX + kind;
+  return kind === 'account_synced'
+    ? { event, data: { account: accountId, updated: true } }
+    : { event, data: { account: { _id: accountId } } };
+}
+
+/** One webhook through `POST /webhooks/mono`; rejects unless the service answered 200 and accepted it. */
+export async function sendThroughService(stack: LiveStack, kind: MonoEventKind, accountId: string): Promise<void> {
+  const res = await stack.servicePoster.post(WEBHOOK_PATH, JSON.stringify(webhookBody(kind, accountId)), {
+    [SECRET_HEADER]: stack.secret,
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  if (!res.text.includes('"ok":true')) throw new Error('not accepted: ' + res.text.slice(0, 80));
+}
+
+/** The same event handed to Temporal directly (signal-with-start), as the route would after validation. */
+export async function sendDirect(stack: LiveStack, kind: MonoEventKind, accountId: string): Promise<void> {
+  const body = webhookBody(kind, accountId);
+  const result = await stack.directHandOff({
+    kind,
+    accountId,
+    ...(kind === 'account_synced' ? { updated: true } : {}),
+    deliveryKey: stack.deliveryKey(body.event, accountId, body),
+    receivedAt: new Date().toISOString(),
+  });
+  if (result.status !== 'accepted') throw new Error(`not accepted: ${result.status}`);
+}
+
+export interface CpuReading {
+  temporalServer: number | null;
+  service: number | null;
+  benchClient: number;
+}
+
+/** Starts counting the CPU seconds each process uses; call the result to read them. */
+export function cpuMeter(stack: Pick<LiveStack, 'temporalPid' | 'service' | 'worker'>): () => CpuReading {
+  const pids = [...new Set([stack.service.pid, stack.worker.pid])];
+  const serviceCpu = (): number | null => {
+    const each = pids.map(cpuSeconds);
+    return each.some((x) => x === null) ? null : each.reduce((a, x) => a! + x!, 0);
+  };
+  const server0 = cpuSeconds(stack.temporalPid);
+  const service0 = serviceCpu();
+  const bench0 = process.cpuUsage();
+  const delta = (now: number | null, then: number | null): number | null =>
+    now === null || then === null ? null : Math.round((now - then) * 100) / 100;
+  return () => {
+    const bench = process.cpuUsage(bench0);
+    return {
+      temporalServer: delta(cpuSeconds(stack.temporalPid), server0),
+      service: delta(serviceCpu(), service0),
+      benchClient: Math.round((bench.user + bench.system) / 10_000) / 100,
+    };
+  };
+}
+
+/** A progress callback for `runLoad` that prints a line at most every `everyMs`. */
+export function loadProgress(progress: Progress, label: string, everyMs = 3_000) {
+  const started = Date.now();
+  let last = 0;
+  return (done: number, total: number): void => {
+    const now = Date.now();
+    if (done !== total && now - last < everyMs) return;
+    last = now;
+    const rate = done / Math.max((now - started) / 1000, 0.001);
+    progress(`  ${label}: ${done}/${total} (${Math.round(rate)}/s)`);
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Ingest (issue 6 §2): distinct accounts' `account_synced` webhooks through the service, beside the same
+ * signal-with-starts issued directly by a Temporal client (the design's ceiling) and a bare Express route
+ * (the HTTP layer's ceiling). Service and direct client run interleaved A-B-B-A so that the growing database
+ * and the worker's background load affect both alike.
+ */
+import { createJsonPoster, mergeLoads, runLoad, type LoadResult } from '../lib/load.js';
+import type { IngestResult } from '../lib/results.js';
+import { ratio } from '../lib/stats.js';
+import {
+  cpuMeter,
+  loadProgress,
+  sendDirect,
+  sendThroughService,
+  webhookBody,
+  type CpuReading,
+  type LiveStack,
+} from '../lib/stack.js';
+import type { ChildService } from '../lib/processes.js';
+
+export interface IngestOptions {
+  accounts: number;
+  concurrency: number;
+  bare: ChildService;
+}
+
+export async function measureIngest(
+  stack: LiveStack,
+  { accounts, concurrency, bare }: IngestOptions
+): Promise<IngestResult> {
+  const { progress, runTag } = stack;
+  const half = Math.max(1, Math.floor(accounts / 2));
+  const warmup = Math.min(200, Math.max(10, Math.floor(accounts / 20)));
+
+  progress(`ingest: warming up both paths (${warmup} webhooks each)`);
+  await runLoad({
+    count: warmup,
+    concurrency,
+    send: (i) => sendThroughService(stack, 'account_synced', `${runTag}-warm-svc-${i}`),
+  });
+  await runLoad({
+    count: warmup,
+    concurrency,
+    send: (i) => sendDirect(stack, 'account_synced', `${runTag}-warm-direct-${i}`),
+  });
+
+  const service: LoadResult[] = [];
+  const direct: LoadResult[] = [];
+  const cpu = { service: [] as CpuReading[], direct: [] as CpuReading[] };
+  let block = 0;
+  const runBlock = async (path: 'service' | 'direct'): Promise<void> => {
+    block += 1;
+    const offset = path === 'service' ? service.length * half : direct.length * half;
+    const label = `ingest block ${block}/4, ${path === 'service' ? 'POST /webhooks/mono' : 'direct client'}`;
+    const meter = cpuMeter(stack);
+    const result = await runLoad({
+      count: half,
+      concurrency,
+      send: (i) =>
+        path === 'service'
+          ? sendThroughService(stack, 'account_synced', `${runTag}-ingest-svc-${offset + i}`)
+          : sendDirect(stack, 'account_synced', `${runTag}-ingest-direct-${offset + i}`),
+      onProgress: loadProgress(progress, label),
+    });
+    (path === 'service' ? service : direct).push(result);
+    cpu[path].push(meter());
+  };
+  for (const path of ['direct', 'service', 'service', 'direct'] as const) await runBlock(path);
+
+  const barePoster = createJsonPoster(bare.url, concurrency);
+  let bareResult: LoadResult;
+  try {
+    const body = (i: number): string => JSON.stringify(webhookBody('account_synced', `${runTag}-bare-${i}`));
+    await runLoad({
+      count: warmup,
+      concurrency,
+      send: async (i) => void (await barePoster.post('/webhooks/mono', body(i))),
+    });
+    bareResult = await runLoad({
+      count: half * 2,
+      concurrency,
+      send: async (i) => {
+        const res = await barePoster.post('/webhooks/mono', body(i));
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      },
+      onProgress: loadProgress(progress, 'ingest, bare Express route'),
+    });
+  } finally {
+    barePoster.close();
+  }
+
+  const ours = mergeLoads(service);
+  const ceiling = mergeLoads(direct);
+  const throughputServiceVsDirect = ratio(ours.throughputPerSec, ceiling.throughputPerSec);
+  const p99ServiceVsDirect = ratio(ours.latency.p99Ms, ceiling.latency.p99Ms);
+  return {
+    accounts: half * 2,
+    concurrency,
+    service: withoutRaw(ours),
+    directClient: withoutRaw(ceiling),
+    bareExpress: withoutRaw(bareResult),
+    ratios: {
+      throughputServiceVsDirect,
+      p99ServiceVsDirect,
+      throughputServiceVsBare: ratio(ours.throughputPerSec, bareResult.throughputPerSec),
+    },
+    cpuSeconds: { service: sumCpu(cpu.service), directClient: sumCpu(cpu.direct) },
+    goals: {
+      throughputAtLeast90Percent: (throughputServiceVsDirect ?? 0) >= 0.9,
+      p99AtMost150Percent: p99ServiceVsDirect !== null && p99ServiceVsDirect <= 1.5,
+    },
+  };
+}
+
+export function withoutRaw({ latenciesMs: _raw, ...rest }: LoadResult): Omit<LoadResult, 'latenciesMs'> {
+  return rest;
+}
+
+function sumCpu(readings: CpuReading[]): CpuReading {
+  const add = (pick: (r: CpuReading) => number | null): number | null =>
+    readings.some((r) => pick(r) === null) ? null : Math.round(readings.reduce((a, r) => a + pick(r)!, 0) * 100) / 100;
+  return {
+    temporalServer: add((r) => r.temporalServer),
+    service: add((r) => r.service),
+    benchClient: add((r) => r.benchClient) ?? 0,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The bench's own code at toy sizes: it starts its processes, drives every scenario and produces results
+ * that match the schema. Figures are not judged here (they are noise at this size); `npm run bench` is where
+ * they are measured.
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, runBench } from '../../bench/bench.js';
+import { BenchResults } from '../../bench/lib/results.js';
+import { formatSummary } from '../../bench/lib/report.js';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+describe('npm run bench (smoke, toy sizes)', () => {
+  it('runs every scenario and produces well-formed results', async () => {
+    const progress: string[] = [];
+    const results = await runBench({
+      ...DEFAULT_OPTIONS,
+      ingestAccounts: 40,
+      stormAccounts: 40,
+      concurrency: 8,
+      historyDays: 45,
+      // A small budget so that the simulated weeks continue-as-new and carried state is measured.
+      serviceEnv: { HISTORY_EVENTS_PER_RUN: '100' },
+      progress: (line) => progress.push(line),
+    });
+
+    expect(BenchResults.safeParse(results).success).toBe(true);
+    expect(results.ingest?.service.ok).toBe(40);
+    expect(results.ingest?.directClient.ok).toBe(40);
+    expect(results.ingest?.bareExpress.ok).toBe(40);
+    expect(results.storm?.storm.missing).toBe(0);
+    expect(results.storm?.scale.workerRssMiB.atRest).toBeGreaterThan(0);
+    const history = results.history!;
+    expect(history.runs.length).toBeGreaterThan(1);
+    expect(history.runs.slice(1).every((run) => run.carriedBytes > 0)).toBe(true);
+    expect(history.maxEventsPerRun).toBe(Math.max(...history.runs.map((r) => r.events)));
+    expect(progress.some((line) => line.includes('storm'))).toBe(true);
+    const summary = formatSummary(results);
+    for (const heading of ['Ingest', 'Midnight storm', 'History bound']) expect(summary).toContain(heading);
+  }, 300_000);
+
+  it('drives the service as one process (npm start) as well as split into its two roles', async () => {
+    const results = await runBench({
+      ...DEFAULT_OPTIONS,
+      scenarios: ['ingest'],
+      ingestAccounts: 20,
+      concurrency: 4,
+      split: false,
+      progress: () => undefined,
+    });
+    expect(results.ingest?.service.ok).toBe(20);
+    expect(results.options.split).toBe(false);
+  }, 300_000);
+});

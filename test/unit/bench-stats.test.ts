@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { mergeLoads, runLoad } from '../../bench/lib/load.js';
+import { percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
+
+describe('bench statistics', () => {
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).toBe(50);
+    expect(percentile(sorted, 99)).toBe(99);
+    expect(percentile(sorted, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBe(0);
+  });
+
+  it('summarizes unsorted latencies', () => {
+    expect(summarizeLatencies([30, 10, 20, 40])).toEqual({
+      count: 4,
+      meanMs: 25,
+      p50Ms: 20,
+      p95Ms: 40,
+      p99Ms: 40,
+      maxMs: 40,
+    });
+  });
+
+  it('gives null for a ratio over zero', () => {
+    expect(ratio(1, 0)).toBeNull();
+    expect(ratio(2, 3)).toBe(0.667);
+  });
+
+  it('runs a load with bounded concurrency, counts failures by reason, and merges blocks', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const result = await runLoad({
+      count: 50,
+      concurrency: 4,
+      send: async (i) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight -= 1;
+        if (i % 10 === 0) throw new Error('HTTP 503');
+      },
+    });
+    expect(peak).toBe(4);
+    expect(result).toMatchObject({ requests: 50, ok: 45, failed: 5, errors: { 'HTTP 503': 5 } });
+    expect(result.latency.count).toBe(45);
+    const merged = mergeLoads([result, result]);
+    expect(merged).toMatchObject({ requests: 100, ok: 90, failed: 10, errors: { 'HTTP 503': 10 } });
+    expect(merged.durationMs).toBeCloseTo(result.durationMs * 2, 1);
+  });
+});
