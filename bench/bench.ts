@@ -153,29 +153,19 @@ async function withLiveStack<T>(
       MONO_API_URL: mono.url,
       MONO_SECRET_KEY: SIMULATOR_SECRET_KEY,
     };
-    let service: ChildService;
-    let worker: ChildService;
-    if (options.split) {
-      progress('  split: the worker and the ingress (HTTP server) in two processes (SERVICE_ROLE)');
-      worker = await startService(
-        { ...serviceEnv, SERVICE_ROLE: 'worker' },
+    const startRole = async (role: 'all' | 'ingress' | 'worker', log: string): Promise<ChildService> => {
+      const child = await startService(
+        { ...serviceEnv, SERVICE_ROLE: role },
         await freePort(),
-        join(dir, 'worker.log'),
+        join(dir, log),
         options.profileDir
       );
-      stops.push(() => worker.stop());
-      service = await startService(
-        { ...serviceEnv, SERVICE_ROLE: 'ingress' },
-        await freePort(),
-        join(dir, 'service.log'),
-        options.profileDir
-      );
-      stops.push(() => service.stop());
-    } else {
-      service = await startService(serviceEnv, await freePort(), join(dir, 'service.log'), options.profileDir);
-      worker = service;
-      stops.push(() => service.stop());
-    }
+      stops.push(() => child.stop());
+      return child;
+    };
+    if (options.split) progress('  split: the worker and the ingress (HTTP server) in two processes (SERVICE_ROLE)');
+    const worker = await startRole(options.split ? 'worker' : 'all', options.split ? 'worker.log' : 'service.log');
+    const service = options.split ? await startRole('ingress', 'service.log') : worker;
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const client = new Client({ connection });

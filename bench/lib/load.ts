@@ -68,6 +68,11 @@ export function mergeLoads(parts: readonly LoadResult[]): LoadResult {
   });
 }
 
+/** A result as written to bench/results: without the raw latencies. */
+export function withoutRaw({ latenciesMs: _raw, ...rest }: LoadResult): Omit<LoadResult, 'latenciesMs'> {
+  return rest;
+}
+
 function finish(r: Pick<LoadResult, 'requests' | 'failed' | 'errors' | 'durationMs' | 'latenciesMs'>): LoadResult {
   const ok = r.requests - r.failed;
   return {

@@ -4,7 +4,7 @@
  * (the HTTP layer's ceiling). Service and direct client run interleaved A-B-B-A so that the growing database
  * and the worker's background load affect both alike.
  */
-import { createJsonPoster, mergeLoads, runLoad, type LoadResult } from '../lib/load.js';
+import { createJsonPoster, mergeLoads, runLoad, withoutRaw, type LoadResult } from '../lib/load.js';
 import type { IngestResult } from '../lib/results.js';
 import { ratio } from '../lib/stats.js';
 import {
@@ -110,10 +110,6 @@ export async function measureIngest(
       p99AtMost150Percent: p99ServiceVsDirect !== null && p99ServiceVsDirect <= 1.5,
     },
   };
-}
-
-export function withoutRaw({ latenciesMs: _raw, ...rest }: LoadResult): Omit<LoadResult, 'latenciesMs'> {
-  return rest;
 }
 
 function sumCpu(readings: CpuReading[]): CpuReading {

@@ -4,12 +4,11 @@
  * `account_synced` as fast as the endpoint takes them. Visibility is polled until it shows them all `synced`.
  * The service's RSS is read before, at rest after creation, and at its peak during the storm.
  */
-import { runLoad } from '../lib/load.js';
+import { runLoad, withoutRaw } from '../lib/load.js';
 import { rssMiB, sampleRss, sleep, sqliteBytes, waitForQuiet } from '../lib/processes.js';
 import type { StormResult } from '../lib/results.js';
 import { ratio } from '../lib/stats.js';
 import { cpuMeter, loadProgress, sendThroughService, type LiveStack } from '../lib/stack.js';
-import { withoutRaw } from './ingest.js';
 
 export interface StormOptions {
   accounts: number;
