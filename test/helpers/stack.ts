@@ -21,12 +21,8 @@ import { createHandOff } from '../../src/server/webhooks/hand-off.js';
 import { isTemporalReachable } from '../../src/temporal/client.js';
 import { createWorker, workflowsPath } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
-import {
-  DEFAULT_REAUTH_SYNC_GRACE_MS,
-  DEFAULT_SYNC_RETRY_BACKOFF_MS,
-  type AccountView,
-  type LifecycleSettings,
-} from '../../src/workflows/account-lifecycle/types.js';
+import { LIFECYCLE_DEFAULTS } from '../../src/workflows/account-lifecycle/settings.js';
+import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
 import { TEST_SECRET } from './webhooks.js';
 
 // One Runtime per test process, installed on import so that it precedes any test environment or worker.
@@ -44,8 +40,8 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 export const DEFAULT_SETTINGS: LifecycleSettings = {
   dedupeWindowMs: 60 * 60_000,
   historyEventsPerRun: 1_500,
-  syncRetryBackoffMs: DEFAULT_SYNC_RETRY_BACKOFF_MS,
-  reauthSyncGraceMs: DEFAULT_REAUTH_SYNC_GRACE_MS,
+  syncRetryBackoffMs: LIFECYCLE_DEFAULTS.syncRetryBackoffMs,
+  reauthSyncGraceMs: LIFECYCLE_DEFAULTS.reauthSyncGraceMs,
 };
 
 export interface StackOptions {

@@ -5,11 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Account, type SyncOutcome } from '../../src/workflows/account-lifecycle/account.js';
-import {
-  withDefaults,
-  type AccountEvent,
-  type LifecycleSettings,
-} from '../../src/workflows/account-lifecycle/types.js';
+import { withDefaults, type LifecycleSettings } from '../../src/workflows/account-lifecycle/settings.js';
+import type { AccountEvent } from '../../src/workflows/account-lifecycle/types.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

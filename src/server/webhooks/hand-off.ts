@@ -37,7 +37,7 @@ export function createHandOff({ client, connection, taskQueue, settings, timeout
           taskQueue,
           args: [input],
           signal: monoEventSignal,
-          signalArgs: [{ ...event, settings }],
+          signalArgs: [event, settings],
           // Display info for the Web UI and listings, set once at start (no PII: ids and event names only).
           memo: {
             service: 'mono-reauth',

@@ -1,30 +1,36 @@
 /**
- * An account's lifecycle record: current state, bounded history, counters, the memory of recent deliveries
- * (to ignore redelivered webhooks) and the manual-sync schedule with its escalation. Pure — time is passed
- * in — so the workflow holds one and carries its snapshot across continue-as-new, and unit tests drive it
- * directly. Timers are data here (`nextAtMs`); the workflow turns them into durable waits.
+ * An account's lifecycle record: its state and bounded history, and the parts that each keep their own clock
+ * or memory — delivery memory (redeliveries), sync schedule, re-auth reminders, outbox. `Account` applies
+ * events and outcomes through the transition table and keeps those parts consistent with the state; it is
+ * pure (time is passed in), so the workflow holds one and the unit tests drive it directly. Timers are data
+ * here; the workflow turns them into durable waits and decides, by its version, which of them it acts on.
  */
+import { normaliseCarried, type CarriedState, type RecordedCarriedState } from './carried-state.js';
+import { DeliveryMemory } from './delivery-memory.js';
 import { causeOf, transition } from './machine.js';
-import { deferOutOfQuietHours, isValidTimeZone } from './quiet-hours.js';
+import { Outbox } from './outbox.js';
+import { isValidTimeZone } from './quiet-hours.js';
 import {
-  DELIVERY_MEMORY_LIMIT,
-  HISTORY_LIMIT,
-  MIN_RESEND_GAP_MS,
-  MIN_SYNC_INTERVAL_MS,
-  type Notice,
-  type NoticeType,
+  describeDeadline,
+  escalationDue,
+  nextReauthTimerMs,
+  reauthStarted,
+  reminderDue,
   type ReauthSchedule,
-  type AccountEvent,
-  type AccountState,
-  type AccountView,
-  type CarriedState,
-  type Contact,
-  type Escalation,
-  type ResolvedSettings,
-  type SyncRecord,
+} from './reauth-schedule.js';
+import { MIN_RESEND_GAP_MS, type ResolvedSettings } from './settings.js';
+import {
+  cancelSync,
+  isSyncDue,
+  nextRetryAtMs,
+  syncAt,
+  syncFinished,
+  syncOnEntering,
+  syncStarted,
   type SyncSchedule,
-  type Transition,
-} from './types.js';
+} from './sync-schedule.js';
+import type { AccountEvent, AccountState, AccountView, Contact, Notice, NoticeType, Transition } from './types.js';
+import { accountView } from './view.js';
 
 /** What applying one event did. */
 export type ApplyResult =
@@ -39,133 +45,74 @@ export type SyncOutcome =
   | { outcome: 'failed'; code: string }
   | { outcome: 'error'; needsOperator: boolean; message: string };
 
-/** States in which an operator's `retrySync` makes sense. */
-const RETRYABLE_STATES: ReadonlySet<AccountState> = new Set([
-  'connected',
-  'sync_failed',
-  'reauth_required',
-  'reauthorised',
-]);
+/** Bounds that keep carried state small however long an account lives. */
+export const HISTORY_LIMIT = 50;
 
-type Carried = Omit<
-  CarriedState,
-  'recentDeliveries' | 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact'
->;
-
-/** Behaviours a run has, by the version of the code that started it (see the patches in workflow.ts). */
-export interface Features {
-  /** Manual sync retries, grace period and operator retries. */
-  syncRetries: boolean;
-  /** Re-auth notices, reminders, escalation messages and resends. */
-  notifications: boolean;
-}
-
-const ALL_FEATURES: Features = { syncRetries: true, notifications: true };
+/** The record's own fields; the other parts live in their modules. */
+type Core = Omit<CarriedState, 'recentDeliveries' | 'outbox' | 'noticeSeq' | 'sync' | 'reauth'>;
 
 export class Account {
-  private readonly recent = new Map<string, number>();
-  private schedule: SyncSchedule;
-  private escalation: Escalation | null;
+  private sync: SyncSchedule;
   private reauth: ReauthSchedule | null;
-  private outbox: Notice[];
-  private noticeSeq: number;
-  private contact: Contact | null;
-  private readonly schedulingEnabled: boolean;
 
   private constructor(
     readonly accountId: string,
     private settings: ResolvedSettings,
-    /** Old runs (replayed histories) lack later behaviours: they record, and do not schedule or notify. */
-    private readonly features: Features,
-    private carried: Carried,
-    rest: Pick<CarriedState, 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact'>
+    private readonly core: Core,
+    private readonly deliveries: DeliveryMemory,
+    private readonly outbox: Outbox,
+    carried: Pick<CarriedState, 'sync' | 'reauth'>
   ) {
-    this.schedulingEnabled = features.syncRetries;
-    this.schedule = rest.sync ?? { nextAtMs: null, lastAtMs: null, last: null };
-    this.escalation = rest.escalation ?? null;
-    this.reauth = rest.reauth ?? null;
-    this.outbox = rest.outbox ?? [];
-    this.noticeSeq = rest.noticeSeq ?? 0;
-    this.contact = rest.contact ?? null;
+    this.sync = carried.sync;
+    this.reauth = carried.reauth;
   }
 
-  /** A new account, or one restored from the previous run's snapshot. */
-  static restore(
-    accountId: string,
-    settings: ResolvedSettings,
-    carried?: CarriedState,
-    features: Features = ALL_FEATURES
-  ): Account {
-    const {
-      recentDeliveries = [],
-      sync,
-      escalation,
-      reauth,
-      outbox,
-      noticeSeq,
-      contact,
-      ...rest
-    } = carried ?? {
-      state: null,
-      since: null,
-      escalated: false,
-      attempts: 0,
-      institution: null,
-      history: [],
-      lastEvent: null,
-      counts: { events: 0, unchanged: 0, duplicates: 0 },
-      runNumber: 0,
-    };
-    const account = new Account(
+  /** A new account, or one restored from the previous run's carried state (of any release). */
+  static restore(accountId: string, settings: ResolvedSettings, carried?: RecordedCarriedState): Account {
+    const { recentDeliveries, outbox, noticeSeq, sync, reauth, ...core } = normaliseCarried(carried);
+    return new Account(
       accountId,
       settings,
-      features,
-      { ...rest, runNumber: rest.runNumber + 1 },
-      {
-        sync,
-        escalation,
-        reauth,
-        outbox,
-        noticeSeq,
-        contact,
-      }
+      { ...core, runNumber: core.runNumber + 1 },
+      new DeliveryMemory(recentDeliveries),
+      new Outbox(accountId, outbox, noticeSeq),
+      { sync, reauth }
     );
-    for (const [key, seen] of recentDeliveries) account.recent.set(key, seen);
-    return account;
   }
 
   get state(): AccountState | null {
-    return this.carried.state;
+    return this.core.state;
   }
 
   get since(): string | null {
-    return this.carried.since;
+    return this.core.since;
   }
 
   get escalated(): boolean {
-    return this.carried.escalated;
+    return this.core.escalated;
   }
 
   get institution(): string | null {
-    return this.carried.institution;
+    return this.core.institution;
   }
 
   get runNumber(): number {
-    return this.carried.runNumber;
+    return this.core.runNumber;
   }
 
   /** Applies a webhook event at `nowMs`. A delivery seen within the dedupe window changes nothing. */
   apply(event: AccountEvent, nowMs: number): ApplyResult {
     const at = iso(nowMs);
     const cause = causeOf(event);
-    const c = this.carried;
+    const c = this.core;
+    const window = this.settings.dedupeWindowMs;
     c.counts = { ...c.counts, events: c.counts.events + 1 };
-    if (this.isRedelivery(event.deliveryKey, nowMs)) {
+    if (this.deliveries.isRedelivery(event.deliveryKey, nowMs, window)) {
       c.counts.duplicates += 1;
       c.lastEvent = { at, cause, outcome: 'duplicate' };
       return { outcome: 'duplicate' };
     }
-    this.remember(event.deliveryKey, nowMs);
+    this.deliveries.remember(event.deliveryKey, nowMs, window);
     if (event.institution && c.state !== 'unlinked') c.institution = event.institution;
 
     const { to, changed } = transition(c.state, event);
@@ -185,25 +132,31 @@ export class Account {
 
   /** Records the institution learnt from Mono's account details. */
   setInstitution(name: string | null): void {
-    if (name) this.carried.institution = name;
+    if (name) this.core.institution = name;
   }
 
-  /** When the workflow must next act (a due manual sync), or null when it only waits for events. */
+  // --- manual syncs ---
+
+  /** When the next manual sync is due, or null. */
+  nextSyncAtMs(): number | null {
+    return this.sync.nextAtMs;
+  }
+
+  /** When the workflow must next act (a sync, a reminder or the deadline), or null when it only waits for events. */
   nextWakeMs(): number | null {
-    const times = [this.schedule.nextAtMs, this.reauth?.nextReminderAtMs ?? null, this.reauth?.escalateAtMs ?? null];
-    const due = times.filter((t): t is number => t !== null);
+    const due = [this.sync.nextAtMs, nextReauthTimerMs(this.reauth)].filter((t): t is number => t !== null);
     return due.length === 0 ? null : Math.min(...due);
   }
 
   syncDue(nowMs: number): boolean {
-    return this.schedule.nextAtMs !== null && nowMs >= this.schedule.nextAtMs;
+    return isSyncDue(this.sync, nowMs);
   }
 
   /** Marks a manual sync as started; returns the state it was started for. */
   beginSync(nowMs: number): AccountState | null {
-    this.schedule = { ...this.schedule, nextAtMs: null, lastAtMs: nowMs };
-    this.carried.attempts += 1;
-    return this.carried.state;
+    this.sync = syncStarted(this.sync, nowMs);
+    this.core.attempts += 1;
+    return this.core.state;
   }
 
   /**
@@ -213,9 +166,8 @@ export class Account {
   finishSync(result: SyncOutcome, startedIn: AccountState | null, nowMs: number): Transition | null {
     const code =
       result.outcome === 'error' ? (result.needsOperator ? 'MONO_NEEDS_OPERATOR' : 'MONO_UNAVAILABLE') : result.code;
-    const record: SyncRecord = { at: iso(nowMs), outcome: result.outcome, code };
-    this.schedule = { ...this.schedule, last: record };
-    const state = this.carried.state;
+    this.sync = syncFinished(this.sync, { at: iso(nowMs), outcome: result.outcome, code });
+    const state = this.core.state;
     if (state !== startedIn || state === null || state === 'unlinked') return null;
 
     if (result.outcome === 'synced') return this.moveTo('synced', `sync:${code}`, nowMs);
@@ -227,13 +179,11 @@ export class Account {
       return null;
     }
     if (state === 'sync_failed') {
-      const backoff = this.settings.syncRetryBackoffMs;
-      const attempts = this.carried.attempts;
-      if (attempts >= backoff.length) {
+      const attempts = this.core.attempts;
+      const next = nextRetryAtMs(attempts, nowMs, this.settings);
+      if (next === null)
         this.escalate(`manual sync failed ${attempts} times (last: ${code}); waiting for an operator`, nowMs);
-      } else {
-        this.scheduleSync(nowMs + backoff[attempts]!);
-      }
+      else this.sync = syncAt(this.sync, next);
       return null;
     }
     if (state === 'reauth_required') return null;
@@ -242,69 +192,55 @@ export class Account {
 
   /** Why an operator's `retrySync` is refused now, or undefined when it is accepted. */
   refuseRetrySync(): string | undefined {
-    const state = this.carried.state;
-    if (!this.schedulingEnabled) {
-      return 'this account runs a workflow version without sync retries; it gains them at its next continue-as-new';
-    }
+    const state = this.core.state;
     if (state === null) return 'the account has no state yet';
     if (state === 'synced') return 'the account is synced; there is nothing to retry';
     if (state === 'unlinked') return 'the account is unlinked; it cannot be synced';
-    if (!RETRYABLE_STATES.has(state)) return `a sync cannot be retried in state ${state}`;
     return undefined;
   }
 
   /** An operator asked for a sync: run it as soon as Mono's 2-minute limit allows; restart the schedule. */
   requestSync(nowMs: number, reason: string | undefined): number {
-    const state = this.carried.state!;
+    const state = this.core.state!;
     const cause = `operator:retrySync${typeof reason === 'string' && reason ? ` (${reason.slice(0, 120)})` : ''}`;
-    this.carried.attempts = 0;
-    this.carried.escalated = false;
-    this.escalation = null;
+    this.core.attempts = 0;
+    this.core.escalated = false;
+    this.core.escalation = null;
     this.addHistory({ at: iso(nowMs), from: state, to: state, cause });
-    return this.scheduleSync(nowMs);
+    this.sync = syncAt(this.sync, nowMs);
+    return this.sync.nextAtMs!;
   }
 
-  /** Marks the account as needing an operator (MonoEscalated) and records why. */
+  /** Marks the account as needing an operator (MonoEscalated), records why and tells operators. */
   escalate(reason: string, nowMs: number): void {
-    const state = this.carried.state!;
-    this.carried.escalated = true;
-    this.escalation = { at: iso(nowMs), reason };
-    this.schedule = { ...this.schedule, nextAtMs: null };
+    const state = this.core.state!;
+    this.core.escalated = true;
+    this.core.escalation = { at: iso(nowMs), reason };
+    this.sync = cancelSync(this.sync);
     this.addHistory({ at: iso(nowMs), from: state, to: state, cause: `escalated: ${reason}` });
     this.notify('account.escalated', 'operators', nowMs, { state, reason });
   }
 
   // --- re-auth notices, reminders and deadline (reauth_required) ---
 
-  /** Sends due reminders (respecting the minimum gap) and escalates at the deadline. True if anything changed. */
+  /** Sends a due reminder (or defers it) and escalates at the deadline. True if anything changed. */
   runReauthTimers(nowMs: number): boolean {
-    const r = this.reauth;
-    if (!r || this.carried.state !== 'reauth_required') return false;
+    if (!this.reauth || this.core.state !== 'reauth_required') return false;
     let changed = false;
-    if (r.nextReminderAtMs !== null && nowMs >= r.nextReminderAtMs) {
-      const earliest = (r.lastNoticeAtMs ?? 0) + this.settings.reminderMinGapMs;
-      if (nowMs < earliest) {
-        r.nextReminderAtMs = earliest;
-      } else if (
-        this.settings.quietHours &&
-        deferOutOfQuietHours(nowMs, this.settings.quietHours, this.timeZone()) > nowMs
-      ) {
-        r.nextReminderAtMs = deferOutOfQuietHours(nowMs, this.settings.quietHours, this.timeZone());
-      } else {
-        r.remindersSent += 1;
-        r.lastNoticeAtMs = nowMs;
-        this.notify('account.reauth_reminder', 'owner', nowMs, { reminder: r.remindersSent });
-        const offset = this.settings.reauthRemindersMs[r.remindersSent];
-        r.nextReminderAtMs = offset === undefined ? null : Math.max(r.enteredAtMs + offset, nowMs + 1);
-      }
+    const decision = reminderDue(this.reauth, nowMs, this.settings, this.timeZone());
+    if (decision.kind === 'defer') {
+      this.reauth = { ...this.reauth, nextReminderAtMs: decision.atMs };
+      changed = true;
+    } else if (decision.kind === 'send') {
+      this.reauth = decision.schedule;
+      this.notify('account.reauth_reminder', 'owner', nowMs, { reminder: decision.reminder });
       changed = true;
     }
-    if (r.escalateAtMs !== null && nowMs >= r.escalateAtMs) {
-      r.escalateAtMs = null;
-      if (!this.carried.escalated) {
-        const days = Math.round(this.settings.reauthEscalateAfterMs / 86_400_000);
+    if (escalationDue(this.reauth, nowMs)) {
+      this.reauth = { ...this.reauth, escalateAtMs: null };
+      if (!this.core.escalated) {
         this.escalate(
-          `the owner has not re-authorised in ${days >= 1 ? `${days} day${days === 1 ? '' : 's'}` : `${this.settings.reauthEscalateAfterMs / 60_000} minutes`}`,
+          `the owner has not re-authorised in ${describeDeadline(this.settings.reauthEscalateAfterMs)}`,
           nowMs
         );
       }
@@ -313,27 +249,9 @@ export class Account {
     return changed;
   }
 
-  /** Registers (or clears, with null) how to reach the owner; a field left out keeps its value. */
-  setContact(contact: Contact): void {
-    this.contact = { ...this.contact, ...contact };
-  }
-
-  /** The owner's contact, for the notifier. */
-  getContact(): Contact | null {
-    return this.contact;
-  }
-
-  private timeZone(): string {
-    const zone = this.contact?.timeZone;
-    return zone && isValidTimeZone(zone) ? zone : this.settings.defaultTimeZone;
-  }
-
   /** Why an operator's `resendReauthLink` is refused now, or undefined when it is accepted. */
   refuseResend(nowMs: number): string | undefined {
-    const state = this.carried.state;
-    if (!this.features.notifications) {
-      return 'this account runs a workflow version without notifications; it gains them at its next continue-as-new';
-    }
+    const state = this.core.state;
     if (state !== 'reauth_required') return `the account is ${state ?? 'new'}; there is no re-authorisation to ask for`;
     const last = this.reauth?.lastNoticeAtMs ?? null;
     if (last !== null && nowMs - last < MIN_RESEND_GAP_MS) {
@@ -344,29 +262,56 @@ export class Account {
 
   /** An operator asked to send the owner a fresh link now. Returns the message id. */
   resendReauthLink(nowMs: number): string {
-    const state = this.carried.state!;
+    const state = this.core.state!;
     this.addHistory({ at: iso(nowMs), from: state, to: state, cause: 'operator:resendReauthLink' });
-    if (this.reauth) this.reauth.lastNoticeAtMs = nowMs;
+    if (this.reauth) this.reauth = { ...this.reauth, lastNoticeAtMs: nowMs };
     return this.notify('account.reauth_required', 'owner', nowMs, { resent: true }).id;
+  }
+
+  // --- the owner's contact and the outbox ---
+
+  /** Registers (or clears, with null) how to reach the owner; a field left out keeps its value. */
+  setContact(contact: Contact): void {
+    this.core.contact = { ...this.core.contact, ...contact };
+  }
+
+  /** The owner's contact, for the notifier. */
+  getContact(): Contact | null {
+    return this.core.contact;
   }
 
   /** The oldest message not yet handed to the notifier. */
   nextNotice(): Notice | undefined {
-    return this.outbox[0];
+    return this.outbox.next();
   }
 
-  /** The notifier has the message (or gave up on it): drop it from the outbox. */
+  /** The notifier has the message (or gave up on it): drop it, recording a failure in the history. */
   noticeDone(id: string, failure?: string, nowMs?: number): void {
-    this.outbox = this.outbox.filter((n) => n.id !== id);
-    if (failure && nowMs !== undefined && this.carried.state) {
-      const state = this.carried.state;
-      this.addHistory({
-        at: iso(nowMs),
-        from: state,
-        to: state,
-        cause: `notice ${id} not delivered: ${failure.slice(0, 160)}`,
-      });
+    this.outbox.done(id);
+    const state = this.core.state;
+    if (failure && nowMs !== undefined && state) {
+      const cause = `notice ${id} not delivered: ${failure.slice(0, 160)}`;
+      this.addHistory({ at: iso(nowMs), from: state, to: state, cause });
     }
+  }
+
+  /** The `state` query's answer. */
+  view(historyLength: number): AccountView {
+    return accountView(this.accountId, this.carried([]), historyLength);
+  }
+
+  /** Everything the next run needs; expired delivery keys are dropped. */
+  snapshot(nowMs: number): CarriedState {
+    return this.carried(this.deliveries.entries(nowMs, this.settings.dedupeWindowMs));
+  }
+
+  private carried(recentDeliveries: CarriedState['recentDeliveries']): CarriedState {
+    return { ...this.core, recentDeliveries, sync: this.sync, reauth: this.reauth, ...this.outbox.snapshot() };
+  }
+
+  private timeZone(): string {
+    const zone = this.core.contact?.timeZone;
+    return zone && isValidTimeZone(zone) ? zone : this.settings.defaultTimeZone;
   }
 
   private notify(
@@ -375,51 +320,25 @@ export class Account {
     nowMs: number,
     data: Omit<Notice['data'], 'accountId'> = {}
   ): Notice {
-    this.noticeSeq += 1;
-    const notice: Notice = {
-      id: `msg_${this.accountId}_${this.noticeSeq}`,
-      type,
-      audience,
-      at: iso(nowMs),
-      data: { accountId: this.accountId, ...data },
-    };
-    if (this.features.notifications) this.outbox.push(notice);
-    return notice;
+    return this.outbox.add(type, audience, iso(nowMs), data);
   }
 
-  /** Schedules a sync at `atMs`, never sooner than 2 minutes after the previous one. Returns the time. */
-  private scheduleSync(atMs: number): number {
-    const last = this.schedule.lastAtMs;
-    const at = last === null ? atMs : Math.max(atMs, last + MIN_SYNC_INTERVAL_MS);
-    this.schedule = { ...this.schedule, nextAtMs: this.schedulingEnabled ? at : null };
-    return at;
-  }
-
-  /** Records a state change; entering a state sets its schedule and clears the previous state's escalation. */
+  /** Records a state change; entering a state sets its schedules and clears the previous state's escalation. */
   private moveTo(to: AccountState, cause: string, nowMs: number): Transition {
-    const c = this.carried;
+    const c = this.core;
     const from = c.state;
     const entry: Transition = { at: iso(nowMs), from, to, cause };
     c.state = to;
     c.since = entry.at;
     c.attempts = 0;
     c.escalated = false;
-    this.escalation = null;
-    this.schedule = { ...this.schedule, nextAtMs: null };
-    if (to === 'sync_failed') this.scheduleSync(nowMs + this.settings.syncRetryBackoffMs[0]!);
-    if (to === 'reauthorised') this.scheduleSync(nowMs + this.settings.reauthSyncGraceMs);
+    c.escalation = null;
+    this.sync = syncOnEntering(this.sync, to, nowMs, this.settings);
     this.addHistory(entry);
     // Leaving reauth_required cancels its reminders and deadline; entering it tells the owner at once.
     this.reauth = null;
-    if (to === 'reauth_required' && this.features.notifications) {
-      const first = this.settings.reauthRemindersMs[0];
-      this.reauth = {
-        enteredAtMs: nowMs,
-        remindersSent: 0,
-        nextReminderAtMs: first === undefined ? null : nowMs + first,
-        escalateAtMs: nowMs + this.settings.reauthEscalateAfterMs,
-        lastNoticeAtMs: nowMs,
-      };
+    if (to === 'reauth_required') {
+      this.reauth = reauthStarted(nowMs, this.settings);
       this.notify('account.reauth_required', 'owner', nowMs);
     }
     if ((from === 'reauth_required' || from === 'sync_failed') && (to === 'synced' || to === 'reauthorised')) {
@@ -429,64 +348,7 @@ export class Account {
   }
 
   private addHistory(entry: Transition): void {
-    this.carried.history = [...this.carried.history, entry].slice(-HISTORY_LIMIT);
-  }
-
-  private isRedelivery(key: string, nowMs: number): boolean {
-    const seen = this.recent.get(key);
-    return seen !== undefined && nowMs - seen < this.settings.dedupeWindowMs;
-  }
-
-  private remember(key: string, nowMs: number): void {
-    this.recent.delete(key);
-    this.recent.set(key, nowMs);
-    for (const [oldKey, seen] of this.recent) {
-      if (this.recent.size <= DELIVERY_MEMORY_LIMIT && nowMs - seen < this.settings.dedupeWindowMs) break;
-      this.recent.delete(oldKey);
-    }
-  }
-
-  /** The `state` query's answer. */
-  view(historyLength: number): AccountView {
-    const c = this.carried;
-    return {
-      accountId: this.accountId,
-      state: c.state,
-      since: c.since,
-      escalated: c.escalated,
-      attempts: c.attempts,
-      institution: c.institution,
-      nextSyncAt: this.schedule.nextAtMs === null ? null : iso(this.schedule.nextAtMs),
-      lastSync: this.schedule.last,
-      escalation: this.escalation,
-      reauth: this.reauth && {
-        remindersSent: this.reauth.remindersSent,
-        nextReminderAt: this.reauth.nextReminderAtMs === null ? null : iso(this.reauth.nextReminderAtMs),
-        escalateAt: this.reauth.escalateAtMs === null ? null : iso(this.reauth.escalateAtMs),
-        lastNoticeAt: this.reauth.lastNoticeAtMs === null ? null : iso(this.reauth.lastNoticeAtMs),
-      },
-      pendingNotices: this.outbox.length,
-      contact: { email: !!this.contact?.email, timeZone: this.contact?.timeZone ?? null },
-      history: c.history,
-      lastEvent: c.lastEvent,
-      counts: c.counts,
-      run: { number: c.runNumber, historyLength },
-    };
-  }
-
-  /** Everything the next run needs; expired delivery keys are dropped. */
-  snapshot(nowMs: number): CarriedState {
-    const recentDeliveries = [...this.recent].filter(([, seen]) => nowMs - seen < this.settings.dedupeWindowMs);
-    return {
-      ...this.carried,
-      recentDeliveries,
-      sync: this.schedule,
-      escalation: this.escalation,
-      reauth: this.reauth,
-      outbox: this.outbox,
-      noticeSeq: this.noticeSeq,
-      contact: this.contact,
-    };
+    this.core.history = [...this.core.history, entry].slice(-HISTORY_LIMIT);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * The workflow's message definitions. The ingress, admin API, CLI and tests import these, never workflow.ts.
- * Wire names are part of the interface (SPEC 3.2): operators type them into `temporal workflow query`,
- * `temporal workflow update execute` and `temporal workflow signal`.
+ * The workflow's message definitions. Everything outside the workflow imports these, never workflow.ts.
+ * Wire names are part of the interface (README, "Operating"): operators type them into
+ * `temporal workflow query`, `temporal workflow update execute` and `temporal workflow signal`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LifecycleSettings } from './settings.js';
 import type {
   AccountEvent,
   AccountView,
@@ -15,8 +16,11 @@ import type {
 
 export const WORKFLOW_TYPE = 'accountLifecycle';
 
-/** A normalised Mono webhook for this account. */
-export const monoEventSignal = defineSignal<[AccountEvent]>('monoEvent');
+/**
+ * What Mono said about this account, and the service's current lifecycle settings (so configuration changes
+ * reach running accounts). The settings are optional for hand-made signals.
+ */
+export const monoEventSignal = defineSignal<[AccountEvent, LifecycleSettings?]>('monoEvent');
 
 /** The account's current state, recent transitions, sync schedule and counters. */
 export const stateQuery = defineQuery<AccountView>('state');
@@ -34,7 +38,11 @@ export const resendReauthLinkSignal = defineSignal<[OperatorRequest]>('resendRea
 /** Registers how to reach the owner (email, time zone); sent with signal-with-start by the admin API. */
 export const setContactSignal = defineSignal<[Contact]>('setContact');
 
+/** Mono account ids are opaque tokens (24 hex characters today); anything else never names a workflow. */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
 /** The workflow id of an account: `mono-account-<accountId>`. Mono ids are opaque, never PII. */
+export const WORKFLOW_ID_PREFIX = 'mono-account-';
 export function workflowIdFor(accountId: string): string {
-  return `mono-account-${accountId}`;
+  return `${WORKFLOW_ID_PREFIX}${accountId}`;
 }

@@ -2,6 +2,10 @@
  * Types shared by the lifecycle workflow, its pure state machine and everything that talks to it.
  * This file is imported into the workflow sandbox: plain types and constants only.
  */
+import type { RecordedCarriedState } from './carried-state.js';
+import type { LifecycleSettings } from './settings.js';
+
+export type { LifecycleSettings } from './settings.js';
 
 /** Lifecycle states, exactly as SPEC 3.2 spells them. `unlinked` is terminal. */
 export const ACCOUNT_STATES = [
@@ -47,8 +51,6 @@ export interface AccountEvent {
   deliveryKey: string;
   /** When the ingress received it (ISO-8601). */
   receivedAt: string;
-  /** The service's current lifecycle settings, so configuration changes reach running accounts. */
-  settings?: LifecycleSettings;
 }
 
 /** A recorded state change. `cause` names the event or action, e.g. `account_updated:failed`. */
@@ -103,96 +105,10 @@ export interface AccountView {
   run: { number: number; historyLength: number };
 }
 
-/**
- * Settings fixed when an account's workflow starts, carried unchanged across continue-as-new. Fields added
- * after the first release are optional: runs started earlier get the defaults (`withDefaults`).
- */
-export interface LifecycleSettings {
-  /** Identical deliveries within this window are treated as redeliveries and ignored. */
-  dedupeWindowMs: number;
-  /** Continue-as-new once a run's history reaches this many events (or the server suggests it). */
-  historyEventsPerRun: number;
-  /** Waits before each manual sync retry in `sync_failed`; after the last one, escalate. */
-  syncRetryBackoffMs?: number[];
-  /** How long `reauthorised` waits for fresh data before triggering a sync itself. */
-  reauthSyncGraceMs?: number;
-  /** Reminders in `reauth_required`, as offsets from entering it; their number is the cap. */
-  reauthRemindersMs?: number[];
-  /** Escalate to operators when the owner has not re-authorised after this long. */
-  reauthEscalateAfterMs?: number;
-  /** No reminder within this long of the previous message to the owner. */
-  reminderMinGapMs?: number;
-  /** Reminders due inside this window (`HH:MM-HH:MM`, the owner's local time) wait for its end. */
-  quietHours?: string | null;
-  /** The owner's time zone when none is registered. */
-  defaultTimeZone?: string;
-}
-
 /** How to reach the account's owner, registered through the admin API. */
 export interface Contact {
   email?: string | null;
   timeZone?: string | null;
-}
-
-/** Mono allows one manual sync per account every 2 minutes. */
-export const MIN_SYNC_INTERVAL_MS = 2 * 60_000;
-export const DEFAULT_SYNC_RETRY_BACKOFF_MS = [2, 10, 30, 120, 360].map((m) => m * 60_000);
-export const DEFAULT_REAUTH_SYNC_GRACE_MS = 10 * 60_000;
-const DAY = 86_400_000;
-export const DEFAULT_REAUTH_REMINDERS_MS = [1 * DAY, 3 * DAY, 7 * DAY];
-export const DEFAULT_REAUTH_ESCALATE_AFTER_MS = 7 * DAY;
-export const DEFAULT_REMINDER_MIN_GAP_MS = 12 * 3_600_000;
-/** An operator may resend a link at most this often (double clicks, scripts in a loop). */
-export const MIN_RESEND_GAP_MS = 60_000;
-
-export type ResolvedSettings = Required<LifecycleSettings>;
-
-export function withDefaults(settings: LifecycleSettings): ResolvedSettings {
-  return {
-    ...settings,
-    syncRetryBackoffMs: settings.syncRetryBackoffMs?.length
-      ? settings.syncRetryBackoffMs
-      : DEFAULT_SYNC_RETRY_BACKOFF_MS,
-    reauthSyncGraceMs: settings.reauthSyncGraceMs ?? DEFAULT_REAUTH_SYNC_GRACE_MS,
-    reauthRemindersMs: settings.reauthRemindersMs ?? DEFAULT_REAUTH_REMINDERS_MS,
-    reauthEscalateAfterMs: settings.reauthEscalateAfterMs ?? DEFAULT_REAUTH_ESCALATE_AFTER_MS,
-    reminderMinGapMs: settings.reminderMinGapMs ?? DEFAULT_REMINDER_MIN_GAP_MS,
-    quietHours: settings.quietHours ?? null,
-    defaultTimeZone: settings.defaultTimeZone ?? 'Africa/Lagos',
-  };
-}
-
-/** State carried from one run to the next by continue-as-new. Bounded in size. */
-export interface CarriedState {
-  state: AccountState | null;
-  since: string | null;
-  escalated: boolean;
-  attempts: number;
-  institution: string | null;
-  history: Transition[];
-  lastEvent: AccountView['lastEvent'];
-  counts: AccountView['counts'];
-  /** Recent delivery keys and when each was first seen (epoch ms). */
-  recentDeliveries: Array<[key: string, firstSeenMs: number]>;
-  runNumber: number;
-  /** Sync scheduling (absent in snapshots from before sync retries existed). */
-  sync?: SyncSchedule;
-  escalation?: Escalation | null;
-  /** Re-auth reminders and deadline while in `reauth_required` (absent before notifications existed). */
-  reauth?: ReauthSchedule | null;
-  /** Messages decided but not yet handed to the notifier, and the counter that numbers them. */
-  outbox?: Notice[];
-  noticeSeq?: number;
-  contact?: Contact | null;
-}
-
-export interface ReauthSchedule {
-  /** When the account entered `reauth_required` (epoch ms); reminders count from here. */
-  enteredAtMs: number;
-  remindersSent: number;
-  nextReminderAtMs: number | null;
-  escalateAtMs: number | null;
-  lastNoticeAtMs: number | null;
 }
 
 /** Notification types (SPEC 3.4). */
@@ -208,19 +124,11 @@ export interface Notice {
   data: { accountId: string; reminder?: number; state?: AccountState; reason?: string; resent?: boolean };
 }
 
-export interface SyncSchedule {
-  /** When the next manual sync is due (epoch ms), or null. */
-  nextAtMs: number | null;
-  /** When the last manual sync started (epoch ms), for Mono's 2-minute limit. */
-  lastAtMs: number | null;
-  last: SyncRecord | null;
-}
-
 /** Input of `accountLifecycle`. `carried` is absent on an account's first run. */
 export interface AccountLifecycleInput {
   accountId: string;
   settings: LifecycleSettings;
-  carried?: CarriedState;
+  carried?: RecordedCarriedState;
 }
 
 /** An operator's request, from the `retrySync` update or signal. */
@@ -238,7 +146,3 @@ export interface RetrySyncAccepted {
   state: AccountState;
   syncAt: string;
 }
-
-/** Bounds that keep carried state small however long an account lives. */
-export const HISTORY_LIMIT = 50;
-export const DELIVERY_MEMORY_LIMIT = 256;

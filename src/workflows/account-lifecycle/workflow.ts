@@ -1,11 +1,14 @@
 /**
- * `accountLifecycle`: one long-lived workflow per Mono account (SPEC 3.2).
+ * `accountLifecycle`: one long-lived workflow per Mono account.
  *
- * Signal handlers apply webhooks to the pure `Account` record at once (so queries and search attributes are
- * always current); the main loop performs effects: it looks up the institution, runs manual syncs when the
- * record's schedule says so (retry backoff in `sync_failed`, the grace period in `reauthorised`, operator
- * requests), and continues-as-new when the run's history reaches its budget, carrying state, schedule and
- * dedupe memory. Runs recorded before sync retries existed replay on the original loop (`patched`).
+ * Signal handlers apply webhooks to the pure `Account` at once (so queries and search attributes are always
+ * current); the main loop performs effects: it sends queued notices, looks up the institution, runs manual
+ * syncs and reminders when the account's schedules say so, and continues-as-new when the run's history
+ * reaches its budget, carrying the account's state.
+ *
+ * Versions: runs started before `sync-retries-v1` replay on the frozen loop in record-only-lifecycle.ts; runs
+ * started before `notifications-v1` (never deployed, kept for their recorded histories) sync but never notify.
+ * Every decision that depends on the version is made here, not in `Account`.
  */
 import {
   ActivityFailure,
@@ -16,10 +19,7 @@ import {
   log,
   patched,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { MonoActivities } from '../../activities/mono/activities.js';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
@@ -31,27 +31,23 @@ import {
   resendReauthLinkSignal,
   resendReauthLinkUpdate,
   retrySyncSignal,
-  setContactSignal,
   retrySyncUpdate,
-  stateQuery,
 } from './messages.js';
-import { MonoAccountState, MonoEscalated, MonoInstitution, MonoStateSince } from './search-attributes.js';
-import { isValidTimeZone } from './quiet-hours.js';
-import {
-  DATA_STATUSES,
-  MONO_EVENT_KINDS,
-  withDefaults,
-  type AccountEvent,
-  type AccountLifecycleInput,
-  type AccountView,
-  type Contact,
-  type Notice,
-  type OperatorRequest,
-  type ResendAccepted,
-  type RetrySyncAccepted,
+import { NO_NOTIFICATIONS, recordOnlyLifecycle } from './record-only-lifecycle.js';
+import { withDefaults } from './settings.js';
+import { Publisher, setCommonHandlers, shouldContinueAsNew } from './shell.js';
+import { isAccountEvent, isOperatorReason, settingsWith } from './signals.js';
+import type {
+  AccountLifecycleInput,
+  AccountView,
+  Contact,
+  Notice,
+  OperatorRequest,
+  ResendAccepted,
+  RetrySyncAccepted,
 } from './types.js';
 
-/** Marks runs that schedule manual syncs; histories without it replay on the original loop. */
+/** Marks runs that schedule manual syncs; histories without it replay on the record-only loop. */
 export const SYNC_RETRIES_PATCH = 'sync-retries-v1';
 /** Marks runs that notify owners and operators; histories without it replay without notices. */
 export const NOTIFICATIONS_PATCH = 'notifications-v1';
@@ -86,74 +82,41 @@ const { fetchInstitution } = proxyActivities<MonoActivities>({
 });
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
-  const acting = patched(SYNC_RETRIES_PATCH);
-  const notifying = acting && patched(NOTIFICATIONS_PATCH);
+  if (!patched(SYNC_RETRIES_PATCH)) return recordOnlyLifecycle(input);
+  const notifies = patched(NOTIFICATIONS_PATCH);
+
   let settings = input.settings;
-  const account = Account.restore(input.accountId, withDefaults(settings), input.carried, {
-    syncRetries: acting,
-    notifications: notifying,
-  });
-  const inbox: AccountEvent[] = [];
-  let indexed = indexKey(account);
+  const account = Account.restore(input.accountId, withDefaults(settings), input.carried);
+  const publisher = new Publisher(account);
   let changes = 0;
-  describeForUi(account);
-
-  const view = (): AccountView => account.view(workflowInfo().historyLength);
+  const view = setCommonHandlers(account, () => void (changes += 1));
   const isClosed = (): boolean => account.state === 'unlinked';
-  const shouldContinueAsNew = (): boolean =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.historyEventsPerRun;
+  const rotate = (): boolean => shouldContinueAsNew(settings);
 
-  const publishIfChanged = (): void => {
-    const key = indexKey(account);
-    if (key === indexed) return;
-    indexed = key;
-    publish(account);
-  };
-
-  /** Applies every queued event synchronously, so no handler can interleave with a transition. */
-  const applyInbox = (): void => {
-    for (let event = inbox.shift(); event; event = inbox.shift()) {
-      changes += 1;
-      if (isClosed()) {
-        log.info('event after unlink ignored', { cause: event.kind });
-        continue;
-      }
-      if (acting && event.settings) {
-        settings = event.settings;
-        account.useSettings(withDefaults(settings));
-      }
-      const result = account.apply(event, Date.now());
-      if (result.outcome === 'changed') log.info('account transition', { ...result.transition });
+  setHandler(monoEventSignal, (event, newSettings) => {
+    // A hand-made signal (temporal CLI) with an unknown shape must not fail every workflow task from now on.
+    if (!isAccountEvent(event)) return void log.warn('monoEvent signal with an unknown shape ignored');
+    changes += 1;
+    if (isClosed()) return void log.info('event after unlink ignored', { cause: event.kind });
+    const adopted = settingsWith(event, newSettings);
+    if (adopted) {
+      settings = adopted;
+      account.useSettings(withDefaults(adopted));
     }
-  };
-  const drainInbox = (): void => {
-    applyInbox();
-    publishIfChanged();
-  };
+    const result = account.apply(event, Date.now());
+    if (result.outcome === 'changed') log.info('account transition', { ...result.transition });
+  });
 
   // The CLI may send no input at all, so the request can be undefined at run time.
   const acceptRetry = (request: OperatorRequest | undefined): RetrySyncAccepted => {
-    const at = account.requestSync(Date.now(), request?.reason);
+    const at = new Date(account.requestSync(Date.now(), request?.reason)).toISOString();
     changes += 1;
-    log.info('operator requested a sync', { syncAt: new Date(at).toISOString() });
-    return { state: account.state!, syncAt: new Date(at).toISOString() };
+    log.info('operator requested a sync', { syncAt: at });
+    return { state: account.state!, syncAt: at };
   };
-
-  // Current code applies events in the handler (queries see them at once) and indexes once per wake-up.
-  setHandler(monoEventSignal, (event) => {
-    // A hand-made signal (temporal CLI) with an unknown shape must not fail every workflow task from now on.
-    if (!isAccountEvent(event)) {
-      log.warn('monoEvent signal with an unknown shape ignored');
-      return;
-    }
-    inbox.push(event);
-    if (acting) applyInbox();
-  });
-  setHandler(stateQuery, view);
   setHandler(retrySyncUpdate, acceptRetry, {
     validator: (request: OperatorRequest) => {
-      if (request?.reason !== undefined && typeof request.reason !== 'string')
-        throw new Error('reason must be a string');
+      if (!isOperatorReason(request?.reason)) throw new Error('reason must be a string');
       const refusal = account.refuseRetrySync();
       if (refusal) throw new Error(refusal);
     },
@@ -164,6 +127,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     else acceptRetry(request);
   });
 
+  const refuseResend = (): string | undefined => (notifies ? account.refuseResend(Date.now()) : NO_NOTIFICATIONS);
   const acceptResend = (): ResendAccepted => {
     const noticeId = account.resendReauthLink(Date.now());
     changes += 1;
@@ -172,59 +136,36 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   };
   setHandler(resendReauthLinkUpdate, acceptResend, {
     validator: (_request: OperatorRequest) => {
-      const refusal = account.refuseResend(Date.now());
+      const refusal = refuseResend();
       if (refusal) throw new Error(refusal);
     },
   });
-  setHandler(setContactSignal, (contact) => {
-    const timeZone = contact?.timeZone;
-    const email = contact?.email;
-    if (
-      (timeZone !== undefined && timeZone !== null && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))) ||
-      (email !== undefined && email !== null && typeof email !== 'string')
-    ) {
-      log.warn('setContact signal with an invalid email or time zone ignored');
-      return;
-    }
-    account.setContact({ ...(email !== undefined ? { email } : {}), ...(timeZone !== undefined ? { timeZone } : {}) });
-    changes += 1;
-  });
   setHandler(resendReauthLinkSignal, () => {
-    const refusal = account.refuseResend(Date.now());
+    const refusal = refuseResend();
     if (refusal) log.warn('resendReauthLink signal ignored', { refusal });
     else acceptResend();
   });
 
   const continueAsNewNow = async (): Promise<AccountView> => {
     await condition(allHandlersFinished);
-    drainInbox();
+    publisher.ifChanged();
     if (isClosed()) return view();
     return continueAsNew<typeof accountLifecycle>({ ...input, settings, carried: account.snapshot(Date.now()) });
   };
 
-  if (!acting) {
-    // The loop of the first release, kept byte-for-byte in behaviour so its histories replay.
-    for (;;) {
-      await condition(() => inbox.length > 0 || shouldContinueAsNew());
-      drainInbox();
-      if (isClosed()) return view();
-      if (shouldContinueAsNew()) return continueAsNewNow();
-    }
-  }
-
   let institutionLookedUp = false;
   const alarm = new Alarm();
   for (;;) {
-    publishIfChanged();
+    publisher.ifChanged();
     if (isClosed()) return view();
-    if (shouldContinueAsNew()) return continueAsNewNow();
+    if (rotate()) return continueAsNewNow();
     if (!institutionLookedUp && account.state !== null && account.institution === null) {
       institutionLookedUp = true;
       account.setInstitution(await lookUpInstitution(input.accountId));
       continue;
     }
-    if (notifying && account.runReauthTimers(Date.now())) continue;
-    const notice = notifying ? account.nextNotice() : undefined;
+    if (notifies && account.runReauthTimers(Date.now())) continue;
+    const notice = notifies ? account.nextNotice() : undefined;
     if (notice) {
       const failure = await sendNotice(notice, account.getContact());
       account.noticeDone(notice.id, failure, Date.now());
@@ -237,9 +178,10 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       log.info('manual sync finished', { outcome: outcome.outcome, ...(moved ? { to: moved.to } : {}) });
       continue;
     }
-    alarm.set(account.nextWakeMs());
+    // Runs without notifications wake only for syncs: their histories have no reminder timers.
+    alarm.set(notifies ? account.nextWakeMs() : account.nextSyncAtMs());
     const seen = changes;
-    await condition(() => changes !== seen || alarm.rang || shouldContinueAsNew());
+    await condition(() => changes !== seen || alarm.rang || rotate());
     alarm.take();
   }
 }
@@ -255,17 +197,6 @@ async function runManualSync(accountId: string): Promise<SyncOutcome> {
     log.warn('manual sync call failed', { needsOperator, message });
     return { outcome: 'error', needsOperator, message };
   }
-}
-
-/** True for a signal payload the state machine can apply (the ingress only sends these). */
-function isAccountEvent(event: AccountEvent | undefined): event is AccountEvent {
-  return (
-    !!event &&
-    typeof event.accountId === 'string' &&
-    typeof event.deliveryKey === 'string' &&
-    (MONO_EVENT_KINDS as readonly string[]).includes(event.kind) &&
-    (event.dataStatus === undefined || (DATA_STATUSES as readonly string[]).includes(event.dataStatus))
-  );
 }
 
 /** Hands a message to the notifier; returns why it could not be delivered, if it could not. */
@@ -290,31 +221,4 @@ async function lookUpInstitution(accountId: string): Promise<string | null> {
     });
     return null;
   }
-}
-
-/** The indexed facts; a change in any of them means the search attributes need an upsert. */
-function indexKey(account: Account): string {
-  return JSON.stringify([account.state, account.since, account.escalated, account.institution]);
-}
-
-/** Keeps search attributes and the Web UI's summary in step with the account. */
-function publish(account: Account): void {
-  if (account.state === null || account.since === null) return;
-  upsertSearchAttributes([
-    { key: MonoAccountState, value: account.state },
-    { key: MonoStateSince, value: new Date(account.since) },
-    { key: MonoEscalated, value: account.escalated },
-    ...(account.institution ? [{ key: MonoInstitution, value: account.institution }] : []),
-  ]);
-  describeForUi(account);
-}
-
-/** The markdown the Web UI shows on the workflow's page (not stored in history). */
-function describeForUi(account: Account): void {
-  if (account.state === null) return;
-  setCurrentDetails(
-    `**${account.state}** since ${account.since}` +
-      (account.escalated ? ' — escalated to operators' : '') +
-      (account.institution ? `\n\nInstitution: ${account.institution}` : '')
-  );
 }

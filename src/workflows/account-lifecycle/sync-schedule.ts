@@ -1,0 +1,57 @@
+/**
+ * When the next manual sync runs. Pure functions over a small record; the workflow turns `nextAtMs` into a
+ * durable timer. Every scheduled sync is floored at Mono's 2-minute limit after the previous one.
+ */
+import { MIN_SYNC_INTERVAL_MS, type ResolvedSettings } from './settings.js';
+import type { AccountState, SyncRecord } from './types.js';
+
+export interface SyncSchedule {
+  /** When the next manual sync is due (epoch ms), or null. */
+  nextAtMs: number | null;
+  /** When the last manual sync started (epoch ms), for Mono's 2-minute limit. */
+  lastAtMs: number | null;
+  last: SyncRecord | null;
+}
+
+export const NO_SYNC: SyncSchedule = { nextAtMs: null, lastAtMs: null, last: null };
+
+/** A sync at `atMs`, or 2 minutes after the previous one if that is later. */
+export function syncAt(schedule: SyncSchedule, atMs: number): SyncSchedule {
+  const floor = schedule.lastAtMs === null ? atMs : schedule.lastAtMs + MIN_SYNC_INTERVAL_MS;
+  return { ...schedule, nextAtMs: Math.max(atMs, floor) };
+}
+
+export function cancelSync(schedule: SyncSchedule): SyncSchedule {
+  return { ...schedule, nextAtMs: null };
+}
+
+export function isSyncDue(schedule: SyncSchedule, nowMs: number): boolean {
+  return schedule.nextAtMs !== null && nowMs >= schedule.nextAtMs;
+}
+
+export function syncStarted(schedule: SyncSchedule, nowMs: number): SyncSchedule {
+  return { ...schedule, nextAtMs: null, lastAtMs: nowMs };
+}
+
+export function syncFinished(schedule: SyncSchedule, record: SyncRecord): SyncSchedule {
+  return { ...schedule, last: record };
+}
+
+/** The schedule a state starts with: the first backoff step in `sync_failed`, the grace period after re-auth. */
+export function syncOnEntering(
+  schedule: SyncSchedule,
+  state: AccountState,
+  nowMs: number,
+  settings: ResolvedSettings
+): SyncSchedule {
+  const cleared = cancelSync(schedule);
+  if (state === 'sync_failed') return syncAt(cleared, nowMs + settings.syncRetryBackoffMs[0]!);
+  if (state === 'reauthorised') return syncAt(cleared, nowMs + settings.reauthSyncGraceMs);
+  return cleared;
+}
+
+/** After `attempts` failed syncs in `sync_failed`: when to try again, or null when the backoff is used up. */
+export function nextRetryAtMs(attempts: number, nowMs: number, settings: ResolvedSettings): number | null {
+  const wait = settings.syncRetryBackoffMs[attempts];
+  return wait === undefined ? null : nowMs + wait;
+}

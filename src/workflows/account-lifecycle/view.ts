@@ -1,0 +1,34 @@
+/** The `state` query's answer, read from an account's complete state. Pure. */
+import type { CarriedState } from './carried-state.js';
+import type { AccountView } from './types.js';
+
+export function accountView(accountId: string, s: CarriedState, historyLength: number): AccountView {
+  const r = s.reauth;
+  return {
+    accountId,
+    state: s.state,
+    since: s.since,
+    escalated: s.escalated,
+    attempts: s.attempts,
+    institution: s.institution,
+    nextSyncAt: isoOrNull(s.sync.nextAtMs),
+    lastSync: s.sync.last,
+    escalation: s.escalation,
+    reauth: r && {
+      remindersSent: r.remindersSent,
+      nextReminderAt: isoOrNull(r.nextReminderAtMs),
+      escalateAt: isoOrNull(r.escalateAtMs),
+      lastNoticeAt: isoOrNull(r.lastNoticeAtMs),
+    },
+    pendingNotices: s.outbox.length,
+    contact: { email: !!s.contact?.email, timeZone: s.contact?.timeZone ?? null },
+    history: s.history,
+    lastEvent: s.lastEvent,
+    counts: s.counts,
+    run: { number: s.runNumber, historyLength },
+  };
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
