@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { lifecycleSettings, loadConfig, type Config } from '../src/config.js';
+import { createAccountWorkflows } from '../src/accounts/client.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { freePort } from '../src/lib/free-port.js';
 import { createDeliveryKey } from '../src/server/webhooks/delivery-key.js';
-import { createHandOff } from '../src/server/webhooks/hand-off.js';
 import { installAdvice, resolveBinary, type BinaryKind } from '../src/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { createJsonPoster } from './lib/load.js';
@@ -108,7 +108,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       results.history = await measureHistoryBound({
         testServerPath: binary('test-server'),
         days: options.historyDays,
-        settings: lifecycleSettings(config),
+        settings: config.lifecycle,
         progress,
       });
     }
@@ -180,13 +180,14 @@ async function withLiveStack<T>(
         service,
         worker,
         servicePoster,
-        directHandOff: createHandOff({
+        directHandOff: createAccountWorkflows({
           client,
           connection,
+          namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
-          settings: lifecycleSettings(config),
-          timeoutMs: config.ingressTimeoutMs,
-        }),
+          settings: config.lifecycle,
+          deliverTimeoutMs: config.ingressTimeoutMs,
+        }).deliver,
         deliveryKey: createDeliveryKey(config.deliveryKeySecret),
         secret: BENCH_SECRET,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,

@@ -4,12 +4,14 @@
  * variable and what to write instead, never echoing values (some are secrets).
  */
 import { z } from 'zod';
-import { parseDuration, parseDurationList } from './lib/duration.js';
-import { isValidTimeZone } from './workflows/account-lifecycle/quiet-hours.js';
-import type { LifecycleSettings } from './workflows/account-lifecycle/types.js';
-
-/** Mono allows one manual sync per account every 2 minutes; no backoff step may be shorter. */
-export const MIN_SYNC_RETRY_MS = 2 * 60_000;
+import type { NotifierConfig } from './activities/notify/notifier.js';
+import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
+import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/quiet-hours.js';
+import {
+  LIFECYCLE_DEFAULTS,
+  MIN_SYNC_INTERVAL_MS,
+  type LifecycleSettings,
+} from './workflows/account-lifecycle/settings.js';
 
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
@@ -20,16 +22,17 @@ const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
 
 const DURATION_HELP = 'is not a duration; write it like 90s, 10m, 2h or 7d';
 
-const duration = (fallback: string, minMs = 1) =>
+/** A duration variable; unset, it is `fallback` (a string like `30s`, or milliseconds from a shared default). */
+const duration = (fallback: string | number, minMs = 1) =>
   z.preprocess(
     emptyAsUnset,
     z
       .string()
-      .default(fallback)
+      .default(typeof fallback === 'number' ? formatDuration(fallback) : fallback)
       .transform((text, ctx) => {
         try {
           const ms = parseDuration(text);
-          if (ms < minMs) ctx.addIssue({ code: 'custom', message: `must be at least ${minMs}ms` });
+          if (ms < minMs) ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(minMs)}` });
           return ms;
         } catch {
           ctx.addIssue({ code: 'custom', message: DURATION_HELP });
@@ -38,12 +41,12 @@ const duration = (fallback: string, minMs = 1) =>
       })
   );
 
-const durationList = (fallback: string, minMs = 1) =>
+const durationList = (fallback: readonly number[], minMs = 1) =>
   z.preprocess(
     emptyAsUnset,
     z
       .string()
-      .default(fallback)
+      .default(fallback.map(formatDuration).join(','))
       .transform((text, ctx) => {
         try {
           const list = parseDurationList(text);
@@ -68,8 +71,6 @@ const commaList = <T extends string>(values: readonly [T, ...T[]], fallback: str
       .transform((text) => text.split(',').map((item) => item.trim()))
       .pipe(z.array(z.enum(values)).min(1))
   );
-
-const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
 const EnvSchema = z
   .object({
@@ -116,14 +117,17 @@ const EnvSchema = z
     ),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).optional()),
     INGRESS_TIMEOUT: duration('5s', 100),
-    WEBHOOK_DEDUPE_WINDOW: duration('1h', 1_000),
+    WEBHOOK_DEDUPE_WINDOW: duration(LIFECYCLE_DEFAULTS.dedupeWindowMs, 1_000),
     DELIVERY_KEY_SECRET: optionalString,
-    HISTORY_EVENTS_PER_RUN: z.preprocess(emptyAsUnset, z.coerce.number().int().min(50).max(40_000).default(1_500)),
-    SYNC_RETRY_BACKOFF: durationList('2m,10m,30m,2h,6h', MIN_SYNC_RETRY_MS),
-    REAUTH_REMINDERS: durationList('1d,3d,7d'),
-    REAUTH_ESCALATE_AFTER: duration('7d'),
-    REAUTH_SYNC_GRACE: duration('10m'),
-    REAUTH_REMINDER_MIN_GAP: duration('12h'),
+    HISTORY_EVENTS_PER_RUN: z.preprocess(
+      emptyAsUnset,
+      z.coerce.number().int().min(50).max(40_000).default(LIFECYCLE_DEFAULTS.historyEventsPerRun)
+    ),
+    SYNC_RETRY_BACKOFF: durationList(LIFECYCLE_DEFAULTS.syncRetryBackoffMs, MIN_SYNC_INTERVAL_MS),
+    REAUTH_REMINDERS: durationList(LIFECYCLE_DEFAULTS.reauthRemindersMs),
+    REAUTH_ESCALATE_AFTER: duration(LIFECYCLE_DEFAULTS.reauthEscalateAfterMs),
+    REAUTH_SYNC_GRACE: duration(LIFECYCLE_DEFAULTS.reauthSyncGraceMs),
+    REAUTH_REMINDER_MIN_GAP: duration(LIFECYCLE_DEFAULTS.reminderMinGapMs),
     REAUTH_LINK_TTL: duration('7d', 60_000),
     REAUTH_LINK_SECRET: optionalString,
     OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
@@ -135,10 +139,10 @@ const EnvSchema = z
     ),
     SMTP_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_FROM: optionalString,
-    NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default('Africa/Lagos')),
+    NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default(LIFECYCLE_DEFAULTS.defaultTimeZone)),
     NOTIFY_QUIET_HOURS: z.preprocess(
       emptyAsUnset,
-      z.string().regex(QUIET_HOURS, 'write it as HH:MM-HH:MM, e.g. 21:00-08:00').optional()
+      z.string().regex(QUIET_HOURS_PATTERN, 'write it as HH:MM-HH:MM, e.g. 21:00-08:00').optional()
     ),
   })
   .superRefine((env, ctx) => {
@@ -183,68 +187,6 @@ const EnvSchema = z
 
 export type Env = z.output<typeof EnvSchema>;
 
-/** Typed, frozen configuration used by every part of the service. */
-export interface Config {
-  port: number;
-  host: string;
-  logLevel: Env['LOG_LEVEL'];
-  webhookSecrets: string[];
-  /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
-  deliveryKeySecret: string;
-  /** Unset means: run against the bundled Mono sandbox simulator. */
-  monoSecretKey: string | undefined;
-  monoApiUrl: string;
-  monoRequestTimeoutMs: number;
-  /** Public key for the Connect widget on the re-auth page. */
-  monoPublicKey: string;
-  monoSimPort: number;
-  adminToken: string;
-  publicBaseUrl: string;
-  temporal: {
-    address: string;
-    namespace: string;
-    taskQueue: string;
-    uiPort: number;
-    dataDir: string;
-  };
-  ingressTimeoutMs: number;
-  /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */
-  role: 'all' | 'ingress' | 'worker';
-  /**
-   * Worker tuning. The workflow cache bounds the worker's memory whatever the number of accounts (an evicted
-   * account is replayed from its short history on its next event); unset limits keep the SDK's defaults.
-   */
-  worker: {
-    maxCachedWorkflows: number;
-    maxConcurrentWorkflowTaskExecutions: number | undefined;
-    maxConcurrentActivityTaskExecutions: number | undefined;
-  };
-  /** Where the worker's Temporal SDK metrics are served (Prometheus), or null when off. */
-  workerMetricsAddress: string | null;
-  lifecycle: {
-    dedupeWindowMs: number;
-    historyEventsPerRun: number;
-    syncRetryBackoffMs: number[];
-    reauthRemindersMs: number[];
-    reauthEscalateAfterMs: number;
-    reauthSyncGraceMs: number;
-    reminderMinGapMs: number;
-  };
-  reauthLink: { secret: string; ttlMs: number };
-  notify: {
-    channels: Array<'log' | 'webhook' | 'email'>;
-    webhookUrl: string | undefined;
-    webhookSecret: string | undefined;
-    smtpUrl: string | undefined;
-    from: string | undefined;
-    quietHours: string | undefined;
-    timeZone: string;
-    operatorWebhookUrl: string | undefined;
-  };
-  /** Variables that fell back to a development default; start-up warns about each. */
-  devDefaults: string[];
-}
-
 /** Thrown when the environment is invalid; `message` lists every problem, one per line. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -253,8 +195,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** Typed, frozen configuration used by every part of the service; its type is derived from this function. */
+export type Config = ReturnType<typeof loadConfig>;
+
 /** Parses the environment into a Config, or throws ConfigError. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -271,15 +216,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .filter((x) => x.length > 0);
   const temporalPort = Number(e.TEMPORAL_ADDRESS.split(':')[1]);
   const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  const lifecycle: LifecycleSettings = {
+    dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
+    historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,
+    syncRetryBackoffMs: e.SYNC_RETRY_BACKOFF,
+    reauthRemindersMs: e.REAUTH_REMINDERS,
+    reauthEscalateAfterMs: e.REAUTH_ESCALATE_AFTER,
+    reauthSyncGraceMs: e.REAUTH_SYNC_GRACE,
+    reminderMinGapMs: e.REAUTH_REMINDER_MIN_GAP,
+    quietHours: e.NOTIFY_QUIET_HOURS ?? null,
+    defaultTimeZone: e.NOTIFY_TIME_ZONE,
+  };
+  const notify: NotifierConfig = {
+    channels: e.NOTIFY_CHANNELS,
+    webhookUrl: e.NOTIFY_WEBHOOK_URL,
+    webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
+    smtpUrl: e.SMTP_URL,
+    from: e.NOTIFY_FROM,
+    operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
+  };
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     webhookSecrets,
+    /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
     deliveryKeySecret: e.DELIVERY_KEY_SECRET ?? `mono-reauth-delivery:${[...webhookSecrets].sort().join(',')}`,
+    /** Unset means: run against the bundled Mono sandbox simulator. */
     monoSecretKey: e.MONO_SECRET_KEY,
     monoApiUrl: e.MONO_API_URL,
     monoRequestTimeoutMs: e.MONO_REQUEST_TIMEOUT,
+    /** Public key for the Connect widget on the re-auth page. */
     monoPublicKey: e.MONO_PUBLIC_KEY ?? 'test_pk_mono_reauth_simulator',
     monoSimPort: e.MONO_SIM_PORT,
     adminToken,
@@ -292,51 +259,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: e.TEMPORAL_DATA_DIR,
     },
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */
     role: e.SERVICE_ROLE,
+    /**
+     * Worker tuning. The workflow cache bounds the worker's memory whatever the number of accounts (an evicted
+     * account is replayed from its short history on its next event); unset limits keep the SDK's defaults.
+     */
     worker: {
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     },
+    /** Where the worker's Temporal SDK metrics are served (Prometheus), or null when off. */
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
-    lifecycle: {
-      dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
-      historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,
-      syncRetryBackoffMs: e.SYNC_RETRY_BACKOFF,
-      reauthRemindersMs: e.REAUTH_REMINDERS,
-      reauthEscalateAfterMs: e.REAUTH_ESCALATE_AFTER,
-      reauthSyncGraceMs: e.REAUTH_SYNC_GRACE,
-      reminderMinGapMs: e.REAUTH_REMINDER_MIN_GAP,
-    },
+    /** The lifecycle settings every account's workflow receives, with every event. */
+    lifecycle,
     reauthLink: {
       secret: e.REAUTH_LINK_SECRET ?? `mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`,
       ttlMs: e.REAUTH_LINK_TTL,
     },
-    notify: {
-      channels: e.NOTIFY_CHANNELS,
-      webhookUrl: e.NOTIFY_WEBHOOK_URL,
-      webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
-      smtpUrl: e.SMTP_URL,
-      from: e.NOTIFY_FROM,
-      quietHours: e.NOTIFY_QUIET_HOURS,
-      timeZone: e.NOTIFY_TIME_ZONE,
-      operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
-    },
+    notify,
+    /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults,
   });
-}
-
-/** The lifecycle settings each workflow receives (with every webhook, so changes reach running accounts). */
-export function lifecycleSettings(config: Config): LifecycleSettings {
-  return {
-    dedupeWindowMs: config.lifecycle.dedupeWindowMs,
-    historyEventsPerRun: config.lifecycle.historyEventsPerRun,
-    syncRetryBackoffMs: config.lifecycle.syncRetryBackoffMs,
-    reauthSyncGraceMs: config.lifecycle.reauthSyncGraceMs,
-    reauthRemindersMs: config.lifecycle.reauthRemindersMs,
-    reauthEscalateAfterMs: config.lifecycle.reauthEscalateAfterMs,
-    reminderMinGapMs: config.lifecycle.reminderMinGapMs,
-    quietHours: config.notify.quietHours ?? null,
-    defaultTimeZone: config.notify.timeZone,
-  };
 }

@@ -1,7 +1,7 @@
 /** What the scenarios drive: the bench's own Temporal client, the service process, and ways to send webhooks. */
 import type { Client, Connection } from '@temporalio/client';
 import type { DeliveryKeyFn } from '../../src/server/webhooks/delivery-key.js';
-import type { HandOff } from '../../src/server/webhooks/hand-off.js';
+import type { DeliverEvent } from '../../src/accounts/client.js';
 import { EVENT_PREFIX } from '../../src/server/webhooks/schema.js';
 import { SECRET_HEADER } from '../../src/server/webhooks/verify.js';
 import { WEBHOOK_PATH } from '../../src/server/webhooks/route.js';
@@ -22,7 +22,7 @@ export interface LiveStack {
   worker: ChildService;
   servicePoster: JsonPoster;
   /** The service's own hand-off function, called in the bench process: the direct-client baseline. */
-  directHandOff: HandOff;
+  directHandOff: DeliverEvent;
   deliveryKey: DeliveryKeyFn;
   secret: string;
   maxCachedWorkflows: number;

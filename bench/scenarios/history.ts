@@ -14,7 +14,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { startMonoSimulator } from '../../src/mono-sim/simulator.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
-import { createHandOff } from '../../src/server/webhooks/hand-off.js';
+import { createAccountWorkflows } from '../../src/accounts/client.js';
 import { startTimeSkippingEnv } from '../../src/temporal/time-skipping.js';
 import { createWorker } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
@@ -65,13 +65,14 @@ export async function measureHistoryBound({
   });
   const workerRun = worker.run();
   try {
-    const handOff = createHandOff({
+    const handOff = createAccountWorkflows({
       client: env.client,
       connection: env.connection,
+      namespace: 'default',
       taskQueue,
       settings,
-      timeoutMs: 30_000,
-    });
+      deliverTimeoutMs: 30_000,
+    }).deliver;
     const deliveryKey = createDeliveryKey('bench');
     const accountId = 'bench-history-year';
     const send = async (kind: MonoEventKind): Promise<void> => {

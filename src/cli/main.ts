@@ -12,8 +12,13 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config.js';
-import { AccountNotFound, RequestRefused, createAccounts, type Accounts } from '../operators/accounts.js';
-import { AccountFilter } from '../operators/query.js';
+import {
+  AccountNotFound,
+  RequestRefused,
+  createAccountWorkflows,
+  type AccountWorkflows as Accounts,
+} from '../accounts/client.js';
+import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
 
 const USAGE = `usage:
@@ -207,7 +212,13 @@ async function main(): Promise<number> {
     }
   );
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const accounts = createAccounts({ client, connection, namespace: config.temporal.namespace });
+  const accounts = createAccountWorkflows({
+    client,
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    settings: config.lifecycle,
+  });
   try {
     switch (command) {
       case 'list':

@@ -1,6 +1,6 @@
 /**
  * The Mono sandbox simulator: a real HTTP server speaking the Mono endpoints this service uses, with Mono's
- * documented shapes, codes and errors (reference/mono-api.md §3), per-account scenarios, a call log, the
+ * documented shapes, codes and errors (docs/mono-events.md), per-account scenarios, a call log, the
  * 2-minutes-per-account manual sync limit, and a control API that sends Mono-style webhooks to a target.
  * `npm start` runs it when MONO_SECRET_KEY is unset; `npm run mono-sim` runs it alone; the tests use it.
  */
@@ -75,7 +75,7 @@ const WebhookRequest = z.object({
 });
 export type SimWebhook = z.infer<typeof WebhookRequest>;
 
-/** The body Mono sends for each event, in its documented shape (reference/mono-api.md §1.2). */
+/** The body Mono sends for each event, in its documented shape (docs/mono-events.md). */
 export function monoWebhookBody(w: SimWebhook, institution = 'GTBank'): unknown {
   const event = `mono.events.${w.event}`;
   switch (w.event) {

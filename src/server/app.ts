@@ -5,22 +5,23 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { Accounts } from '../operators/accounts.js';
+import type { AccountWorkflows, DeliverEvent } from '../accounts/client.js';
+import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
-import type { HandOff } from './webhooks/hand-off.js';
 import { createWebhookRouter } from './webhooks/route.js';
 
 export interface AppDeps {
   /** The admin API; omitted, /accounts answers 404. */
-  admin?: { token: string; accounts: Accounts };
+  admin?: { token: string; accounts: AccountWorkflows };
   /** The re-auth page behind the links sent to owners; omitted, /reauth answers 404. */
   reauthPage?: ReauthPageDeps;
   metrics: Metrics;
   webhookSecrets: readonly string[];
   deliveryKey: DeliveryKeyFn;
-  handOff: HandOff;
+  /** Hands an event to its account's workflow; resolves once Temporal has it. */
+  deliver: DeliverEvent;
   logger: Logger;
   /** Resolves true when Temporal answers; backs `/readyz`. */
   isReady: () => Promise<boolean>;
@@ -29,7 +30,7 @@ export interface AppDeps {
 export function createApp({
   webhookSecrets,
   deliveryKey,
-  handOff,
+  deliver,
   logger,
   isReady,
   admin,
@@ -41,7 +42,7 @@ export function createApp({
   app.set('etag', false);
 
   addHealthRoutes(app, metrics, isReady, 'Temporal is not reachable');
-  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, handOff, logger, metrics }));
+  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
   if (admin) app.use(createAdminRouter({ ...admin, logger }));
   if (reauthPage) app.use(createReauthRouter(reauthPage));
 
@@ -63,20 +64,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(err.status).json({ error: err.message ?? 'bad request' });
       return;
     }
-    if (isUnavailable(err)) {
+    if (isTemporalUnavailable(err)) {
       res.status(503).json({ error: 'Temporal is unreachable or slow; retry later' });
       return;
     }
     logger.error({ err: { message: err.message } }, 'unhandled error');
     res.status(500).json({ error: 'internal error; see the service log' });
   };
-}
-
-/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), directly or as the cause of a client error. */
-function isUnavailable(err: unknown): boolean {
-  const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
-  const code = codeOf(err) ?? codeOf((err as { cause?: unknown } | null)?.cause);
-  return code === 14 || code === 4;
 }
 
 /** The worker role's HTTP server (SERVICE_ROLE=worker): health, readiness and metrics only. */

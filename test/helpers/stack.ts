@@ -2,24 +2,22 @@
  * A real slice of the service for integration tests: a Temporal worker on its own task queue, the Express
  * app on a real port, and a client, all pointed at a real Temporal server.
  */
-import type { Server } from 'node:http';
+/**
+ * A real slice of the service for integration tests, wired by the service's own `startService`: a Temporal
+ * worker on its own task queue, the Express app on a real port, the Mono simulator, all pointed at a real
+ * Temporal server.
+ */
 import { Writable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from '../../src/activities/index.js';
-import { MonoClient } from '../../src/activities/mono/client.js';
-import { Notifier, type NotifierConfig } from '../../src/activities/notify/notifier.js';
+import type { NotifierConfig } from '../../src/activities/notify/notifier.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createReauthLinks, type ReauthLinks } from '../../src/lib/reauth-link.js';
+import type { ReauthLinks } from '../../src/lib/reauth-link.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
-import { createAccounts } from '../../src/operators/accounts.js';
-import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../src/mono-sim/simulator.js';
-import { createApp } from '../../src/server/app.js';
-import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
-import { createHandOff } from '../../src/server/webhooks/hand-off.js';
-import { isTemporalReachable } from '../../src/temporal/client.js';
-import { createWorker, workflowsPath } from '../../src/worker.js';
+import type { MonoSimulator, SimulatorOptions } from '../../src/mono-sim/simulator.js';
+import { startService } from '../../src/service.js';
+import { workflowsPath } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { LIFECYCLE_DEFAULTS } from '../../src/workflows/account-lifecycle/settings.js';
 import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
@@ -86,12 +84,28 @@ let queueCounter = 0;
 export async function startStack(options: StackOptions): Promise<Stack> {
   queueCounter += 1;
   const taskQueue = options.taskQueue ?? `test-${process.pid}-${queueCounter}`;
-  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const base = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MONO_SIM_PORT: '0',
+    TEMPORAL_ADDRESS: options.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    MONO_WEBHOOK_SECRET: (options.secrets ?? [TEST_SECRET]).join(','),
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    REAUTH_LINK_SECRET: TEST_LINK_SECRET,
+    DELIVERY_KEY_SECRET: 'test-delivery-key',
+    PUBLIC_BASE_URL: 'http://reauth.test',
+    MONO_PUBLIC_KEY: 'test_pk_page',
+    INGRESS_TIMEOUT: `${options.ingressTimeoutMs ?? 5_000}ms`,
+    MONO_REQUEST_TIMEOUT: `${options.monoTimeoutMs ?? 5_000}ms`,
+    WORKER_METRICS_ADDRESS: 'off',
+  });
+  const config = {
+    ...base,
+    lifecycle: { ...DEFAULT_SETTINGS, ...options.settings },
+    notify: { channels: ['log' as const], ...options.notify },
+  };
   const metrics = createMetrics();
-  const links = createReauthLinks({ baseUrl: 'http://reauth.test', secret: TEST_LINK_SECRET, ttlMs: 7 * 86_400_000 });
-  const connection = options.temporal?.connection ?? Connection.lazy({ address: options.address });
-  const client = options.temporal?.client ?? new Client({ connection });
-
   const logs = options.logs;
   const logger = logs
     ? createLogger(
@@ -99,50 +113,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) })
       )
     : createLogger('silent');
-  const accounts = createAccounts({ client, connection, namespace: 'default', taskQueue, settings });
-  const handOff = createHandOff({
-    client,
-    connection,
-    taskQueue,
-    settings,
-    timeoutMs: options.ingressTimeoutMs ?? 5_000,
-  });
-  const app = createApp({
-    metrics,
-    admin: { token: TEST_ADMIN_TOKEN, accounts },
-    reauthPage: { links, accounts, monoPublicKey: 'test_pk_page' },
-    webhookSecrets: options.secrets ?? [TEST_SECRET],
-    deliveryKey: createDeliveryKey('test-delivery-key'),
-    handOff,
+  const service = await startService({
+    config,
     logger,
-    isReady: () => isTemporalReachable(connection, 1_000),
+    metrics,
+    temporal: options.temporal,
+    simulator: options.sim,
+    workerOptions: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s', maxCachedWorkflows: undefined },
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sim = await startMonoSimulator(0, '127.0.0.1', {
-    ...options.sim,
-    webhookTarget: { url: `${baseUrl}/webhooks/mono`, secret: (options.secrets ?? [TEST_SECRET])[0]! },
-  });
-  const mono = new MonoClient({
-    baseUrl: sim.url,
-    secretKey: sim.secretKey,
-    timeoutMs: options.monoTimeoutMs ?? 5_000,
-    onCall: (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }),
-  });
-  const created = await createWorker({
-    address: options.address,
-    namespace: 'default',
-    taskQueue,
-    activities: createActivities({
-      mono,
-      notifier: new Notifier({ channels: ['log'], ...options.notify }, links, logger.child({ source: 'notifier' })),
-    }),
-    options: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
-  });
-  const { worker } = created;
-  const workerRun = worker.run();
+  const baseUrl = service.url;
+  const { client, connection } = service;
 
   const postRaw: Stack['postRaw'] = async (body, headers = {}) => {
     const res = await fetch(`${baseUrl}/webhooks/mono`, {
@@ -156,24 +136,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   return {
     baseUrl,
-    links,
+    links: service.links,
     metrics,
-    sim,
+    sim: service.mono!.simulator!,
     client,
     connection,
     taskQueue,
     postRaw,
     post: (body, headers) => postRaw(JSON.stringify(body), headers),
     state: (accountId) => client.workflow.getHandle(workflowIdFor(accountId)).query(stateQuery),
-    stop: async () => {
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
-      await created.connection.close();
-      if (!options.temporal) await connection.close();
-      await sim.close();
-    },
+    stop: () => service.stop(),
   };
 }
 

@@ -48,7 +48,7 @@ export interface EventSpec {
   updated?: boolean;
 }
 
-/** A body for `kind` in the shape Mono documents for that event (reference/mono-api.md §1.2). */
+/** A body for `kind` in the shape Mono documents for that event (docs/mono-events.md). */
 export function webhookBody(
   accountId: string,
   spec: EventSpec,

@@ -1,5 +1,5 @@
 /**
- * The admin API (SPEC 3.3) and /metrics against a real dev server: bearer auth, listing from visibility with
+ * The admin API and /metrics against a real dev server: bearer auth, listing from visibility with
  * filters and pagination, account detail, retry through the update (202 / 409 with the validator's reason),
  * clear 404s, and the counters moving with real traffic.
  */

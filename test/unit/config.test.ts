@@ -12,7 +12,7 @@ const problems = (env: Record<string, string>): string[] => {
 };
 
 describe('loadConfig', () => {
-  it('with an empty environment, then SPEC defaults apply and dev secrets are flagged', () => {
+  it('with an empty environment, then the documented defaults apply and dev secrets are flagged', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       port: 3000,

@@ -1,4 +1,4 @@
-/** The transition table of SPEC 3.2, every (state, event) pair spelled out independently of the code. */
+/** The transition table (README, "The accountLifecycle workflow"), every (state, event) pair spelled out independently of the code. */
 import { describe, expect, it } from 'vitest';
 import { causeOf, transition } from '../../src/workflows/account-lifecycle/machine.js';
 import type { AccountState, DataStatus, MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';

@@ -1,4 +1,4 @@
-/** Every documented shape of Mono's seven events (reference/mono-api.md §1.2), and the refusals. */
+/** Every documented shape of Mono's seven events (docs/mono-events.md), and the refusals. */
 import { describe, expect, it } from 'vitest';
 import { createDeliveryKey, jsonDepth } from '../../src/server/webhooks/delivery-key.js';
 import { parseWebhook } from '../../src/server/webhooks/schema.js';

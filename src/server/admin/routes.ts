@@ -1,5 +1,5 @@
 /**
- * The admin API (SPEC 3.3), behind `Authorization: Bearer $ADMIN_TOKEN` compared in constant time:
+ * The admin API (README, "Operator's guide"), behind `Authorization: Bearer $ADMIN_TOKEN` compared in constant time:
  *   GET  /accounts?state=&escalated=&institution=&pageSize=&pageToken=   visibility listing
  *   GET  /accounts/:accountId                                            the `state` query
  *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409
@@ -10,11 +10,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
-import { AccountNotFound, RequestRefused, type Accounts } from '../../operators/accounts.js';
-import { AccountFilter } from '../../operators/query.js';
+import { AccountNotFound, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
+import { AccountFilter } from '../../accounts/query.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
 import { isValidTimeZone } from '../../workflows/account-lifecycle/quiet-hours.js';
 
-const AccountIdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'is not an account id');
+const AccountIdParam = z.string().regex(ACCOUNT_ID_PATTERN, 'is not an account id');
 const ListQuery = AccountFilter.extend({
   escalated: z
     .enum(['true', 'false'])
@@ -34,7 +35,7 @@ const ContactBody = z
 
 export interface AdminDeps {
   token: string;
-  accounts: Accounts;
+  accounts: AccountWorkflows;
   logger: Logger;
 }
 

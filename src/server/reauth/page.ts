@@ -8,14 +8,15 @@
 import { createRequire } from 'node:module';
 import express, { type Response, type Router } from 'express';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
-import { AccountNotFound, type Accounts } from '../../operators/accounts.js';
+import { AccountNotFound, type AccountWorkflows } from '../../accounts/client.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
 
 const require = createRequire(import.meta.url);
 export const WIDGET_SCRIPT_PATH = '/reauth/assets/connect.js';
 
 export interface ReauthPageDeps {
   links: ReauthLinks;
-  accounts: Pick<Accounts, 'show'>;
+  accounts: Pick<AccountWorkflows, 'show'>;
   /** Mono public key for the widget (`test_pk_…` / `live_pk_…`). */
   monoPublicKey: string;
   now?: () => number;
@@ -31,9 +32,7 @@ export function createReauthRouter({ links, accounts, monoPublicKey, now = Date.
     const accountId = req.params.accountId;
     const exp = typeof req.query.exp === 'string' ? req.query.exp : undefined;
     const sig = typeof req.query.sig === 'string' ? req.query.sig : undefined;
-    const check = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(accountId)
-      ? links.check(accountId, exp, sig, now())
-      : 'tampered';
+    const check = ACCOUNT_ID_PATTERN.test(accountId) ? links.check(accountId, exp, sig, now()) : 'tampered';
     if (check === 'tampered') {
       return page(
         res,

@@ -1,5 +1,5 @@
 /**
- * `POST /webhooks/mono` (SPEC 3.1): authenticate, read at most 256 KiB, parse, validate, hand off to
+ * `POST /webhooks/mono` (README, "Webhook contract"): authenticate, read at most 256 KiB, parse, validate, hand off to
  * Temporal, and answer 200 only once Temporal has the signal.
  */
 import express, { type Request, type Response, type Router } from 'express';
@@ -7,7 +7,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { AccountEvent } from '../../workflows/account-lifecycle/types.js';
 import { jsonDepth, MAX_BODY_DEPTH, type DeliveryKeyFn } from './delivery-key.js';
-import type { HandOff } from './hand-off.js';
+import type { DeliverEvent } from '../../accounts/client.js';
+import { isPermanentTemporalError } from '../../temporal/grpc-status.js';
 import { EVENT_PREFIX, parseWebhook } from './schema.js';
 import { createSecretVerifier, SECRET_HEADER } from './verify.js';
 
@@ -20,7 +21,7 @@ export interface WebhookRouteDeps {
   metrics: Metrics;
   secrets: readonly string[];
   deliveryKey: DeliveryKeyFn;
-  handOff: HandOff;
+  deliver: DeliverEvent;
   logger: Logger;
   now?: () => Date;
 }
@@ -29,7 +30,7 @@ export function createWebhookRouter({
   metrics,
   secrets,
   deliveryKey,
-  handOff,
+  deliver,
   logger,
   now = () => new Date(),
 }: WebhookRouteDeps): Router {
@@ -83,7 +84,7 @@ export function createWebhookRouter({
       };
       const log = logger.child({ event: event.kind, accountId: event.accountId, deliveryKey: event.deliveryKey });
       try {
-        const result = await handOff(event);
+        const result = await deliver(event);
         if (result.status === 'closed') {
           (res.locals as WebhookLocals).outcome = 'ignored';
           log.info({ workflowId: result.workflowId }, 'webhook ignored: account workflow has completed (unlinked)');
@@ -93,7 +94,7 @@ export function createWebhookRouter({
         log.info({ workflowId: result.workflowId, runId: result.runId }, 'webhook handed to workflow');
         res.status(200).json({ ok: true, workflowId: result.workflowId });
       } catch (err) {
-        if (isPermanent(err)) {
+        if (isPermanentTemporalError(err)) {
           log.error({ err: errorSummary(err) }, 'webhook not handed over: Temporal refused it');
           res.status(500).json({ error: 'Temporal refused the event; check the service configuration and logs' });
           return;
@@ -133,16 +134,6 @@ function readJson(raw: unknown): unknown {
   } catch {
     return undefined;
   }
-}
-
-// gRPC codes that a retry cannot fix: INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION,
-// UNIMPLEMENTED, UNAUTHENTICATED. Everything else (unavailable, deadline, exhausted…) is answered with 503.
-const PERMANENT_GRPC_CODES = new Set([3, 5, 7, 9, 12, 16]);
-
-function isPermanent(err: unknown): boolean {
-  const withCode = (e: unknown): number | undefined => (e as { code?: unknown } | null)?.code as number | undefined;
-  const code = withCode(err) ?? withCode((err as { cause?: unknown } | null)?.cause);
-  return typeof code === 'number' && PERMANENT_GRPC_CODES.has(code);
 }
 
 /** Error name and message only: gRPC errors can be long, and we never log request data. */

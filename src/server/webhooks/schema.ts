@@ -1,5 +1,5 @@
 /**
- * Zod schemas for Mono's webhooks (reference/mono-api.md §1) and their normalisation into `AccountEvent`.
+ * Zod schemas for Mono's webhooks (docs/mono-events.md) and their normalisation into `AccountEvent`.
  * Every documented variant is accepted: the account id in `data.account._id`, `data.account.id`,
  * `data.account` as a string, or `data.id`; `data_status` in any case. Error messages name the field and
  * never echo values (payloads carry PII).
@@ -11,13 +11,11 @@ import {
   type AccountEvent,
   type MonoEventKind,
 } from '../../workflows/account-lifecycle/types.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
 
 export const EVENT_PREFIX = 'mono.events.';
 
-/** Mono ids are opaque tokens (24 hex characters today); anything else is refused before it names a workflow. */
-const AccountId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be an id of 1-128 letters, digits, _ . : or -');
+const AccountId = z.string().regex(ACCOUNT_ID_PATTERN, 'must be an id of 1-128 letters, digits, _ . : or -');
 
 const Envelope = z.object({
   event: z.string().min(1, 'must be a non-empty string'),

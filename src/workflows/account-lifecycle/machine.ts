@@ -1,5 +1,5 @@
 /**
- * The account lifecycle's transition table (SPEC 3.2) as one pure function. No Temporal, no clock:
+ * The account lifecycle's transition table (README, "The accountLifecycle workflow") as one pure function. No Temporal, no clock:
  * the workflow applies it, the unit tests check every (state, event) pair, and the property test uses it
  * as the oracle for what the workflow may do.
  */

@@ -2,7 +2,8 @@
  * Quiet hours (`NOTIFY_QUIET_HOURS`, e.g. `21:00-08:00`) in the owner's time zone: a reminder due inside the
  * window is deferred to its end, never dropped. Pure; uses only Intl, so it runs in the workflow sandbox.
  */
-const WINDOW = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+/** `HH:MM-HH:MM`, e.g. `21:00-08:00`. */
+export const QUIET_HOURS_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 const DAY_SECONDS = 86_400;
 
 export function isValidTimeZone(timeZone: string): boolean {
@@ -29,7 +30,7 @@ function localSecondOfDay(atMs: number, timeZone: string): number {
 
 /** `atMs` if it is outside the quiet window in `timeZone`, otherwise the moment the window ends. */
 export function deferOutOfQuietHours(atMs: number, window: string, timeZone: string): number {
-  const m = WINDOW.exec(window);
+  const m = QUIET_HOURS_PATTERN.exec(window);
   if (!m) return atMs;
   const start = Number(m[1]) * 3600 + Number(m[2]) * 60;
   const end = Number(m[3]) * 3600 + Number(m[4]) * 60;

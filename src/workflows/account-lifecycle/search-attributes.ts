@@ -1,5 +1,5 @@
 /**
- * Custom search attributes (SPEC 3.2). Registered on the dev server at start (`--search-attribute`), by the
+ * Custom search attributes (README, "The accountLifecycle workflow"). Registered on the dev server at start (`--search-attribute`), by the
  * tests, and in docker-compose's namespace job. Values are stored in plain text: never PII.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';

@@ -7,7 +7,7 @@ import type { LifecycleSettings } from './settings.js';
 
 export type { LifecycleSettings } from './settings.js';
 
-/** Lifecycle states, exactly as SPEC 3.2 spells them. `unlinked` is terminal. */
+/** Lifecycle states, exactly as operators and search attributes spell them. `unlinked` is terminal. */
 export const ACCOUNT_STATES = [
   'connected',
   'synced',
@@ -75,7 +75,7 @@ export interface Escalation {
   reason: string;
 }
 
-/** What the `state` query returns (SPEC 3.2) plus a few operator-facing counters. */
+/** What the `state` query returns, plus a few operator-facing counters. */
 export interface AccountView {
   accountId: string;
   state: AccountState | null;
@@ -111,7 +111,7 @@ export interface Contact {
   timeZone?: string | null;
 }
 
-/** Notification types (SPEC 3.4). */
+/** Notification types (README, "Notifications and the re-auth link"). */
 export type NoticeType =
   'account.reauth_required' | 'account.reauth_reminder' | 'account.escalated' | 'account.recovered';
 

@@ -1,0 +1,254 @@
+/**
+ * The only place that talks to account workflows from outside them. The ingress delivers Mono's events; the
+ * admin API, the CLI, the re-auth page and the metrics read and steer accounts: show (the `state` query),
+ * retry and resend (updates), set the owner's contact, list and count (visibility).
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type Connection,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import {
+  monoEventSignal,
+  resendReauthLinkUpdate,
+  retrySyncUpdate,
+  setContactSignal,
+  stateQuery,
+  workflowIdFor,
+  WORKFLOW_ID_PREFIX,
+  WORKFLOW_TYPE,
+} from '../workflows/account-lifecycle/messages.js';
+import {
+  MonoAccountState,
+  MonoEscalated,
+  MonoInstitution,
+  MonoStateSince,
+} from '../workflows/account-lifecycle/search-attributes.js';
+import type {
+  AccountEvent,
+  AccountLifecycleInput,
+  AccountView,
+  Contact,
+  LifecycleSettings,
+  ResendAccepted,
+  RetrySyncAccepted,
+} from '../workflows/account-lifecycle/types.js';
+import { accountsQuery, type AccountFilter } from './query.js';
+
+export interface AccountSummary {
+  accountId: string;
+  state: string | null;
+  since: string | null;
+  escalated: boolean;
+  institution: string | null;
+}
+
+export interface AccountPage {
+  accounts: AccountSummary[];
+  /** Pass back to get the next page; null on the last page. */
+  nextPageToken: string | null;
+}
+
+export type DeliveryResult =
+  | { status: 'accepted'; workflowId: string; runId: string }
+  /** The account's workflow completed (it was unlinked): nothing can change it any more. */
+  | { status: 'closed'; workflowId: string };
+
+/** No workflow exists for the account. */
+export class AccountNotFound extends Error {
+  constructor(readonly accountId: string) {
+    super(`no account ${accountId}: no workflow ${workflowIdFor(accountId)} exists`);
+    this.name = 'AccountNotFound';
+  }
+}
+
+/** The workflow refused the request in the account's current state; `message` says why. */
+export class RequestRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RequestRefused';
+  }
+}
+
+const UNLINKED = 'the account is unlinked; its workflow has completed';
+
+export interface AccountWorkflowsDeps {
+  client: Client;
+  connection: Connection;
+  namespace: string;
+  /** Where an account's workflow starts when its first event (or contact) arrives. */
+  taskQueue: string;
+  /** The service's lifecycle settings, sent with every event so that running accounts adopt changes. */
+  settings: LifecycleSettings;
+  /** Deadline of a delivery: past it the ingress answers 503 and Mono retries. */
+  deliverTimeoutMs?: number;
+  /** Deadline of every other call. */
+  timeoutMs?: number;
+}
+
+export function createAccountWorkflows({
+  client,
+  connection,
+  namespace,
+  taskQueue,
+  settings,
+  deliverTimeoutMs = 5_000,
+  timeoutMs = 10_000,
+}: AccountWorkflowsDeps) {
+  const withDeadline = <T>(fn: () => Promise<T>, ms = timeoutMs): Promise<T> =>
+    connection.withDeadline(Date.now() + ms, fn);
+
+  /**
+   * Signal-with-start of the account's workflow. Resolves once Temporal has persisted the signal; a completed
+   * (unlinked) account is never started again: that answers 'closed'.
+   */
+  async function signalWithStart<Args extends unknown[]>(
+    accountId: string,
+    signal: SignalDefinition<Args>,
+    signalArgs: Args,
+    options: { memo?: Record<string, unknown>; deadlineMs?: number } = {}
+  ): Promise<DeliveryResult> {
+    const workflowId = workflowIdFor(accountId);
+    const input: AccountLifecycleInput = { accountId, settings };
+    try {
+      const handle = await withDeadline(
+        () =>
+          client.workflow.signalWithStart<(input: AccountLifecycleInput) => Promise<AccountView>, unknown[]>(
+            WORKFLOW_TYPE,
+            {
+              workflowId,
+              taskQueue,
+              args: [input],
+              signal: signal.name,
+              signalArgs,
+              ...(options.memo ? { memo: options.memo } : {}),
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              // A run that failed or was terminated may be replaced; a completed one (unlinked) stays closed.
+              workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            }
+          ),
+        options.deadlineMs
+      );
+      return { status: 'accepted', workflowId, runId: handle.signaledRunId };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 'closed', workflowId };
+      throw err;
+    }
+  }
+
+  /** Hands one of Mono's events to its account's workflow (the ingress answers 200 only after this resolves). */
+  function deliver(event: AccountEvent): Promise<DeliveryResult> {
+    return signalWithStart(event.accountId, monoEventSignal, [event, settings], {
+      // Display info for the Web UI and listings, set once at start (no PII: ids and event names only).
+      memo: {
+        service: 'mono-reauth',
+        accountId: event.accountId,
+        firstEvent: event.kind,
+        firstSeenAt: event.receivedAt,
+      },
+      deadlineMs: deliverTimeoutMs,
+    });
+  }
+
+  /** Registers the owner's contact, starting the account's workflow if no webhook has yet. */
+  async function setContact(accountId: string, contact: Contact): Promise<void> {
+    const result = await signalWithStart(accountId, setContactSignal, [contact]);
+    if (result.status === 'closed') throw new RequestRefused(UNLINKED);
+  }
+
+  async function show(accountId: string): Promise<AccountView> {
+    try {
+      return await withDeadline(() => client.workflow.getHandle(workflowIdFor(accountId)).query(stateQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new AccountNotFound(accountId);
+      throw err;
+    }
+  }
+
+  function retry(accountId: string, reason?: string): Promise<RetrySyncAccepted> {
+    return operatorUpdate(accountId, (handle) =>
+      handle.executeUpdate(retrySyncUpdate, { args: [reason ? { reason } : {}] })
+    );
+  }
+
+  function resendReauthLink(accountId: string, reason?: string): Promise<ResendAccepted> {
+    return operatorUpdate(accountId, (handle) =>
+      handle.executeUpdate(resendReauthLinkUpdate, { args: [reason ? { reason } : {}] })
+    );
+  }
+
+  /** Runs an operator update, turning refusals and missing or completed accounts into typed errors. */
+  async function operatorUpdate<T>(accountId: string, call: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+    const handle = client.workflow.getHandle(workflowIdFor(accountId));
+    try {
+      return await withDeadline(() => call(handle));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new RequestRefused(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) {
+        // Updates cannot reach a completed run: say why, or that there is no such account.
+        const status = await withDeadline(() => handle.describe()).then(
+          (d) => d.status.name,
+          () => null
+        );
+        if (status === 'COMPLETED') throw new RequestRefused(UNLINKED);
+        throw new AccountNotFound(accountId);
+      }
+      throw err;
+    }
+  }
+
+  async function list(
+    filter: AccountFilter,
+    page: { pageSize?: number; pageToken?: string | null } = {}
+  ): Promise<AccountPage> {
+    const res = await withDeadline(() =>
+      connection.workflowService.listWorkflowExecutions({
+        namespace,
+        query: accountsQuery(filter),
+        pageSize: page.pageSize ?? 100,
+        nextPageToken: page.pageToken ? Buffer.from(page.pageToken, 'base64url') : undefined,
+      })
+    );
+    const accounts = (res.executions ?? []).map((raw): AccountSummary => {
+      const attrs = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+      const since = attrs.get(MonoStateSince);
+      return {
+        accountId: (raw.execution?.workflowId ?? '').slice(WORKFLOW_ID_PREFIX.length),
+        state: attrs.get(MonoAccountState) ?? null,
+        since: since ? since.toISOString() : null,
+        escalated: attrs.get(MonoEscalated) ?? false,
+        institution: attrs.get(MonoInstitution) ?? null,
+      };
+    });
+    const token =
+      res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : null;
+    return { accounts, nextPageToken: token };
+  }
+
+  /** Every matching account, page by page. */
+  async function* listAll(filter: AccountFilter, pageSize = 500): AsyncGenerator<AccountSummary> {
+    let pageToken: string | null = null;
+    do {
+      const page = await list(filter, { pageSize, pageToken });
+      yield* page.accounts;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
+  async function count(filter: AccountFilter): Promise<number> {
+    const res = await withDeadline(() =>
+      connection.workflowService.countWorkflowExecutions({ namespace, query: accountsQuery(filter) })
+    );
+    return Number(res.count ?? 0);
+  }
+
+  return { deliver, setContact, show, retry, resendReauthLink, list, listAll, count };
+}
+
+export type AccountWorkflows = ReturnType<typeof createAccountWorkflows>;
+export type DeliverEvent = AccountWorkflows['deliver'];

@@ -1,0 +1,53 @@
+/** The Mono API the worker calls: the real one when MONO_SECRET_KEY is set, otherwise the sandbox simulator. */
+import type { Config } from '../../config.js';
+import type { Logger } from '../../lib/logger.js';
+import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../mono-sim/simulator.js';
+import { MonoClient } from './client.js';
+
+export interface MonoConnection {
+  client: MonoClient;
+  /** Where calls go, for the banner and logs. */
+  description: string;
+  /** The simulator, when one was started. */
+  simulator: MonoSimulator | undefined;
+  close(): Promise<void>;
+}
+
+export interface ConnectMonoOptions {
+  config: Pick<Config, 'monoSecretKey' | 'monoApiUrl' | 'monoRequestTimeoutMs' | 'monoSimPort' | 'webhookSecrets'>;
+  logger: Logger;
+  /** Where the simulator's webhooks go (the ingress). */
+  webhookUrl: string;
+  /** Options for the simulator, when one is started. */
+  simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
+  onCall?: (endpoint: string, outcome: string) => void;
+}
+
+export async function connectMono({
+  config,
+  logger,
+  webhookUrl,
+  simulator,
+  onCall,
+}: ConnectMonoOptions): Promise<MonoConnection> {
+  const timeoutMs = config.monoRequestTimeoutMs;
+  if (config.monoSecretKey) {
+    return {
+      client: new MonoClient({ baseUrl: config.monoApiUrl, secretKey: config.monoSecretKey, timeoutMs, onCall }),
+      description: config.monoApiUrl,
+      simulator: undefined,
+      close: () => Promise.resolve(),
+    };
+  }
+  const sim = await startMonoSimulator(config.monoSimPort, '127.0.0.1', {
+    ...simulator,
+    webhookTarget: { url: webhookUrl, secret: config.webhookSecrets[0]! },
+  });
+  logger.warn({ url: sim.url }, 'MONO_SECRET_KEY is unset: using the Mono sandbox simulator');
+  return {
+    client: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs, onCall }),
+    description: `sandbox simulator at ${sim.url} (MONO_SECRET_KEY unset)`,
+    simulator: sim,
+    close: () => sim.close(),
+  };
+}

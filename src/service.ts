@@ -1,0 +1,186 @@
+/**
+ * The service's wiring, shared by `npm start` (main.ts), the tests and the bench: starts the roles this
+ * process runs from their dependencies and returns how to stop them. The ingress role serves the webhook
+ * endpoint, the admin API, the re-auth page and metrics; the worker role runs the account workflows and their
+ * activities (Mono, notifications). Finding or starting Temporal, signals and the banner stay in main.ts.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client, Connection } from '@temporalio/client';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
+import { createAccountWorkflows, type AccountWorkflows } from './accounts/client.js';
+import { createActivities } from './activities/index.js';
+import { connectMono, type MonoConnection } from './activities/mono/connect.js';
+import { Notifier } from './activities/notify/notifier.js';
+import type { Config } from './config.js';
+import type { Logger } from './lib/logger.js';
+import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
+import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
+import type { SimulatorOptions } from './mono-sim/simulator.js';
+import { createApp, createWorkerApp } from './server/app.js';
+import { createDeliveryKey } from './server/webhooks/delivery-key.js';
+import { WEBHOOK_PATH } from './server/webhooks/route.js';
+import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
+import { createWorker } from './worker.js';
+import { buildWorkflowBundle } from './workflow-bundle.js';
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** A Temporal client to use (a test environment's); by default one is made from `config.temporal`. */
+  temporal?: { client: Client; connection: Connection };
+  /** Options of the Mono simulator, when MONO_SECRET_KEY is unset and one is started. */
+  simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
+  /** Worker options over the configured ones (tests pass a prebuilt `workflowBundle`). */
+  workerOptions?: Partial<WorkerOptions>;
+  /** Called when the worker stops on its own (a fatal error); the service should then shut down. */
+  onWorkerFailed?: (err: unknown) => void;
+}
+
+export interface RunningService {
+  /** The HTTP server's base URL (http://host:port). */
+  url: string;
+  accounts: AccountWorkflows;
+  links: ReauthLinks;
+  /** The Mono API the worker calls; undefined in the ingress role. */
+  mono: MonoConnection | undefined;
+  worker: Worker | undefined;
+  client: Client;
+  connection: Connection;
+  /** Stops every part, newest first; errors are logged and do not stop the rest. */
+  stop(): Promise<void>;
+}
+
+type Stopper = { name: string; stop: () => Promise<unknown> };
+
+export async function startService(deps: ServiceDeps): Promise<RunningService> {
+  const { config, logger, metrics } = deps;
+  const stoppers: Stopper[] = [];
+  const stop = async (): Promise<void> => {
+    for (const { name, stop: stopPart } of stoppers.splice(0).reverse()) {
+      await stopPart().catch((err: unknown) => logger.error({ part: name, err: String(err) }, 'error while stopping'));
+    }
+  };
+  try {
+    const { client, connection } = deps.temporal ?? createTemporalClient(config.temporal);
+    if (!deps.temporal) stoppers.push({ name: 'temporal client', stop: () => connection.close() });
+    const links = createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink });
+    const accounts = createAccountWorkflows({
+      client,
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      settings: config.lifecycle,
+      deliverTimeoutMs: config.ingressTimeoutMs,
+    });
+
+    let worker: Worker | undefined;
+    const app =
+      config.role === 'worker'
+        ? createWorkerApp({ metrics, isReady: () => Promise.resolve(worker?.getState() === 'RUNNING') })
+        : createApp({
+            metrics,
+            admin: { token: config.adminToken, accounts },
+            reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
+            webhookSecrets: config.webhookSecrets,
+            deliveryKey: createDeliveryKey(config.deliveryKeySecret),
+            deliver: accounts.deliver,
+            logger,
+            isReady: () => isTemporalReachable(connection, 2_000),
+          });
+    const server = await listen(app, config.port, config.host);
+    stoppers.push({ name: 'http server', stop: () => closeServer(server) });
+    const url = baseUrl(server);
+    if (config.role !== 'worker') {
+      const stopGauges = refreshAccountGauges(metrics, accounts.count, 30_000, (err) =>
+        logger.debug({ err: String(err) }, 'account gauges not refreshed')
+      );
+      stoppers.push({ name: 'account gauges', stop: () => Promise.resolve(stopGauges()) });
+    }
+
+    let mono: MonoConnection | undefined;
+    if (config.role !== 'ingress') {
+      mono = await connectMono({
+        config,
+        logger,
+        webhookUrl: `${url}${WEBHOOK_PATH}`,
+        simulator: deps.simulator,
+        onCall: (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }),
+      });
+      const connected = mono;
+      stoppers.push({ name: 'mono', stop: () => connected.close() });
+      const created = await createWorker({
+        ...config.temporal,
+        activities: createActivities({
+          mono: mono.client,
+          notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),
+        }),
+        options: {
+          ...workerTuning(config),
+          ...(deps.workerOptions?.workflowBundle ? {} : { workflowBundle: { codePath: await buildWorkflowBundle() } }),
+          ...deps.workerOptions,
+        },
+      });
+      stoppers.push({ name: 'worker connection', stop: () => created.connection.close() });
+      const running = created.worker;
+      worker = running;
+      const workerRun = running.run();
+      stoppers.push({
+        name: 'worker',
+        stop: async () => {
+          if (running.getState() === 'RUNNING') running.shutdown();
+          await workerRun;
+        },
+      });
+      workerRun.catch((err: unknown) => {
+        logger.error({ err: String(err) }, 'worker failed');
+        deps.onWorkerFailed?.(err);
+      });
+    }
+    return { url, accounts, links, mono, worker, client, connection, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Worker options from WORKER_* variables; an unset limit keeps the SDK's default. */
+function workerTuning({ worker }: Config): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    ...(worker.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(worker.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivityTaskExecutions }
+      : {}),
+  };
+}
+
+function listen(app: ReturnType<typeof createWorkerApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is already in use: stop what uses it or set PORT`)
+          : err
+      )
+    );
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function baseUrl(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  const host =
+    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${port}`;
+}

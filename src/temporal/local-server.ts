@@ -1,0 +1,74 @@
+/**
+ * `npm start`'s Temporal: the server already answering at TEMPORAL_ADDRESS, or the dev server started there
+ * (SQLite under TEMPORAL_DATA_DIR, Web UI, search attributes registered) when the address is on this machine.
+ */
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import type { Logger } from '../lib/logger.js';
+import { installAdvice, resolveBinary } from './binaries.js';
+import { answers, startDevServer } from './dev-server.js';
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '::1']);
+
+/** Uses the Temporal server at TEMPORAL_ADDRESS, or starts the dev server there. Returns how to stop it. */
+export async function ensureTemporal(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  const { address } = config.temporal;
+  if (await answers(address)) {
+    logger.info({ address }, 'using the Temporal server already running');
+    return () => Promise.resolve();
+  }
+  const [host = 'localhost', portText = '7233'] = address.split(':');
+  if (!LOCAL_HOSTS.has(host)) {
+    throw new Error(
+      `Nothing answers at TEMPORAL_ADDRESS=${address}, and a dev server can only be started on this machine. ` +
+        'Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.'
+    );
+  }
+  const cli = resolveBinary('cli', { onProgress: (m) => logger.info(m) });
+  if (cli.source === 'sdk-download') return startWithSdkDownload(config, logger);
+  const dataDir = resolve(config.temporal.dataDir);
+  const logFile = join(dataDir, 'temporal.log');
+  logger.info({ address, dataDir }, 'starting the Temporal dev server');
+  const devServer = await startDevServer({
+    cliPath: cli.path,
+    host,
+    port: Number(portText),
+    namespace: config.temporal.namespace,
+    dbFile: join(dataDir, 'temporal.sqlite'),
+    uiPort: config.temporal.uiPort,
+    logFile,
+    onProgress: (m) => logger.info(m),
+  });
+  let stopping = false;
+  devServer.process.once('exit', (code) => {
+    if (!stopping) logger.error({ code, log: logFile }, 'the Temporal dev server exited unexpectedly');
+  });
+  return () => {
+    stopping = true;
+    return devServer.stop();
+  };
+}
+
+/** Last resort when no binary was found or installed: the SDK downloads and runs the dev server itself. */
+async function startWithSdkDownload(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const { SEARCH_ATTRIBUTES } = await import('../workflows/account-lifecycle/search-attributes.js');
+  const [host = 'localhost', portText = '7233'] = config.temporal.address.split(':');
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: host,
+        port: Number(portText),
+        namespace: config.temporal.namespace,
+        dbFilename: join(resolve(config.temporal.dataDir), 'temporal.sqlite'),
+        uiPort: config.temporal.uiPort,
+        searchAttributes: [...SEARCH_ATTRIBUTES],
+      },
+    });
+    return () => env.teardown();
+  } catch (err) {
+    logger.error({ err: String(err) }, 'the SDK could not download the Temporal CLI either');
+    throw new Error(installAdvice('cli'), { cause: err });
+  }
+}
