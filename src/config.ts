@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
+import { exposureReasons, isLoopbackHost, secretProblem } from './lib/exposure.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/quiet-hours.js';
 import {
   LIFECYCLE_DEFAULTS,
@@ -13,8 +14,18 @@ import {
   type LifecycleSettings,
 } from './workflows/account-lifecycle/settings.js';
 
+/**
+ * Development defaults: public values that let `npm start` work with no configuration. They are accepted only
+ * while the service is reachable from this machine alone (see lib/exposure.ts); otherwise start-up is refused.
+ */
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
+const DEV_LINK_SECRET = 'dev-reauth-link-secret';
+const DEV_MONO_PUBLIC_KEY = 'test_pk_mono_reauth_simulator';
+/** Secrets of our own making must be at least this long; Mono's webhook secret is Mono's to choose. */
+const MIN_SECRET_LENGTH = 32;
+const MIN_MONO_WEBHOOK_SECRET_LENGTH = 16;
+const HOST_PORT = /^[^\s/]+:\d{1,5}$/;
 
 const emptyAsUnset = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -76,7 +87,11 @@ const EnvSchema = z
   .object({
     NODE_ENV: optionalString,
     PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
-    HOST: z.preprocess(emptyAsUnset, z.string().default('0.0.0.0')),
+    HOST: optionalString,
+    ADMIN_ADDRESS: z.preprocess(
+      emptyAsUnset,
+      z.string().regex(HOST_PORT, 'write it as host:port, e.g. 127.0.0.1:3001').optional()
+    ),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
@@ -146,15 +161,15 @@ const EnvSchema = z
     ),
   })
   .superRefine((env, ctx) => {
-    const production = env.NODE_ENV === 'production';
     if (env.MONO_WEBHOOK_SECRET !== undefined && !env.MONO_WEBHOOK_SECRET.split(',').some((x) => x.trim() !== '')) {
       ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'needs at least one non-empty secret' });
     }
-    if (production && !env.MONO_WEBHOOK_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'is required in production' });
-    }
-    if (production && !env.ADMIN_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'is required in production' });
+    if (env.OPERATOR_WEBHOOK_URL && !env.NOTIFY_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFY_WEBHOOK_SECRET'],
+        message: 'is required when OPERATOR_WEBHOOK_URL is set (operator notices are signed with it)',
+      });
     }
     if (env.NOTIFY_CHANNELS.includes('webhook')) {
       if (!env.NOTIFY_WEBHOOK_URL)
@@ -207,15 +222,95 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const listOf = (text: string | undefined): string[] =>
+    (text ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
+
+  // Every development default in use, with what to set instead.
   const devDefaults: string[] = [];
-  const webhookSecret = e.MONO_WEBHOOK_SECRET ?? (devDefaults.push('MONO_WEBHOOK_SECRET'), DEV_WEBHOOK_SECRET);
-  const adminToken = e.ADMIN_TOKEN ?? (devDefaults.push('ADMIN_TOKEN'), DEV_ADMIN_TOKEN);
-  const webhookSecrets = webhookSecret
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x.length > 0);
+  const fixes: Record<string, string> = {};
+  const useDefault = <T>(variable: string, value: T, fix: string): T => {
+    devDefaults.push(variable);
+    fixes[variable] = fix;
+    return value;
+  };
+  const webhookSecrets = e.MONO_WEBHOOK_SECRET
+    ? listOf(e.MONO_WEBHOOK_SECRET)
+    : useDefault(
+        'MONO_WEBHOOK_SECRET',
+        [DEV_WEBHOOK_SECRET],
+        'set the secret Mono shows for your webhook URL (Mono dashboard → Apps → Webhooks)'
+      );
+  const adminToken =
+    e.ADMIN_TOKEN ??
+    useDefault(
+      'ADMIN_TOKEN',
+      DEV_ADMIN_TOKEN,
+      'set a random token of at least 32 characters (openssl rand -base64 32)'
+    );
+  const linkSecrets = e.REAUTH_LINK_SECRET
+    ? listOf(e.REAUTH_LINK_SECRET)
+    : useDefault(
+        'REAUTH_LINK_SECRET',
+        [DEV_LINK_SECRET],
+        'set a random key of at least 32 characters (openssl rand -base64 32); list older keys after it to rotate'
+      );
+  if (!e.MONO_SECRET_KEY) {
+    useDefault(
+      'MONO_SECRET_KEY',
+      undefined,
+      'set your Mono secret key (live_sk_… or test_sk_…); without it the service talks to its built-in simulator'
+    );
+  }
+  const monoPublicKey =
+    e.MONO_PUBLIC_KEY ??
+    useDefault(
+      'MONO_PUBLIC_KEY',
+      DEV_MONO_PUBLIC_KEY,
+      'set your Mono public key (live_pk_…) for the Connect widget on the re-auth page'
+    );
+  if (!e.PUBLIC_BASE_URL || !e.PUBLIC_BASE_URL.startsWith('https://')) {
+    useDefault(
+      'PUBLIC_BASE_URL',
+      undefined,
+      'set the https:// address at which owners reach this service (links in notices start with it)'
+    );
+  }
+
+  const adminHost = e.ADMIN_ADDRESS ? e.ADMIN_ADDRESS.slice(0, e.ADMIN_ADDRESS.lastIndexOf(':')) : null;
+  const exposure = exposureReasons({
+    production,
+    host,
+    adminHost,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    monoSecretKey: e.MONO_SECRET_KEY,
+  });
+  if (exposure.length > 0) {
+    const because = `the service is reachable from other machines (${exposure.join('; ')})`;
+    const problems = devDefaults.map(
+      (variable) => `${variable}: the development default is refused because ${because}; ${fixes[variable]}`
+    );
+    const weak = (variable: string, values: string[], minLength: number): void => {
+      for (const value of values) {
+        const problem = secretProblem(value, minLength);
+        if (problem) problems.push(`${variable}: ${problem}`);
+      }
+    };
+    if (e.MONO_WEBHOOK_SECRET) weak('MONO_WEBHOOK_SECRET', webhookSecrets, MIN_MONO_WEBHOOK_SECRET_LENGTH);
+    if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [adminToken], MIN_SECRET_LENGTH);
+    if (e.REAUTH_LINK_SECRET) weak('REAUTH_LINK_SECRET', linkSecrets, MIN_SECRET_LENGTH);
+    if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
   const temporalPort = Number(e.TEMPORAL_ADDRESS.split(':')[1]);
-  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
+  // Outside development the operator surface gets its own loopback listener unless ADMIN_ADDRESS says otherwise.
+  const adminAddress =
+    e.ADMIN_ADDRESS ?? (exposure.length > 0 ? `127.0.0.1:${e.PORT === 0 ? 0 : Math.min(e.PORT + 1, 65535)}` : null);
   const lifecycle: LifecycleSettings = {
     dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
     historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,
@@ -237,7 +332,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   return Object.freeze({
     port: e.PORT,
-    host: e.HOST,
+    host,
+    /** Where the admin API, /metrics and the codec endpoints listen (`host:port`); null: on the main listener. */
+    adminAddress: adminAddress
+      ? { host: adminAddress.slice(0, adminAddress.lastIndexOf(':')), port: Number(adminAddress.split(':').pop()) }
+      : null,
+    /** Why the service counts as reachable from other machines; empty in development on this machine. */
+    exposure,
     logLevel: e.LOG_LEVEL,
     webhookSecrets,
     /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
@@ -247,7 +348,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monoApiUrl: e.MONO_API_URL,
     monoRequestTimeoutMs: e.MONO_REQUEST_TIMEOUT,
     /** Public key for the Connect widget on the re-auth page. */
-    monoPublicKey: e.MONO_PUBLIC_KEY ?? 'test_pk_mono_reauth_simulator',
+    monoPublicKey,
     monoSimPort: e.MONO_SIM_PORT,
     adminToken,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
@@ -275,7 +376,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** The lifecycle settings every account's workflow receives, with every event. */
     lifecycle,
     reauthLink: {
-      secret: e.REAUTH_LINK_SECRET ?? `mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`,
+      secrets: linkSecrets,
+      // The key links were signed with before key ids, when REAUTH_LINK_SECRET was unset; kept until they expire.
+      legacySecrets: [`mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`],
       ttlMs: e.REAUTH_LINK_TTL,
     },
     notify,

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { SECRET_HEADER } from './server/webhooks/verify.js';
-import { startService } from './service.js';
+import { startService, type RunningService } from './service.js';
 import { ensureTemporal } from './temporal/local-server.js';
 
 async function main(): Promise<void> {
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       onWorkerFailed: () => void shutdown('worker failed', 1),
     });
     stoppers.push({ name: 'service', stop: () => service.stop() });
-    printBanner(config, service.mono?.description ?? 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)');
+    printBanner(config, service);
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
     await shutdown('start-up failed', 1);
@@ -82,27 +82,29 @@ function sdkLogger(logger: Logger): DefaultLogger {
   return new DefaultLogger('INFO', (entry) => sdk[levels[entry.level]]({ ...entry.meta }, entry.message));
 }
 
-function printBanner(config: Config, monoDescription: string): void {
-  const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
+/** Where everything is. Never prints a secret: development defaults are named, their values are in the README. */
+function printBanner(config: Config, service: RunningService): void {
   const [temporalHost] = config.temporal.address.split(':');
   const uiHost = temporalHost === '0.0.0.0' ? 'localhost' : temporalHost;
-  const secretNote = config.devDefaults.includes('MONO_WEBHOOK_SECRET')
-    ? `header ${SECRET_HEADER}: ${config.webhookSecrets[0]} (development default)`
-    : `header ${SECRET_HEADER}: your MONO_WEBHOOK_SECRET`;
+  const devSecret = (variable: string): string =>
+    config.devDefaults.includes(variable) ? `the development default, see README` : `your ${variable}`;
   const lines = [
     '',
     `mono-reauth is running${config.role === 'all' ? '' : ` (SERVICE_ROLE=${config.role})`}`,
     ...(config.role === 'worker'
       ? []
       : [
-          `  Webhook URL   POST ${base}${WEBHOOK_PATH}   (${secretNote})`,
-          `  Admin API     ${base}/accounts   (Authorization: Bearer ${config.devDefaults.includes('ADMIN_TOKEN') ? `${config.adminToken} (development default)` : '$ADMIN_TOKEN'})`,
+          `  Webhook URL   POST ${service.url}${WEBHOOK_PATH}   (header ${SECRET_HEADER}: ${devSecret('MONO_WEBHOOK_SECRET')})`,
+          `  Admin API     ${service.adminUrl}/accounts   (Authorization: Bearer ${devSecret('ADMIN_TOKEN')})`,
         ]),
-    `  Health        ${base}/healthz   readiness ${base}/readyz   metrics ${base}/metrics`,
+    `  Health        ${service.url}/healthz   readiness ${service.url}/readyz   metrics ${service.adminUrl}/metrics`,
     ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
-    `  Mono API      ${monoDescription}`,
+    `  Mono API      ${service.mono?.description ?? 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)'}`,
     `  Temporal      ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    ...(config.exposure.length === 0
+      ? ['  Development mode: reachable from this machine only (HOST is loopback); development defaults allowed.']
+      : []),
     'Press Ctrl-C to stop.',
     '',
   ];

@@ -17,7 +17,7 @@ import type { Logger } from './lib/logger.js';
 import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
-import { createApp, createWorkerApp } from './server/app.js';
+import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
@@ -41,6 +41,8 @@ export interface ServiceDeps {
 export interface RunningService {
   /** The HTTP server's base URL (http://host:port). */
   url: string;
+  /** The operator listener's base URL (admin API, /metrics): its own with ADMIN_ADDRESS, else `url`. */
+  adminUrl: string;
   accounts: AccountWorkflows;
   links: ReauthLinks;
   /** The Mono API the worker calls; undefined in the ingress role. */
@@ -76,22 +78,38 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     });
 
     let worker: Worker | undefined;
+    const isReady = (): Promise<boolean> => isTemporalReachable(connection, 2_000);
+    const admin = { token: config.adminToken, accounts };
+    // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
+    const separateOperatorListener = config.role !== 'worker' && config.adminAddress !== null;
     const app =
       config.role === 'worker'
         ? createWorkerApp({ metrics, isReady: () => Promise.resolve(worker?.getState() === 'RUNNING') })
         : createApp({
             metrics,
-            admin: { token: config.adminToken, accounts },
+            ...(separateOperatorListener ? {} : { admin }),
             reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
             webhookSecrets: config.webhookSecrets,
             deliveryKey: createDeliveryKey(config.deliveryKeySecret),
             deliver: accounts.deliver,
             logger,
-            isReady: () => isTemporalReachable(connection, 2_000),
+            isReady,
           });
-    const server = await listen(app, config.port, config.host);
+    const server = await listen(app, config.port, config.host, 'PORT');
     stoppers.push({ name: 'http server', stop: () => closeServer(server) });
     const url = baseUrl(server);
+    let adminUrl = url;
+    if (separateOperatorListener && config.adminAddress) {
+      const { host, port } = config.adminAddress;
+      const operatorServer = await listen(
+        createOperatorApp({ admin, metrics, logger, isReady }),
+        port,
+        host,
+        'ADMIN_ADDRESS'
+      );
+      stoppers.push({ name: 'operator http server', stop: () => closeServer(operatorServer) });
+      adminUrl = baseUrl(operatorServer);
+    }
     if (config.role !== 'worker') {
       const stopGauges = refreshAccountGauges(metrics, accounts.count, 30_000, (err) =>
         logger.debug({ err: String(err) }, 'account gauges not refreshed')
@@ -138,7 +156,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         deps.onWorkerFailed?.(err);
       });
     }
-    return { url, accounts, links, mono, worker, client, connection, stop };
+    return { url, adminUrl, accounts, links, mono, worker, client, connection, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -158,14 +176,21 @@ function workerTuning({ worker }: Config): Partial<WorkerOptions> {
   };
 }
 
-function listen(app: ReturnType<typeof createWorkerApp>, port: number, host: string): Promise<Server> {
+function listen(
+  app: ReturnType<typeof createWorkerApp>,
+  port: number,
+  host: string,
+  variable: string
+): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on ${host} is already in use: stop what uses it or set PORT`)
-          : err
+          ? new Error(`port ${port} on ${host} is already in use: stop what uses it or set ${variable}`)
+          : err.code === 'EADDRNOTAVAIL'
+            ? new Error(`${host} is not an address of this machine: fix ${variable}`)
+            : err
       )
     );
   });

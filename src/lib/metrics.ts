@@ -29,6 +29,12 @@ export function createMetrics() {
       labelNames: ['endpoint', 'outcome'] as const,
       registers: [registry],
     }),
+    refusedRequests: new Counter({
+      name: 'mono_reauth_refused_requests_total',
+      help: 'Requests refused before any work: wrong credentials (unauthorized) and sources over their allowance of refusals (rate_limited), by surface',
+      labelNames: ['surface', 'reason'] as const,
+      registers: [registry],
+    }),
     accounts: new Gauge({
       name: 'mono_reauth_accounts',
       help: 'Accounts by lifecycle state, from visibility counts (refreshed periodically)',

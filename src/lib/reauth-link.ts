@@ -1,39 +1,68 @@
 /**
- * Signed, expiring re-auth links: `PUBLIC_BASE_URL/reauth/<accountId>?exp=<unix seconds>&sig=<HMAC>`.
- * The HMAC (SHA-256, base64url) covers the account id and the expiry, so neither can be changed; links carry
- * no PII and no Mono token (the token expires in 10 minutes, so the page gets what the widget needs only when
- * the link is opened).
+ * Signed, expiring re-auth links: `PUBLIC_BASE_URL/reauth/<accountId>?exp=<unix seconds>&kid=<key id>&sig=<HMAC>`.
+ * The HMAC (SHA-256, base64url) covers the account id, the expiry and the key id, so none can be changed. Keys come
+ * from REAUTH_LINK_SECRET as a rotation list: links are signed with the first and accepted with any, found by the
+ * key id the link carries (a digest of the key, never the key). Links carry no PII and no Mono token.
+ *
+ * Links issued before key ids existed (no `kid`) were signed with REAUTH_LINK_SECRET itself or, when it was unset,
+ * with a key derived from the admin token and webhook secrets; they are accepted with those keys until they expire.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type LinkCheck = 'valid' | 'expired' | 'tampered';
 
-export interface ReauthLinks {
-  create(accountId: string, nowMs: number): string;
-  check(accountId: string, exp: string | undefined, sig: string | undefined, nowMs: number): LinkCheck;
+export interface LinkParams {
+  exp?: string | undefined;
+  kid?: string | undefined;
+  sig?: string | undefined;
 }
 
-export function createReauthLinks({
-  baseUrl,
-  secret,
-  ttlMs,
-}: {
+export interface ReauthLinks {
+  create(accountId: string, nowMs: number): string;
+  check(accountId: string, params: LinkParams, nowMs: number): LinkCheck;
+}
+
+export interface ReauthLinkOptions {
   baseUrl: string;
-  secret: string;
+  /** Signing keys, newest first: the first signs, all verify. */
+  secrets: readonly string[];
+  /** Keys that signed links without a key id (before rotation existed); verify only. */
+  legacySecrets?: readonly string[];
   ttlMs: number;
-}): ReauthLinks {
-  const sign = (accountId: string, exp: string): string =>
-    createHmac('sha256', secret).update(`reauth\n${accountId}\n${exp}`).digest('base64url');
+}
+
+/** The public id of a key: a short digest, so a link names its key without revealing it. */
+export function linkKeyId(secret: string): string {
+  return createHash('sha256').update(`mono-reauth link key\n${secret}`).digest('base64url').slice(0, 10);
+}
+
+export function createReauthLinks({ baseUrl, secrets, legacySecrets = [], ttlMs }: ReauthLinkOptions): ReauthLinks {
+  if (secrets.length === 0) throw new Error('re-auth links need at least one key (REAUTH_LINK_SECRET)');
+  const byKid = new Map(secrets.map((secret) => [linkKeyId(secret), secret]));
+  const [signingSecret] = secrets as [string];
+  const signingKid = linkKeyId(signingSecret);
+  const sign = (secret: string, message: string): Buffer => createHmac('sha256', secret).update(message).digest();
+  const matches = (given: string, expected: Buffer): boolean => {
+    const presented = Buffer.from(given, 'base64url');
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  };
   return {
     create(accountId, nowMs) {
       const exp = String(Math.floor((nowMs + ttlMs) / 1000));
-      return `${baseUrl}/reauth/${encodeURIComponent(accountId)}?exp=${exp}&sig=${sign(accountId, exp)}`;
+      const sig = sign(signingSecret, `reauth\n${accountId}\n${exp}\n${signingKid}`).toString('base64url');
+      return `${baseUrl}/reauth/${encodeURIComponent(accountId)}?exp=${exp}&kid=${signingKid}&sig=${sig}`;
     },
-    check(accountId, exp, sig, nowMs) {
-      if (!exp || !sig || !/^\d{1,12}$/.test(exp)) return 'tampered';
-      const expected = Buffer.from(sign(accountId, exp));
-      const given = Buffer.from(sig);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'tampered';
+    check(accountId, { exp, kid, sig }, nowMs) {
+      if (!exp || !sig || !/^\d{1,12}$/.test(exp) || !/^[A-Za-z0-9_-]{1,128}$/.test(sig)) return 'tampered';
+      let valid: boolean;
+      if (kid !== undefined) {
+        const secret = byKid.get(kid);
+        valid = secret !== undefined && matches(sig, sign(secret, `reauth\n${accountId}\n${exp}\n${kid}`));
+      } else {
+        const legacyMessage = `reauth\n${accountId}\n${exp}`;
+        valid = [...secrets, ...legacySecrets].some((secret) => matches(sig, sign(secret, legacyMessage)));
+      }
+      if (!valid) return 'tampered';
       return Number(exp) * 1000 < nowMs ? 'expired' : 'valid';
     },
   };

@@ -1,51 +1,80 @@
 /**
- * The HTTP application: webhook ingress, health and readiness. `createApp` wires routes and error handling
- * and does not listen; `main.ts` and the tests decide where it runs.
+ * The HTTP applications. The public one serves what Mono and account owners reach (the webhook endpoint and the
+ * re-auth page); the operator one serves the admin API and /metrics, on its own listener outside development
+ * (ADMIN_ADDRESS). In development both sets of routes share one listener. Nothing here listens: service.ts does.
  */
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { AccountWorkflows, DeliverEvent } from '../accounts/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { AccountWorkflows, DeliverEvent } from '../accounts/client.js';
 import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import { createWebhookRouter } from './webhooks/route.js';
 
-export interface AppDeps {
-  /** The admin API; omitted, /accounts answers 404. */
-  admin?: { token: string; accounts: AccountWorkflows };
-  /** The re-auth page behind the links sent to owners; omitted, /reauth answers 404. */
-  reauthPage?: ReauthPageDeps;
+export interface OperatorDeps {
+  admin: { token: string; accounts: AccountWorkflows };
   metrics: Metrics;
-  webhookSecrets: readonly string[];
-  deliveryKey: DeliveryKeyFn;
-  /** Hands an event to its account's workflow; resolves once Temporal has it. */
-  deliver: DeliverEvent;
   logger: Logger;
   /** Resolves true when Temporal answers; backs `/readyz`. */
   isReady: () => Promise<boolean>;
 }
 
-export function createApp({
-  webhookSecrets,
-  deliveryKey,
-  deliver,
-  logger,
-  isReady,
-  admin,
-  metrics,
-  reauthPage,
-}: AppDeps): Express {
+export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
+  /** The operator routes (admin API, /metrics) on this listener too; omitted when they have their own. */
+  admin?: OperatorDeps['admin'];
+  /** The re-auth page behind the links sent to owners; omitted, /reauth answers 404. */
+  reauthPage?: ReauthPageDeps;
+  webhookSecrets: readonly string[];
+  deliveryKey: DeliveryKeyFn;
+  /** Hands an event to its account's workflow; resolves once Temporal has it. */
+  deliver: DeliverEvent;
+}
+
+/** The public application: webhooks, re-auth page, health; plus the operator routes when `admin` is given. */
+export function createApp(deps: AppDeps): Express {
+  const { webhookSecrets, deliveryKey, deliver, logger, metrics, reauthPage, admin } = deps;
+  const app = newApp();
+  addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
+  if (admin) addOperatorRoutes(app, { ...deps, admin });
+  if (reauthPage) app.use(createReauthRouter(reauthPage));
+  return finish(app, logger);
+}
+
+/** The operator application (ADMIN_ADDRESS): admin API, metrics, health. */
+export function createOperatorApp(deps: OperatorDeps): Express {
+  const app = newApp();
+  addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  addOperatorRoutes(app, deps);
+  return finish(app, deps.logger);
+}
+
+/** The worker role's HTTP server (SERVICE_ROLE=worker): health, readiness and metrics only. */
+export function createWorkerApp({ metrics, isReady }: Pick<AppDeps, 'metrics' | 'isReady'>): Express {
+  const app = newApp();
+  addHealthRoutes(app, isReady, 'the worker is not running');
+  addMetricsRoute(app, metrics);
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path} (this process runs the worker only)` });
+  });
+  return app;
+}
+
+function newApp(): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  return app;
+}
 
-  addHealthRoutes(app, metrics, isReady, 'Temporal is not reachable');
-  app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
-  if (admin) app.use(createAdminRouter({ ...admin, logger }));
-  if (reauthPage) app.use(createReauthRouter(reauthPage));
+function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
+  addMetricsRoute(app, metrics);
+  app.use(createAdminRouter({ ...admin, logger, metrics }));
+}
 
+function finish(app: Express, logger: Logger): Express {
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });
@@ -73,18 +102,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** The worker role's HTTP server (SERVICE_ROLE=worker): health, readiness and metrics only. */
-export function createWorkerApp({ metrics, isReady }: Pick<AppDeps, 'metrics' | 'isReady'>): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  addHealthRoutes(app, metrics, isReady, 'the worker is not running');
-  app.use((req, res) => {
-    res.status(404).json({ error: `no route for ${req.method} ${req.path} (this process runs the worker only)` });
-  });
-  return app;
-}
-
-function addHealthRoutes(app: Express, metrics: Metrics, isReady: () => Promise<boolean>, notReady: string): void {
+function addHealthRoutes(app: Express, isReady: () => Promise<boolean>, notReady: string): void {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -92,6 +110,9 @@ function addHealthRoutes(app: Express, metrics: Metrics, isReady: () => Promise<
     const ready = await isReady();
     res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: notReady });
   });
+}
+
+function addMetricsRoute(app: Express, metrics: Metrics): void {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

@@ -57,6 +57,8 @@ export interface StackOptions {
   notify?: Partial<NotifierConfig>;
   /** Collects the service's log lines (JSON strings) here; otherwise logging is silent. */
   logs?: string[];
+  /** More configuration variables, as the service reads them (e.g. ADMIN_ADDRESS). */
+  env?: Record<string, string>;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
@@ -64,6 +66,8 @@ export const TEST_LINK_SECRET = 'test-link-secret';
 
 export interface Stack {
   baseUrl: string;
+  /** The operator listener (admin API, /metrics): `baseUrl` unless ADMIN_ADDRESS gave it its own. */
+  adminUrl: string;
   links: ReauthLinks;
   metrics: Metrics;
   sim: MonoSimulator;
@@ -99,6 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     INGRESS_TIMEOUT: `${options.ingressTimeoutMs ?? 5_000}ms`,
     MONO_REQUEST_TIMEOUT: `${options.monoTimeoutMs ?? 5_000}ms`,
     WORKER_METRICS_ADDRESS: 'off',
+    ...options.env,
   });
   const config = {
     ...base,
@@ -136,6 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   return {
     baseUrl,
+    adminUrl: service.adminUrl,
     links: service.links,
     metrics,
     sim: service.mono!.simulator!,

@@ -109,10 +109,9 @@ describe('reauth_required cadence', () => {
     expect(first.signatureValid).toBe(true);
     const link = new URL(first.body.data.reauthUrl as string);
     expect(link.origin + link.pathname).toBe(`http://reauth.test/reauth/${id}`);
-    const links = createReauthLinks({ baseUrl: 'http://reauth.test', secret: TEST_LINK_SECRET, ttlMs: 7 * DAY });
-    expect(
-      links.check(id, link.searchParams.get('exp') ?? undefined, link.searchParams.get('sig') ?? undefined, Date.now())
-    ).toBe('valid');
+    const links = createReauthLinks({ baseUrl: 'http://reauth.test', secrets: [TEST_LINK_SECRET], ttlMs: 7 * DAY });
+    const param = (name: string) => link.searchParams.get(name) ?? undefined;
+    expect(links.check(id, { exp: param('exp'), kid: param('kid'), sig: param('sig') }, Date.now())).toBe('valid');
 
     const entered = Date.parse((await stack.state(id)).since!);
     for (const [n, offset] of [

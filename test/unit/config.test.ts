@@ -25,7 +25,15 @@ describe('loadConfig', () => {
       },
       notify: { channels: ['log'] },
     });
-    expect(c.devDefaults).toEqual(['MONO_WEBHOOK_SECRET', 'ADMIN_TOKEN']);
+    expect(c.devDefaults).toEqual([
+      'MONO_WEBHOOK_SECRET',
+      'ADMIN_TOKEN',
+      'REAUTH_LINK_SECRET',
+      'MONO_SECRET_KEY',
+      'MONO_PUBLIC_KEY',
+      'PUBLIC_BASE_URL',
+    ]);
+    expect(c).toMatchObject({ host: '127.0.0.1', exposure: [], adminAddress: null });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -84,10 +92,10 @@ describe('loadConfig', () => {
     );
   });
 
-  it('in production, requires the webhook secret and admin token', () => {
-    expect(problems({ NODE_ENV: 'production' }).join('\n')).toMatch(
-      /MONO_WEBHOOK_SECRET: is required[\s\S]*ADMIN_TOKEN: is required/
-    );
+  it('refuses operator notices that could not be signed', () => {
+    expect(problems({ OPERATOR_WEBHOOK_URL: 'https://ops.example.com/hook' })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: is required when OPERATOR_WEBHOOK_URL is set (operator notices are signed with it)',
+    ]);
   });
 
   it('requires the settings of each notification channel chosen, and a real time zone', () => {
@@ -98,5 +106,88 @@ describe('loadConfig', () => {
       'NOTIFY_FROM: is required when NOTIFY_CHANNELS has email',
       'NOTIFY_TIME_ZONE: is not an IANA time zone, e.g. Africa/Lagos',
     ]);
+  });
+});
+
+/** A production configuration with nothing left to a development default. */
+const STRONG = {
+  MONO_WEBHOOK_SECRET: 'sec_9fQk2mWx7LpZr4Tn',
+  ADMIN_TOKEN: 'Qm7rT2vX9kL4pZ8wN3cF6hJ1sD5gB0aE',
+  REAUTH_LINK_SECRET: 'Zk3xV8nR1tQ6wM9pL2cJ5hF7gD4sB0aY,Ab1cD2eF3gH4iJ5kL6mN7oP8qR9sT0uV',
+  MONO_SECRET_KEY: 'live_sk_abc123',
+  MONO_PUBLIC_KEY: 'live_pk_abc123',
+  PUBLIC_BASE_URL: 'https://reauth.example.com',
+};
+
+describe('fail closed: development defaults only while nothing else can reach the service', () => {
+  const DEV_VARIABLES = [
+    'MONO_WEBHOOK_SECRET',
+    'ADMIN_TOKEN',
+    'REAUTH_LINK_SECRET',
+    'MONO_SECRET_KEY',
+    'MONO_PUBLIC_KEY',
+    'PUBLIC_BASE_URL',
+  ];
+
+  it.each<{ why: string; env: Record<string, string>; reason: RegExp }>([
+    { why: 'NODE_ENV=production', env: { NODE_ENV: 'production' }, reason: /NODE_ENV=production/ },
+    { why: 'listening on every interface', env: { HOST: '0.0.0.0' }, reason: /HOST=0\.0\.0\.0/ },
+    { why: 'a LAN address', env: { HOST: '192.168.1.20' }, reason: /HOST=192\.168\.1\.20/ },
+    { why: 'operator routes on every interface', env: { ADMIN_ADDRESS: '0.0.0.0:3001' }, reason: /ADMIN_ADDRESS/ },
+  ])('with $why, every development default is refused by name, with what to set', ({ env, reason }) => {
+    const found = problems(env);
+    expect(found.map((p) => p.split(':')[0])).toEqual(DEV_VARIABLES);
+    for (const p of found) {
+      expect(p).toMatch(reason);
+      expect(p).toMatch(/reachable from other machines/);
+      expect(p).toMatch(/; set /);
+    }
+  });
+
+  it('counts a public PUBLIC_BASE_URL or a live Mono key as exposure even on a loopback listener (a local proxy)', () => {
+    expect(problems({ PUBLIC_BASE_URL: 'https://reauth.example.com' }).join('\n')).toMatch(
+      /ADMIN_TOKEN: the development default is refused because .*PUBLIC_BASE_URL points at reauth\.example\.com/
+    );
+    expect(problems({ MONO_SECRET_KEY: 'live_sk_x' }).join('\n')).toMatch(/MONO_SECRET_KEY is a live key/);
+  });
+
+  it('refuses an http PUBLIC_BASE_URL outside development', () => {
+    expect(problems({ ...STRONG, NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://reauth.example.com' })).toEqual([
+      expect.stringMatching(/^PUBLIC_BASE_URL: .*https:\/\//),
+    ]);
+  });
+
+  it.each([
+    { variable: 'ADMIN_TOKEN', value: 'change-me-too' },
+    { variable: 'ADMIN_TOKEN', value: 'dev-admin-token' },
+    { variable: 'ADMIN_TOKEN', value: 'short-but-random-9x' },
+    { variable: 'MONO_WEBHOOK_SECRET', value: 'change-me' },
+    { variable: 'MONO_WEBHOOK_SECRET', value: 'abc123' },
+    { variable: 'REAUTH_LINK_SECRET', value: 'Zk3xV8nR1tQ6wM9pL2cJ5hF7gD4sB0aY,tooshort' },
+    { variable: 'DELIVERY_KEY_SECRET', value: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+  ])('refuses $variable=<weak value> outside development, never echoing it', ({ variable, value }) => {
+    const found = problems({ ...STRONG, NODE_ENV: 'production', [variable]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^${variable}: `));
+    expect(found.join('\n')).not.toContain(value.split(',').pop());
+  });
+
+  it('starts in production with real secrets: every interface, operator routes on loopback PORT+1', () => {
+    const c = loadConfig({ ...STRONG, NODE_ENV: 'production' });
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      adminAddress: { host: '127.0.0.1', port: 3001 },
+      devDefaults: [],
+      publicBaseUrl: 'https://reauth.example.com',
+    });
+    expect(c.reauthLink.secrets).toHaveLength(2);
+    expect(loadConfig({ ...STRONG, NODE_ENV: 'production', ADMIN_ADDRESS: '10.0.0.5:9000' }).adminAddress).toEqual({
+      host: '10.0.0.5',
+      port: 9000,
+    });
+  });
+
+  it('keeps weak values allowed on a loopback-only development service', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'x', MONO_WEBHOOK_SECRET: 'y' })).not.toThrow();
   });
 });

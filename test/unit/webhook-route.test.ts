@@ -15,6 +15,7 @@ import type { AccountEvent } from '../../src/workflows/account-lifecycle/types.j
 import { SEED_ACCOUNT_SYNCED, SEED_REAUTH_REQUIRED, TEST_SECRET } from '../helpers/webhooks.js';
 
 let server: Server;
+const metrics = createMetrics();
 let url: string;
 const delivered: AccountEvent[] = [];
 let answer: () => Promise<DeliveryResult> = () =>
@@ -22,7 +23,7 @@ let answer: () => Promise<DeliveryResult> = () =>
 
 beforeAll(async () => {
   const app = createApp({
-    metrics: createMetrics(),
+    metrics,
     webhookSecrets: ['old-secret', TEST_SECRET],
     deliveryKey: createDeliveryKey('unit'),
     deliver: (event) => {
@@ -53,7 +54,7 @@ async function post(body: string, headers: Record<string, string> = { 'mono-webh
 }
 
 describe('POST /webhooks/mono without Temporal', () => {
-  it.each([
+  it.each<{ why: string; headers: Record<string, string> }>([
     { why: 'no secret header', headers: {} },
     { why: 'a wrong secret', headers: { 'mono-webhook-secret': 'nope' } },
   ])('answers 401 for $why and hands nothing over', async ({ headers }) => {
@@ -136,5 +137,20 @@ describe('POST /webhooks/mono without Temporal', () => {
     expect(res.status).toBe(status);
     if (status === 503) expect(res.retryAfter).toBe('10');
     expect(JSON.stringify(res.json)).not.toMatch(/5fbcde8f8699984153e65537/);
+  });
+});
+
+describe('refused requests are limited per source', () => {
+  it('answers 429 unlogged once a source has used up its refusals, and counts both kinds', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push((await post(JSON.stringify(SEED_REAUTH_REQUIRED), { 'mono-webhook-secret': `wrong-${i}` })).status);
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+    expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/mono_reauth_refused_requests_total\{surface="webhook",reason="rate_limited"\} [1-9]/);
+    expect(text).toMatch(/mono_reauth_refused_requests_total\{surface="webhook",reason="unauthorized"\} [1-9]/);
+    expect(delivered).toHaveLength(0);
   });
 });

@@ -10,6 +10,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
+import type { Metrics } from '../../lib/metrics.js';
+import { createRefusalGuard, type RefusalGuard } from '../rate-limit.js';
 import { AccountNotFound, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import { AccountFilter } from '../../accounts/query.js';
 import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
@@ -37,20 +39,27 @@ export interface AdminDeps {
   token: string;
   accounts: AccountWorkflows;
   logger: Logger;
+  metrics: Metrics;
 }
 
-export function createAdminRouter({ token, accounts, logger }: AdminDeps): Router {
-  const router = express.Router();
+/** Bearer-token authentication (constant time), with refused attempts limited per source. */
+export function createBearerAuth(token: string, guard: RefusalGuard) {
   const expected = createHash('sha256').update(token).digest();
-
-  const authenticate = (req: Request, res: Response, next: NextFunction): void => {
+  const check = (req: Request, res: Response, next: NextFunction): void => {
     const presented = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
     const ok = timingSafeEqual(createHash('sha256').update(presented).digest(), expected) && presented.length > 0;
     if (ok) return next();
+    guard.refused(req, 'admin request refused: missing or wrong bearer token');
     res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' });
   };
+  return [guard.blockLimited, check];
+}
 
-  router.use('/accounts', authenticate, express.json({ limit: '16kb' }));
+export function createAdminRouter({ token, accounts, logger, metrics }: AdminDeps): Router {
+  const router = express.Router();
+  const authenticate = createBearerAuth(token, createRefusalGuard({ surface: 'admin', metrics, logger }));
+
+  router.use('/accounts', ...authenticate, express.json({ limit: '16kb' }));
 
   router.get('/accounts', async (req, res) => {
     const query = ListQuery.safeParse(req.query);

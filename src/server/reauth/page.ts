@@ -30,9 +30,11 @@ export function createReauthRouter({ links, accounts, monoPublicKey, now = Date.
 
   router.get('/reauth/:accountId', async (req, res) => {
     const accountId = req.params.accountId;
-    const exp = typeof req.query.exp === 'string' ? req.query.exp : undefined;
-    const sig = typeof req.query.sig === 'string' ? req.query.sig : undefined;
-    const check = ACCOUNT_ID_PATTERN.test(accountId) ? links.check(accountId, exp, sig, now()) : 'tampered';
+    const param = (name: string): string | undefined =>
+      typeof req.query[name] === 'string' ? req.query[name] : undefined;
+    const check = ACCOUNT_ID_PATTERN.test(accountId)
+      ? links.check(accountId, { exp: param('exp'), kid: param('kid'), sig: param('sig') }, now())
+      : 'tampered';
     if (check === 'tampered') {
       return page(
         res,

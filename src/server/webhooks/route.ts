@@ -10,6 +10,7 @@ import { jsonDepth, MAX_BODY_DEPTH, type DeliveryKeyFn } from './delivery-key.js
 import type { DeliverEvent } from '../../accounts/client.js';
 import { isPermanentTemporalError } from '../../temporal/grpc-status.js';
 import { EVENT_PREFIX, parseWebhook } from './schema.js';
+import { createRefusalGuard } from '../rate-limit.js';
 import { createSecretVerifier, SECRET_HEADER } from './verify.js';
 
 export const WEBHOOK_PATH = '/webhooks/mono';
@@ -36,6 +37,7 @@ export function createWebhookRouter({
 }: WebhookRouteDeps): Router {
   const router = express.Router();
   const verify = createSecretVerifier(secrets);
+  const guard = createRefusalGuard({ surface: 'webhook', metrics, logger });
 
   router.post(
     WEBHOOK_PATH,
@@ -48,9 +50,10 @@ export function createWebhookRouter({
       });
       next();
     },
+    guard.blockLimited,
     (req, res, next) => {
       if (verify(req.get(SECRET_HEADER))) return next();
-      logger.warn({ route: WEBHOOK_PATH }, 'webhook rejected: missing or wrong mono-webhook-secret');
+      guard.refused(req, 'webhook rejected: missing or wrong mono-webhook-secret');
       res.status(401).json({ error: `missing or wrong ${SECRET_HEADER} header` });
     },
     express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
@@ -121,6 +124,7 @@ function outcomeOf(status: number, locals: WebhookLocals): string {
     200: 'accepted',
     400: 'invalid',
     401: 'unauthorized',
+    429: 'rate_limited',
     413: 'too_large',
     503: 'unavailable',
   };

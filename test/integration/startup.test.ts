@@ -1,0 +1,98 @@
+/**
+ * `npm start`'s entry point as a real process: refused before anything starts when development defaults would
+ * be reachable from other machines, and, on this machine alone with no configuration, up and taking webhooks with
+ * a banner that shows no secret.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { SEED_REAUTH_REQUIRED } from '../helpers/webhooks.js';
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let child: ChildProcess | undefined;
+
+/** Runs src/main.ts with only `env` (plus PATH/HOME), collecting its output. */
+function start(env: Record<string, string>) {
+  const output = { stdout: '', stderr: '' };
+  // Node itself with tsx as a loader (no wrapper process), so signals and exit codes are the service's own.
+  child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (output.stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output.stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+  return { output, exited };
+}
+
+afterEach(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  }
+  child = undefined;
+});
+
+describe('start-up', () => {
+  it.each<{ why: string; env: Record<string, string> }>([
+    { why: 'NODE_ENV=production', env: { NODE_ENV: 'production' } },
+    { why: 'HOST=0.0.0.0', env: { HOST: '0.0.0.0' } },
+  ])('with $why and no secrets, refuses to start and names each variable to set', async ({ env }) => {
+    const { output, exited } = start({ ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(await exited).toBe(1);
+    for (const variable of ['MONO_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'REAUTH_LINK_SECRET', 'MONO_SECRET_KEY']) {
+      expect(output.stderr).toContain(`${variable}: the development default is refused`);
+    }
+    expect(output.stderr).toMatch(/Fix the variables above/);
+    expect(output.stderr + output.stdout).not.toMatch(/dev-admin-token|dev-webhook-secret/);
+  });
+
+  it('on this machine alone, starts with no configuration, takes a webhook, and prints no secret', async () => {
+    const { output, exited } = start({
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: `startup-${process.pid}`,
+      PORT: '0',
+      MONO_SIM_PORT: '0',
+      WORKER_METRICS_ADDRESS: 'off',
+      LOG_LEVEL: 'warn',
+    });
+    const deadline = Date.now() + 60_000;
+    while (!output.stderr.includes('Press Ctrl-C to stop.') && Date.now() < deadline && child!.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(output.stderr).toContain('mono-reauth is running');
+    expect(output.stderr).not.toMatch(/dev-admin-token|dev-webhook-secret|dev-reauth-link-secret/);
+    const webhookUrl = /POST (http:\/\/\S+\/webhooks\/mono)/.exec(output.stderr)?.[1];
+    expect(webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks\/mono$/);
+    const res = await fetch(webhookUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mono-webhook-secret': 'dev-webhook-secret' },
+      body: JSON.stringify(SEED_REAUTH_REQUIRED),
+    });
+    expect(res.status).toBe(200);
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('the operator listener (ADMIN_ADDRESS)', () => {
+  it('serves the admin API and /metrics apart from the public webhook endpoint and re-auth page', async () => {
+    const { startStack, TEST_ADMIN_TOKEN } = await import('../helpers/stack.js');
+    const stack = await startStack({ address: inject('temporalAddress'), env: { ADMIN_ADDRESS: '127.0.0.1:0' } });
+    try {
+      expect(stack.adminUrl).not.toBe(stack.baseUrl);
+      const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+      expect((await fetch(`${stack.baseUrl}/accounts`, { headers: auth })).status).toBe(404);
+      expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(404);
+      expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${stack.adminUrl}/accounts`)).status).toBe(401);
+      expect((await fetch(`${stack.adminUrl}/accounts`, { headers: auth })).status).toBe(200);
+      expect(await (await fetch(`${stack.adminUrl}/metrics`)).text()).toContain('mono_reauth_webhooks_total');
+      expect((await stack.post(SEED_REAUTH_REQUIRED)).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
