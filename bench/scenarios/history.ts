@@ -58,7 +58,7 @@ export async function measureHistoryBound({
       mono: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs: 5_000 }),
       notifier: new Notifier(
         { channels: ['log'] },
-        createReauthLinks({ baseUrl: 'http://bench.invalid', secret: 'bench', ttlMs: 7 * DAY_MS }),
+        createReauthLinks({ baseUrl: 'http://bench.invalid', secrets: ['bench'], ttlMs: 7 * DAY_MS }),
         silent
       ),
     }),
