@@ -124,7 +124,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     metrics,
     temporal: options.temporal,
     simulator: options.sim,
-    workerOptions: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s', maxCachedWorkflows: undefined },
+    workerOptions: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
   });
   const baseUrl = service.url;
   const { client, connection } = service;

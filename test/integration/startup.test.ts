@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { SEED_REAUTH_REQUIRED } from '../helpers/webhooks.js';
+import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,7 +69,8 @@ describe('start-up', () => {
     const res = await fetch(webhookUrl!, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'mono-webhook-secret': 'dev-webhook-secret' },
-      body: JSON.stringify(SEED_REAUTH_REQUIRED),
+      // A fresh account: the dev server is shared with other test files, whose workers serve other task queues.
+      body: JSON.stringify(webhookBody(newAccountId(), { kind: 'reauthorisation_required' })),
     });
     expect(res.status).toBe(200);
     child!.kill('SIGTERM');
@@ -90,7 +91,7 @@ describe('the operator listener (ADMIN_ADDRESS)', () => {
       expect((await fetch(`${stack.adminUrl}/accounts`)).status).toBe(401);
       expect((await fetch(`${stack.adminUrl}/accounts`, { headers: auth })).status).toBe(200);
       expect(await (await fetch(`${stack.adminUrl}/metrics`)).text()).toContain('mono_reauth_webhooks_total');
-      expect((await stack.post(SEED_REAUTH_REQUIRED)).status).toBe(200);
+      expect((await stack.post(webhookBody(newAccountId(), { kind: 'reauthorisation_required' }))).status).toBe(200);
     } finally {
       await stack.stop();
     }
