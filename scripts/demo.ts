@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
+import { connectionOptions } from '../src/temporal/connection.js';
 import { retrySyncUpdate, stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
 import type { AccountState } from '../src/workflows/account-lifecycle/types.js';
 
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       `no Mono simulator at ${simUrl}: start the service with \`npm start\` (MONO_SECRET_KEY unset) first`
     );
   }
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(connectionOptions(config.temporal.target));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const handle = client.workflow.getHandle(workflowId);
   const waitFor = async (state: AccountState): Promise<void> => {

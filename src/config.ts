@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import { exposureReasons, isLoopbackHost, secretProblem } from './lib/exposure.js';
+import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/quiet-hours.js';
 import {
   LIFECYCLE_DEFAULTS,
@@ -306,7 +307,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
     if (problems.length > 0) throw new ConfigError(problems);
   }
-  const temporalPort = Number(e.TEMPORAL_ADDRESS.split(':')[1]);
+  let target: TemporalTarget;
+  try {
+    target = loadTemporalTarget(env, { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE });
+  } catch (err) {
+    if (err instanceof TemporalConnectionError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  const temporalPort = Number(target.address.split(':').pop());
   const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
   // Outside development the operator surface gets its own loopback listener unless ADMIN_ADDRESS says otherwise.
   const adminAddress =
@@ -353,8 +361,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: target.address,
+      namespace: target.namespace,
+      /** How to connect (TLS, API key, profile), from @temporalio/envconfig. */
+      target,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535),
       dataDir: e.TEMPORAL_DATA_DIR,

@@ -3,6 +3,7 @@
  * nothing does), start the service's roles (service.ts), print where everything is, and stop every part in
  * order on Ctrl-C / SIGTERM — also when start-up fails half-way.
  */
+import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -10,7 +11,9 @@ import { createMetrics } from './lib/metrics.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { SECRET_HEADER } from './server/webhooks/verify.js';
 import { startService, type RunningService } from './service.js';
+import { connectionOptions } from './temporal/connection.js';
 import { ensureTemporal } from './temporal/local-server.js';
+import { requireSearchAttributes } from './temporal/search-attributes-check.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
 
   try {
     stoppers.push({ name: 'temporal', stop: await ensureTemporal(config, logger) });
+    await checkNamespace(config);
     const service = await startService({
       config,
       logger,
@@ -66,6 +70,16 @@ async function main(): Promise<void> {
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
     await shutdown('start-up failed', 1);
+  }
+}
+
+/** Fails start-up with the commands to run when the namespace lacks the service's search attributes. */
+async function checkNamespace(config: Config): Promise<void> {
+  const connection = await Connection.connect({ ...connectionOptions(config.temporal.target), connectTimeout: 10_000 });
+  try {
+    await requireSearchAttributes(connection, config.temporal.namespace);
+  } finally {
+    await connection.close();
   }
 }
 
@@ -101,7 +115,7 @@ function printBanner(config: Config, service: RunningService): void {
     ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
     `  Mono API      ${service.mono?.description ?? 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)'}`,
-    `  Temporal      ${config.temporal.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    `  Temporal      ${config.temporal.target.description}, task queue ${config.temporal.taskQueue}`,
     ...(config.exposure.length === 0
       ? ['  Development mode: reachable from this machine only (HOST is loopback); development defaults allowed.']
       : []),

@@ -21,6 +21,7 @@ import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
+import { connectionOptions } from './temporal/connection.js';
 import { createWorker } from './worker.js';
 import { buildWorkflowBundle } from './workflow-bundle.js';
 
@@ -129,7 +130,9 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       const connected = mono;
       stoppers.push({ name: 'mono', stop: () => connected.close() });
       const created = await createWorker({
-        ...config.temporal,
+        connection: connectionOptions(config.temporal.target),
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
         activities: createActivities({
           mono: mono.client,
           notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),

@@ -1,7 +1,7 @@
 /** Builds the Temporal worker that runs `accountLifecycle` and its activities. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from './activities/index.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
@@ -11,7 +11,8 @@ export function workflowsPath(): string {
 }
 
 export interface WorkerDeps {
-  address: string;
+  /** Where and how to connect (see temporal/connection.ts `connectionOptions`). */
+  connection: NativeConnectionOptions;
   namespace: string;
   taskQueue: string;
   activities: Activities;
@@ -19,11 +20,17 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>;
 }
 
-export async function createWorker({ address, namespace, taskQueue, activities, options }: WorkerDeps): Promise<{
+export async function createWorker({
+  connection: connectionOptions,
+  namespace,
+  taskQueue,
+  activities,
+  options,
+}: WorkerDeps): Promise<{
   worker: Worker;
   connection: NativeConnection;
 }> {
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await Worker.create({
       connection,

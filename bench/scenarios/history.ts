@@ -51,7 +51,7 @@ export async function measureHistoryBound({
   const silent = createLogger('silent');
   const taskQueue = 'bench-history';
   const { worker, connection: workerConnection } = await createWorker({
-    address: env.address,
+    connection: { address: env.address },
     namespace: 'default',
     taskQueue,
     activities: createActivities({

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config.js';
+import { checkTemporalConnection, connectionOptions } from '../temporal/connection.js';
 import {
   AccountNotFound,
   RequestRefused,
@@ -204,13 +205,10 @@ async function main(): Promise<number> {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig();
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 }).catch(
-    (err: unknown) => {
-      throw new Error(
-        `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); is the service running? set TEMPORAL_ADDRESS`
-      );
-    }
-  );
+  const { target } = config.temporal;
+  // A clear error (unreachable, TLS, credentials, namespace) instead of a hang on the first call.
+  await checkTemporalConnection(target, 5_000);
+  const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5_000 });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const accounts = createAccountWorkflows({
     client,

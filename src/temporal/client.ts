@@ -1,18 +1,17 @@
-/** Temporal client construction shared by the ingress, readiness checks, CLI and tests. */
+/** The Temporal client of the ingress, the admin API, readiness and the CLI. */
 import { Client, Connection } from '@temporalio/client';
-
-export interface TemporalClientOptions {
-  address: string;
-  namespace: string;
-}
+import { connectionOptions, type TemporalTarget } from './connection.js';
 
 /**
  * A lazily connecting client: the HTTP server can start (and answer 503) while Temporal is down, and the
  * connection is established on first use and re-established after an outage.
  */
-export function createTemporalClient(options: TemporalClientOptions): { client: Client; connection: Connection } {
-  const connection = Connection.lazy({ address: options.address });
-  const client = new Client({ connection, namespace: options.namespace });
+export function createTemporalClient({ target }: { target: TemporalTarget }): {
+  client: Client;
+  connection: Connection;
+} {
+  const connection = Connection.lazy(connectionOptions(target));
+  const client = new Client({ connection, namespace: target.namespace });
   return { client, connection };
 }
 

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   /** Where the server's own log goes (appended); omit to discard it. */
   logFile?: string;
   extraArgs?: string[];
+  /** Start without the service's search attributes (tests of the start-up check). */
+  withoutSearchAttributes?: boolean;
   readyTimeoutMs?: number;
   onProgress?: (message: string) => void;
 }
@@ -48,7 +50,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
     'warn',
     '--log-format',
     'json',
-    ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
+    ...(o.withoutSearchAttributes ? [] : SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag])),
     // The server hands an activity to the worker in its reply to the workflow task that scheduled it, saving a
     // round of task matching per notice and lookup (about 15-20% of the server's CPU in `npm run bench`).
     '--dynamic-config-value',

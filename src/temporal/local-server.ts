@@ -6,23 +6,27 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { installAdvice, resolveBinary } from './binaries.js';
+import { checkTemporalConnection } from './connection.js';
 import { answers, startDevServer } from './dev-server.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '::1']);
 
-/** Uses the Temporal server at TEMPORAL_ADDRESS, or starts the dev server there. Returns how to stop it. */
+/**
+ * Uses the Temporal server at TEMPORAL_ADDRESS, or starts the dev server there. Returns how to stop it. A dev
+ * server is started only for a plaintext address on this machine: never when TLS or an API key is configured
+ * (that is a real cluster or Temporal Cloud, and an unreachable one is an error to report, not to paper over).
+ */
 export async function ensureTemporal(config: Config, logger: Logger): Promise<() => Promise<void>> {
-  const { address } = config.temporal;
+  const { address, target } = config.temporal;
+  const [host = 'localhost', portText = '7233'] = address.split(':');
+  if (target.secured || !LOCAL_HOSTS.has(host)) {
+    await checkTemporalConnection(target);
+    logger.info({ temporal: target.description }, 'using the Temporal server configured');
+    return () => Promise.resolve();
+  }
   if (await answers(address)) {
     logger.info({ address }, 'using the Temporal server already running');
     return () => Promise.resolve();
-  }
-  const [host = 'localhost', portText = '7233'] = address.split(':');
-  if (!LOCAL_HOSTS.has(host)) {
-    throw new Error(
-      `Nothing answers at TEMPORAL_ADDRESS=${address}, and a dev server can only be started on this machine. ` +
-        'Start that Temporal server, or unset TEMPORAL_ADDRESS to use the embedded dev server.'
-    );
   }
   const cli = resolveBinary('cli', { onProgress: (m) => logger.info(m) });
   if (cli.source === 'sdk-download') return startWithSdkDownload(config, logger);

@@ -1,0 +1,164 @@
+/**
+ * Secured connections to Temporal on real parts: nginx terminates TLS in front of the dev server and requires a
+ * client certificate (mTLS) or an `authorization: Bearer` API key, as Temporal Cloud does. The service's client and
+ * worker, the start-up check and the operator CLI connect through it from the same TEMPORAL_* variables; a wrong
+ * certificate, CA or key fails fast with a message that says what to check.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { checkTemporalConnection, loadTemporalTarget } from '../../src/temporal/connection.js';
+import { ensureTemporal } from '../../src/temporal/local-server.js';
+import { eventually, startStack } from '../helpers/stack.js';
+import { makeCertificates, nginxPath, startTlsProxy, type Certificates, type TlsProxy } from '../helpers/tls-proxy.js';
+import { newAccountId, webhookBody } from '../helpers/webhooks.js';
+
+const BIN = fileURLToPath(new URL('../../bin/mono-reauth.js', import.meta.url));
+const API_KEY = 'test-api-key-Zk3xV8nR1tQ6wM9pL2cJ';
+const hasNginx = nginxPath() !== undefined;
+if (!hasNginx) console.error('TLS proxy tests not run: install nginx (apt-get install nginx); .ci/run installs it');
+
+let certs: Certificates;
+let mtls: TlsProxy;
+let apiKeyProxy: TlsProxy;
+
+beforeAll(async () => {
+  if (!hasNginx) return;
+  certs = makeCertificates();
+  mtls = await startTlsProxy(inject('temporalAddress'), certs, { kind: 'mtls' });
+  apiKeyProxy = await startTlsProxy(inject('temporalAddress'), certs, { kind: 'api-key', apiKey: API_KEY });
+});
+
+afterAll(async () => {
+  await mtls?.stop();
+  await apiKeyProxy?.stop();
+  if (certs) rmSync(certs.dir, { recursive: true, force: true });
+});
+
+const mtlsEnv = (): Record<string, string> => ({
+  TEMPORAL_ADDRESS: mtls.address,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caCert,
+  TEMPORAL_TLS_SERVER_NAME: 'localhost',
+  TEMPORAL_TLS_CLIENT_CERT_PATH: certs.clientCert,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: certs.clientKey,
+});
+const apiKeyEnv = (): Record<string, string> => ({
+  TEMPORAL_ADDRESS: apiKeyProxy.address,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caCert,
+  TEMPORAL_TLS_SERVER_NAME: 'localhost',
+  TEMPORAL_API_KEY: API_KEY,
+});
+
+function cli(
+  args: string[],
+  env: Record<string, string>
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Checks the connection and returns how long the answer took and what it said. */
+async function failure(env: Record<string, string>): Promise<{ ms: number; message: string }> {
+  const target = loadTemporalTarget(env, { address: env.TEMPORAL_ADDRESS!, namespace: 'default' });
+  const started = Date.now();
+  const message = await checkTemporalConnection(target, 5_000).then(
+    () => 'connected',
+    (err: Error) => err.message
+  );
+  return { ms: Date.now() - started, message };
+}
+
+describe.skipIf(!hasNginx).each([
+  { mode: 'mutual TLS', env: mtlsEnv },
+  { mode: 'an API key over TLS', env: apiKeyEnv },
+])('Temporal behind a TLS proxy requiring $mode', ({ env }) => {
+  it('the service’s client and worker run an account end to end, and the operator CLI reads it', async () => {
+    const stack = await startStack({ address: env().TEMPORAL_ADDRESS!, env: env() });
+    try {
+      const id = newAccountId();
+      expect((await stack.post(webhookBody(id, { kind: 'reauthorisation_required' }))).status).toBe(200);
+      await eventually(
+        () => stack.state(id),
+        (v) => v.state === 'reauth_required' && v.pendingNotices === 0
+      );
+      const shown = await cli(['accounts', 'show', id, '--json'], env());
+      expect(shown.stderr).toBe('');
+      expect(JSON.parse(shown.stdout)).toMatchObject({ accountId: id, state: 'reauth_required' });
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('start-up uses it as it is: checked, and no dev server started for a secured address', async () => {
+    const config = loadConfig(env());
+    expect(config.temporal.target.secured).toBe(true);
+    const stop = await ensureTemporal(config, createLogger('silent'));
+    await stop();
+  });
+});
+
+describe.skipIf(!hasNginx)('a wrong credential fails fast with a message that says what to check', () => {
+  it.each([
+    {
+      what: 'no client certificate',
+      env: () => ({ ...mtlsEnv(), TEMPORAL_TLS_CLIENT_CERT_PATH: '', TEMPORAL_TLS_CLIENT_KEY_PATH: '' }),
+      says: /refused the connection .*TEMPORAL_TLS_CLIENT_CERT_/,
+    },
+    {
+      what: 'a client certificate from a CA the server does not trust',
+      env: () => ({
+        ...mtlsEnv(),
+        TEMPORAL_TLS_CLIENT_CERT_PATH: certs.strangerCert,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: certs.strangerKey,
+      }),
+      says: /refused the connection .*TEMPORAL_TLS_CLIENT_CERT_/,
+    },
+    {
+      what: 'a server CA that did not sign the server’s certificate',
+      env: () => ({ ...mtlsEnv(), TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.strangerCaCert }),
+      says: /the TLS handshake failed \(unable to verify the first certificate\)/,
+    },
+    {
+      what: 'a wrong API key',
+      env: () => ({ ...apiKeyEnv(), TEMPORAL_API_KEY: 'not-the-key' }),
+      says: /refused our credentials.*TEMPORAL_API_KEY/,
+    },
+    {
+      what: 'plaintext against a TLS port',
+      env: () => ({ TEMPORAL_ADDRESS: apiKeyProxy.address }),
+      says: /did not answer .*set TEMPORAL_TLS=true or TEMPORAL_API_KEY/,
+    },
+  ])('$what', async ({ env, says }) => {
+    const { ms, message } = await failure(env());
+    expect(message).toMatch(says);
+    expect(message).not.toContain(API_KEY);
+    expect(ms).toBeLessThan(8_000);
+  });
+
+  it('the CLI reports a wrong key as an error and exits, rather than hanging', async () => {
+    const started = Date.now();
+    const res = await cli(['accounts', 'list'], { ...apiKeyEnv(), TEMPORAL_API_KEY: 'not-the-key' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/refused our credentials/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('a certificate path that does not exist is a configuration error naming the variable', () => {
+    expect(() => loadConfig({ ...mtlsEnv(), TEMPORAL_TLS_CLIENT_KEY_PATH: '/nonexistent/client.key' })).toThrow(
+      /TEMPORAL_TLS_CLIENT_KEY_PATH: cannot read \/nonexistent\/client\.key/
+    );
+  });
+});
