@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import { exposureReasons, isLoopbackHost, secretProblem } from './lib/exposure.js';
+import { DEVELOPMENT_OUTBOUND, type OutboundPolicy } from './lib/outbound.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/quiet-hours.js';
 import {
@@ -154,6 +155,8 @@ const EnvSchema = z
       z.string().startsWith('whsec_', 'must start with whsec_ (a Standard Webhooks secret)').optional()
     ),
     SMTP_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    SMTP_REQUIRE_TLS: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).optional()),
+    OUTBOUND_ALLOW_PRIVATE: optionalString,
     NOTIFY_FROM: optionalString,
     NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default(LIFECYCLE_DEFAULTS.defaultTimeZone)),
     NOTIFY_QUIET_HOURS: z.preprocess(
@@ -305,6 +308,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [adminToken], MIN_SECRET_LENGTH);
     if (e.REAUTH_LINK_SECRET) weak('REAUTH_LINK_SECRET', linkSecrets, MIN_SECRET_LENGTH);
     if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
+    for (const [variable, url] of [
+      ['MONO_API_URL', e.MONO_API_URL],
+      ['NOTIFY_WEBHOOK_URL', e.NOTIFY_WEBHOOK_URL],
+      ['OPERATOR_WEBHOOK_URL', e.OPERATOR_WEBHOOK_URL],
+    ] as const) {
+      if (url && !url.startsWith('https://')) problems.push(`${variable}: must be an https:// URL outside development`);
+    }
     if (problems.length > 0) throw new ConfigError(problems);
   }
   let target: TemporalTarget;
@@ -330,7 +340,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     quietHours: e.NOTIFY_QUIET_HOURS ?? null,
     defaultTimeZone: e.NOTIFY_TIME_ZONE,
   };
+  // Outside development: https only, no private or loopback targets except the hosts explicitly allowed.
+  const outbound: OutboundPolicy =
+    exposure.length > 0
+      ? { requireHttps: true, allowPrivate: listOf(e.OUTBOUND_ALLOW_PRIVATE).map((h) => h.toLowerCase()) }
+      : DEVELOPMENT_OUTBOUND;
   const notify: NotifierConfig = {
+    outbound,
+    smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
     channels: e.NOTIFY_CHANNELS,
     webhookUrl: e.NOTIFY_WEBHOOK_URL,
     webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
@@ -358,6 +375,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Public key for the Connect widget on the re-auth page. */
     monoPublicKey,
     monoSimPort: e.MONO_SIM_PORT,
+    /** Rules for calls to Mono, webhooks and SMTP (lib/outbound.ts). */
+    outbound,
     adminToken,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal: {

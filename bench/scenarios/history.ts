@@ -4,6 +4,7 @@
  * days, the grace-period sync runs), with the service's production settings. Then every run of the workflow
  * is read back: its number of events and the size of the state carried into it by continue-as-new.
  */
+import { DEVELOPMENT_OUTBOUND } from '../../src/lib/outbound.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -55,9 +56,14 @@ export async function measureHistoryBound({
     namespace: 'default',
     taskQueue,
     activities: createActivities({
-      mono: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs: 5_000 }),
+      mono: new MonoClient({
+        baseUrl: sim.url,
+        secretKey: sim.secretKey,
+        timeoutMs: 5_000,
+        outbound: DEVELOPMENT_OUTBOUND,
+      }),
       notifier: new Notifier(
-        { channels: ['log'] },
+        { channels: ['log'], outbound: DEVELOPMENT_OUTBOUND },
         createReauthLinks({ baseUrl: 'http://bench.invalid', secrets: ['bench'], ttlMs: 7 * DAY_MS }),
         silent
       ),

@@ -108,7 +108,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const config = {
     ...base,
     lifecycle: { ...DEFAULT_SETTINGS, ...options.settings },
-    notify: { channels: ['log' as const], ...options.notify },
+    notify: { ...base.notify, channels: ['log' as const], ...options.notify },
   };
   const metrics = createMetrics();
   const logs = options.logs;

@@ -2,6 +2,7 @@
  * The Mono client against the simulator over real HTTP: every documented sync answer, details without PII,
  * and the failure classes — 500, 429 with Retry-After, timeouts, malformed bodies, a wrong key, 404.
  */
+import { DEVELOPMENT_OUTBOUND } from '../../src/lib/outbound.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,12 @@ let clock = Date.UTC(2026, 0, 1);
 
 beforeAll(async () => {
   sim = await startMonoSimulator(0, '127.0.0.1', { now: () => clock });
-  mono = new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs: 1_000 });
+  mono = new MonoClient({
+    baseUrl: sim.url,
+    secretKey: sim.secretKey,
+    timeoutMs: 1_000,
+    outbound: DEVELOPMENT_OUTBOUND,
+  });
 });
 afterAll(async () => {
   await sim?.close();
@@ -81,7 +87,7 @@ describe('manual sync', () => {
   });
 
   it('says what to fix when the key is wrong or the account unknown, and does not retry', async () => {
-    const wrongKey = new MonoClient({ baseUrl: sim.url, secretKey: 'test_sk_wrong' });
+    const wrongKey = new MonoClient({ baseUrl: sim.url, secretKey: 'test_sk_wrong', outbound: DEVELOPMENT_OUTBOUND });
     const e401 = await failure(wrongKey.syncAccount('acc-x'));
     expect(e401).toMatchObject({ kind: 'unauthorized', status: 401, retryable: false });
     expect(e401.message).toMatch(/Check MONO_SECRET_KEY/);
@@ -91,7 +97,12 @@ describe('manual sync', () => {
   });
 
   it('reports an unreachable Mono as a retryable network fault', async () => {
-    const nowhere = new MonoClient({ baseUrl: 'http://127.0.0.1:9', secretKey: 'k', timeoutMs: 1_000 });
+    const nowhere = new MonoClient({
+      baseUrl: 'http://127.0.0.1:9',
+      secretKey: 'k',
+      timeoutMs: 1_000,
+      outbound: DEVELOPMENT_OUTBOUND,
+    });
     expect(await failure(nowhere.syncAccount('a'))).toMatchObject({ kind: 'network', retryable: true });
   });
 });
@@ -141,7 +152,7 @@ describe('against a misbehaving server', () => {
   afterAll(() => new Promise<void>((r) => bad.close(() => r())));
 
   it('refuses shapes it does not know instead of guessing', async () => {
-    const client = new MonoClient({ baseUrl: badUrl, secretKey: 'k' });
+    const client = new MonoClient({ baseUrl: badUrl, secretKey: 'k', outbound: DEVELOPMENT_OUTBOUND });
     expect(await failure(client.accountDetails('a'))).toMatchObject({ kind: 'malformed_response', retryable: true });
     expect(await failure(client.syncAccount('a'))).toMatchObject({ kind: 'malformed_response' });
     expect(await failure(client.reauthorisationToken('a'))).toMatchObject({ kind: 'server_error', status: 503 });

@@ -6,6 +6,7 @@
  * Only non-PII facts leave this module: account details come back as institution and data status, never
  * name, account number, BVN or balance.
  */
+import { fetchWithoutRedirects, OutboundRefused, STRICT_OUTBOUND, type OutboundPolicy } from '../../lib/outbound.js';
 import { z } from 'zod';
 import { errorForStatus, MonoApiError, parseRetryAfter } from './errors.js';
 
@@ -13,6 +14,8 @@ export interface MonoClientOptions {
   baseUrl: string;
   secretKey: string;
   timeoutMs?: number;
+  /** Outbound rules (lib/outbound.ts); strict (https, public addresses) unless the caller says otherwise. */
+  outbound?: OutboundPolicy;
   fetch?: typeof fetch;
   now?: () => number;
   /** Told about every call: the endpoint and `ok` or the error kind (metrics). */
@@ -193,12 +196,20 @@ export class MonoClient {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
-      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers: { 'mono-sec-key': this.options.secretKey, accept: 'application/json' },
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      // Never follows a redirect: it would carry mono-sec-key to wherever the redirect points.
+      res = await fetchWithoutRedirects(
+        `${this.baseUrl}${path}`,
+        {
+          method,
+          headers: { 'mono-sec-key': this.options.secretKey, accept: 'application/json' },
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        },
+        this.options.outbound ?? STRICT_OUTBOUND,
+        `Mono (${endpoint}, MONO_API_URL)`,
+        this.fetchImpl
+      );
     } catch (err) {
+      if (err instanceof OutboundRefused) throw new MonoApiError('refused_by_policy', `${err.message}.`);
       if (timeout.aborted)
         throw new MonoApiError('timeout', `Mono did not answer ${endpoint} within ${this.timeoutMs} ms; retrying.`);
       if (signal?.aborted) throw err;

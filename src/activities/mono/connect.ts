@@ -2,6 +2,7 @@
 import type { Config } from '../../config.js';
 import type { Logger } from '../../lib/logger.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../mono-sim/simulator.js';
+import { DEVELOPMENT_OUTBOUND } from '../../lib/outbound.js';
 import { MonoClient } from './client.js';
 
 export interface MonoConnection {
@@ -14,7 +15,10 @@ export interface MonoConnection {
 }
 
 export interface ConnectMonoOptions {
-  config: Pick<Config, 'monoSecretKey' | 'monoApiUrl' | 'monoRequestTimeoutMs' | 'monoSimPort' | 'webhookSecrets'>;
+  config: Pick<
+    Config,
+    'monoSecretKey' | 'monoApiUrl' | 'monoRequestTimeoutMs' | 'monoSimPort' | 'webhookSecrets' | 'outbound'
+  >;
   logger: Logger;
   /** Where the simulator's webhooks go (the ingress). */
   webhookUrl: string;
@@ -33,7 +37,13 @@ export async function connectMono({
   const timeoutMs = config.monoRequestTimeoutMs;
   if (config.monoSecretKey) {
     return {
-      client: new MonoClient({ baseUrl: config.monoApiUrl, secretKey: config.monoSecretKey, timeoutMs, onCall }),
+      client: new MonoClient({
+        baseUrl: config.monoApiUrl,
+        secretKey: config.monoSecretKey,
+        timeoutMs,
+        onCall,
+        outbound: config.outbound,
+      }),
       description: config.monoApiUrl,
       simulator: undefined,
       close: () => Promise.resolve(),
@@ -45,7 +55,14 @@ export async function connectMono({
   });
   logger.warn({ url: sim.url }, 'MONO_SECRET_KEY is unset: using the Mono sandbox simulator');
   return {
-    client: new MonoClient({ baseUrl: sim.url, secretKey: sim.secretKey, timeoutMs, onCall }),
+    // The simulator runs on this machine over http: only ever in development (config refuses it elsewhere).
+    client: new MonoClient({
+      baseUrl: sim.url,
+      secretKey: sim.secretKey,
+      timeoutMs,
+      onCall,
+      outbound: DEVELOPMENT_OUTBOUND,
+    }),
     description: `sandbox simulator at ${sim.url} (MONO_SECRET_KEY unset)`,
     simulator: sim,
     close: () => sim.close(),

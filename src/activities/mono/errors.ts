@@ -13,7 +13,9 @@ export type MonoErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
-  | 'request_failed';
+  | 'request_failed'
+  /** The call broke the outbound rules (a redirect, http, a private address): a configuration to fix. */
+  | 'refused_by_policy';
 
 const RETRYABLE: ReadonlySet<MonoErrorKind> = new Set([
   'timeout',

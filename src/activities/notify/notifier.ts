@@ -1,5 +1,5 @@
 /**
- * Delivers the workflow's notices on the configured channels (SPEC 3.4):
+ * Delivers the workflow's notices on the configured channels (README, "Notifications and the re-auth link"):
  *  - log: a structured line, no PII and no link (a link is a credential);
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
  *    package), `webhook-id` = the notice id, so a retried activity sends the same message id again;
@@ -7,6 +7,13 @@
  *    owners without a registered address are skipped on this channel.
  * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set.
  */
+import {
+  checkOutbound,
+  fetchWithoutRedirects,
+  OutboundRefused,
+  STRICT_OUTBOUND,
+  type OutboundPolicy,
+} from '../../lib/outbound.js';
 import { createTransport, type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../../lib/logger.js';
@@ -21,7 +28,17 @@ export interface NotifierConfig {
   from?: string;
   operatorWebhookUrl?: string;
   timeoutMs?: number;
+  /** Outbound rules (lib/outbound.ts); strict (https, public addresses only) unless the caller says otherwise. */
+  outbound?: OutboundPolicy;
+  /** Refuse to send mail over a connection that is not encrypted (STARTTLS or SMTPS). Default: on. */
+  smtpRequireTls?: boolean;
 }
+
+/**
+ * SMTP timeouts, kept well inside the notify activity's 30 s: a send that outlives the activity could be sent
+ * again by its retry. Connect 5 s + greeting 5 s + 15 s of silence at most.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 15_000, dnsTimeout: 5_000 };
 
 /** The JSON body of an outbound notification. */
 export interface NotificationBody {
@@ -46,7 +63,10 @@ export class Notifier {
     private readonly now: () => number = Date.now
   ) {
     this.signer = config.webhookSecret ? new Webhook(config.webhookSecret) : undefined;
-    this.mailer = config.channels.includes('email') && config.smtpUrl ? createTransport(config.smtpUrl) : undefined;
+    this.mailer =
+      config.channels.includes('email') && config.smtpUrl
+        ? createTransport({ url: config.smtpUrl, requireTLS: config.smtpRequireTls ?? true, ...SMTP_TIMEOUTS })
+        : undefined;
   }
 
   async deliver(notice: Notice, contact: Contact | null = null): Promise<void> {
@@ -90,6 +110,12 @@ export class Notifier {
       throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
     const { subject, text } = emailText(body);
     try {
+      await checkOutbound(this.config.smtpUrl!, this.policy(), 'SMTP_URL');
+    } catch (err) {
+      if (err instanceof OutboundRefused) throw new PermanentDeliveryError(err.message);
+      throw err;
+    }
+    try {
       await this.mailer.sendMail({
         from: this.config.from,
         to: contact.email,
@@ -98,11 +124,19 @@ export class Notifier {
         messageId: `<${id}@mono-reauth>`,
       });
     } catch (err) {
-      const code = (err as { responseCode?: number }).responseCode;
-      if (code !== undefined && code >= 500 && code < 600)
-        throw new PermanentDeliveryError(`the SMTP server refused the message (${code})`);
-      throw new Error(`could not send the email (${(err as Error).message}); retrying`, { cause: err });
+      // SMTP replies and nodemailer's messages can quote the recipient's address: keep only the codes.
+      const { responseCode, code } = err as { responseCode?: number; code?: string };
+      const codes = [code, responseCode].filter((c) => c !== undefined).join(', ') || 'no code';
+      if (responseCode !== undefined && responseCode >= 500 && responseCode < 600)
+        throw new PermanentDeliveryError(`the SMTP server refused the message (${codes})`);
+      if (code === 'ETLS' || code === 'EAUTH')
+        throw new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
+      throw new Error(`could not send the email (${codes}); retrying`);
     }
+  }
+
+  private policy(): OutboundPolicy {
+    return this.config.outbound ?? STRICT_OUTBOUND;
   }
 
   private async post(url: string, id: string, body: NotificationBody): Promise<void> {
@@ -117,13 +151,15 @@ export class Notifier {
     };
     let res: Response;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: payload,
-        signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000),
-      });
+      // Never follows a redirect: it would re-post the signed body to wherever the redirect points.
+      res = await fetchWithoutRedirects(
+        url,
+        { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000) },
+        this.policy(),
+        'the notification webhook'
+      );
     } catch (err) {
+      if (err instanceof OutboundRefused) throw new PermanentDeliveryError(err.message);
       throw new Error(`could not reach the notification webhook (${(err as Error).message}); retrying`, { cause: err });
     }
     await res.arrayBuffer().catch(() => undefined);
