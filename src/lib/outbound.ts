@@ -54,7 +54,9 @@ export async function checkHost(host: string, policy: OutboundPolicy, what: stri
     try {
       addresses = (await lookup(bare, { all: true, verbatim: true })).map((a) => a.address);
     } catch (err) {
-      throw new Error(`${what}: cannot resolve ${bare} (${(err as NodeJS.ErrnoException).code ?? 'error'}); retrying`);
+      throw new Error(`${what}: cannot resolve ${bare} (${(err as NodeJS.ErrnoException).code ?? 'error'}); retrying`, {
+        cause: err,
+      });
     }
   }
   const refused = addresses.find(isPrivateAddress);

@@ -131,6 +131,8 @@ export class Notifier {
         throw new PermanentDeliveryError(`the SMTP server refused the message (${codes})`);
       if (code === 'ETLS' || code === 'EAUTH')
         throw new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
+      // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(`could not send the email (${codes}); retrying`);
     }
   }
