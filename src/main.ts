@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   for (const name of config.devDefaults) {
-    logger.warn({ variable: name }, `${name} is unset: using the development default (set it in production)`);
+    logger.warn(
+      { variable: name },
+      `${name}: development default in use (allowed only while nothing but this machine can reach the service)`
+    );
   }
   Runtime.install({
     logger: sdkLogger(logger),

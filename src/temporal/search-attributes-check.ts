@@ -4,11 +4,12 @@
  * create them in the error.
  */
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/account-lifecycle/search-attributes.js';
 import { grpcStatusOf } from './grpc-status.js';
 
-const INDEXED = temporal.api.enums.v1.IndexedValueType;
+// A CommonJS package: Node's ESM loader gives it as a default export only.
+const INDEXED = proto.temporal.api.enums.v1.IndexedValueType;
 const TYPE_OF: Record<string, number> = {
   Keyword: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,
   Bool: INDEXED.INDEXED_VALUE_TYPE_BOOL,
