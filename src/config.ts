@@ -348,6 +348,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const notify: NotifierConfig = {
     outbound,
     smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
+    logLinks: exposure.length === 0,
     channels: e.NOTIFY_CHANNELS,
     webhookUrl: e.NOTIFY_WEBHOOK_URL,
     webhookSecret: e.NOTIFY_WEBHOOK_SECRET,

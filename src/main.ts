@@ -33,14 +33,24 @@ async function main(): Promise<void> {
       `${name}: development default in use (allowed only while nothing but this machine can reach the service)`
     );
   }
-  Runtime.install({
-    logger: sdkLogger(logger),
-    shutdownSignals: [],
-    telemetryOptions:
-      config.workerMetricsAddress && config.role !== 'ingress'
-        ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress }, metricPrefix: 'temporal_' } }
-        : {},
-  });
+  try {
+    Runtime.install({
+      logger: sdkLogger(logger),
+      shutdownSignals: [],
+      telemetryOptions:
+        config.workerMetricsAddress && config.role !== 'ingress'
+          ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress }, metricPrefix: 'temporal_' } }
+          : {},
+    });
+  } catch (err) {
+    const inUse = /in use|AddrInUse|address already/i.test(String(err));
+    console.error(
+      inUse
+        ? `mono-reauth could not start: the worker's SDK metrics address ${config.workerMetricsAddress} is already in use: stop what uses it, or set WORKER_METRICS_ADDRESS to another host:port or off`
+        : `mono-reauth could not start the Temporal runtime: ${err instanceof Error ? err.message : String(err)}`
+    );
+    process.exit(1);
+  }
 
   // Stopped newest first: the service (HTTP, worker, connections), then the dev server it used.
   const stoppers: Array<{ name: string; stop: () => Promise<unknown> }> = [];

@@ -35,6 +35,8 @@ export interface ServiceDeps {
   simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
   /** Worker options over the configured ones (tests pass a prebuilt `workflowBundle`). */
   workerOptions?: Partial<WorkerOptions>;
+  /** How often the account gauges are recounted from visibility (default 30 s). */
+  gaugeRefreshMs?: number;
   /** Called when the worker stops on its own (a fatal error); the service should then shut down. */
   onWorkerFailed?: (err: unknown) => void;
 }
@@ -112,7 +114,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       adminUrl = baseUrl(operatorServer);
     }
     if (config.role !== 'worker') {
-      const stopGauges = refreshAccountGauges(metrics, accounts.count, 30_000, (err) =>
+      const stopGauges = refreshAccountGauges(metrics, accounts.count, deps.gaugeRefreshMs ?? 30_000, (err) =>
         logger.debug({ err: String(err) }, 'account gauges not refreshed')
       );
       stoppers.push({ name: 'account gauges', stop: () => Promise.resolve(stopGauges()) });
@@ -185,17 +187,19 @@ function listen(
   host: string,
   variable: string
 ): Promise<Server> {
+  // Express 5 calls the listen callback with the error too (a port in use), so it must look at it.
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', (err: NodeJS.ErrnoException) =>
+    const server = app.listen(port, host, (error?: Error) => {
+      const err = error;
+      if (!err) return resolve(server);
       reject(
         err.code === 'EADDRINUSE'
           ? new Error(`port ${port} on ${host} is already in use: stop what uses it or set ${variable}`)
           : err.code === 'EADDRNOTAVAIL'
             ? new Error(`${host} is not an address of this machine: fix ${variable}`)
             : err
-      )
-    );
+      );
+    });
   });
 }
 

@@ -3,6 +3,7 @@
  * admin API, the CLI, the re-auth page and the metrics read and steer accounts: show (the `state` query),
  * retry and resend (updates), set the owner's contact, list and count (visibility).
  */
+import { createHash } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -65,6 +66,33 @@ export class AccountNotFound extends Error {
     super(`no account ${accountId}: no workflow ${workflowIdFor(accountId)} exists`);
     this.name = 'AccountNotFound';
   }
+}
+
+/** A page token that this service did not issue (garbled, truncated, or from another listing). */
+export class InvalidPageToken extends Error {
+  constructor() {
+    super('pageToken is not one this service issued (garbled or truncated); list again from the first page');
+    this.name = 'InvalidPageToken';
+  }
+}
+
+/**
+ * Page tokens carry Temporal's cursor behind a short checksum. Temporal answers a garbled cursor with UNKNOWN,
+ * which the client retries until its deadline; the checksum turns that into an immediate, clear refusal.
+ */
+const CHECKSUM_BYTES = 6;
+const checksum = (cursor: Uint8Array): Buffer =>
+  createHash('sha256').update('mono-reauth page\n').update(cursor).digest().subarray(0, CHECKSUM_BYTES);
+function encodePageToken(cursor: Uint8Array): string {
+  return Buffer.concat([checksum(cursor), cursor]).toString('base64url');
+}
+function decodePageToken(token: string): Buffer {
+  const raw = Buffer.from(token, 'base64url');
+  const cursor = raw.subarray(CHECKSUM_BYTES);
+  if (raw.length <= CHECKSUM_BYTES || !raw.subarray(0, CHECKSUM_BYTES).equals(checksum(cursor))) {
+    throw new InvalidPageToken();
+  }
+  return cursor;
 }
 
 /** The workflow refused the request in the account's current state; `message` says why. */
@@ -206,12 +234,13 @@ export function createAccountWorkflows({
     filter: AccountFilter,
     page: { pageSize?: number; pageToken?: string | null } = {}
   ): Promise<AccountPage> {
+    const nextPageToken = page.pageToken ? decodePageToken(page.pageToken) : undefined;
     const res = await withDeadline(() =>
       connection.workflowService.listWorkflowExecutions({
         namespace,
         query: accountsQuery(filter),
         pageSize: page.pageSize ?? 100,
-        nextPageToken: page.pageToken ? Buffer.from(page.pageToken, 'base64url') : undefined,
+        nextPageToken,
       })
     );
     const accounts = (res.executions ?? []).map((raw): AccountSummary => {
@@ -225,8 +254,7 @@ export function createAccountWorkflows({
         institution: attrs.get(MonoInstitution) ?? null,
       };
     });
-    const token =
-      res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : null;
+    const token = res.nextPageToken && res.nextPageToken.length > 0 ? encodePageToken(res.nextPageToken) : null;
     return { accounts, nextPageToken: token };
   }
 

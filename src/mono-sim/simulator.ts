@@ -347,9 +347,19 @@ export async function startMonoSimulator(
     res.status(404).json({ status: 'failed', message: `Cannot ${req.method} ${req.path}` });
   });
 
+  // Express 5 calls the listen callback with the error too (a port in use), so it must look at it.
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.once('error', reject);
+    const s = app.listen(port, host, (err?: Error) =>
+      err
+        ? reject(
+            (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+              ? new Error(
+                  `the Mono simulator's port ${port} on ${host} is already in use: stop what uses it or set MONO_SIM_PORT`
+                )
+              : err
+          )
+        : resolve(s)
+    );
   });
   const address = server.address() as AddressInfo;
   return {

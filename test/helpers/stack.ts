@@ -57,6 +57,8 @@ export interface StackOptions {
   notify?: Partial<NotifierConfig>;
   /** Collects the service's log lines (JSON strings) here; otherwise logging is silent. */
   logs?: string[];
+  /** How often the account gauges are recounted (default: the service's 30 s). */
+  gaugeRefreshMs?: number;
   /** More configuration variables, as the service reads them (e.g. ADMIN_ADDRESS). */
   env?: Record<string, string>;
 }
@@ -125,6 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     temporal: options.temporal,
     simulator: options.sim,
     workerOptions: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
+    gaugeRefreshMs: options.gaugeRefreshMs,
   });
   const baseUrl = service.url;
   const { client, connection } = service;

@@ -18,7 +18,7 @@ const ids = {
 };
 
 beforeAll(async () => {
-  stack = await startStack({ address: inject('temporalAddress') });
+  stack = await startStack({ address: inject('temporalAddress'), gaugeRefreshMs: 500 });
   for (const id of [ids.failedA, ids.failedB, ids.failedC, ids.synced, ids.unlinked])
     stack.sim.setScenario(id, { institution });
   for (const id of [ids.failedA, ids.failedB, ids.failedC]) await stack.post(webhookBody(id, { kind: 'sync_failed' }));
@@ -88,6 +88,17 @@ describe('GET /accounts', () => {
     );
     const all = [...first.json.accounts, ...second.json.accounts].map((a: { accountId: string }) => a.accountId);
     expect(new Set(all).size).toBe(3);
+  });
+
+  it.each([
+    { what: 'garbage', token: 'garbage-token' },
+    { what: 'a truncated token', token: 'AAAA' },
+  ])('answers a garbled pageToken ($what) with an immediate 400, not a 503 after the deadline', async ({ token }) => {
+    const started = Date.now();
+    const res = await admin(`/accounts?state=sync_failed&pageToken=${token}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(/pageToken is not one this service issued/);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('finds an unlinked (completed) account and filters on escalated', async () => {
@@ -183,5 +194,15 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/mono_reauth_ingress_duration_seconds_count\{outcome="accepted"\} \d+/);
     expect(text).toMatch(/mono_reauth_mono_api_calls_total\{endpoint="POST \/accounts\/\{id\}\/sync",outcome="ok"\} 1/);
     expect(text).toMatch(/mono_reauth_mono_api_calls_total\{endpoint="GET \/v2\/accounts\/\{id\}",outcome="ok"\} \d+/);
+  });
+
+  it('keeps the accounts-by-state gauges current while the service runs', async () => {
+    const gauge = (text: string, state: string): number =>
+      Number(new RegExp(`mono_reauth_accounts\\{state="${state}"\\} (\\d+)`).exec(text)?.[1] ?? -1);
+    const text = await eventually(
+      async () => (await fetch(`${stack.baseUrl}/metrics`)).text(),
+      (t) => gauge(t, 'sync_failed') >= 1 && gauge(t, 'unlinked') >= 1 && gauge(t, 'synced') >= 1
+    );
+    expect(gauge(text, 'sync_failed')).toBeGreaterThanOrEqual(1);
   });
 });

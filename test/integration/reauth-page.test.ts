@@ -1,13 +1,22 @@
 /** The re-auth page over HTTP: valid, expired, tampered, already fixed and unknown links; the widget asset. */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 let stack: Stack;
 const needsReauth = newAccountId();
 const fixed = newAccountId();
+const unlinked = newAccountId();
+const contactOnly = newAccountId();
 beforeAll(async () => {
   stack = await startStack({ address: inject('temporalAddress') });
+  await stack.post(webhookBody(unlinked, { kind: 'reauthorisation_required' }));
+  await stack.post(webhookBody(unlinked, { kind: 'account_unlinked' }));
+  await fetch(`${stack.adminUrl}/accounts/${contactOnly}/contact`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ timeZone: 'Africa/Lagos' }),
+  });
   await stack.post(webhookBody(needsReauth, { kind: 'reauthorisation_required' }));
   await stack.post(webhookBody(fixed, { kind: 'reauthorisation_required' }));
   await stack.post(webhookBody(fixed, { kind: 'account_reauthorized' }));
@@ -63,6 +72,23 @@ it('a link for an account that is already fixed says there is nothing to do', as
   expect(res.status).toBe(200);
   expect(res.html).toContain('Your bank account is already connected');
   expect(res.html).not.toContain('reauthorise');
+});
+
+it('a link for an unlinked account says it was disconnected, not that it is connected', async () => {
+  await eventually(
+    () => open(stack.links.create(unlinked, Date.now())),
+    (r) => r.status === 410
+  );
+  const res = await open(stack.links.create(unlinked, Date.now()));
+  expect(res.html).toContain('This bank account was disconnected');
+  expect(res.html).not.toContain('already connected');
+  expect(res.html).not.toContain('reauthorise');
+});
+
+it('a link for an account known only by its registered contact (no event yet) says it cannot be found', async () => {
+  const res = await open(stack.links.create(contactOnly, Date.now()));
+  expect(res.status).toBe(404);
+  expect(res.html).not.toContain('already connected');
 });
 
 it('a valid link for an unknown account answers 404', async () => {

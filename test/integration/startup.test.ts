@@ -4,8 +4,9 @@
  * a banner that shows no secret.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -95,5 +96,39 @@ describe('the operator listener (ADMIN_ADDRESS)', () => {
     } finally {
       await stack.stop();
     }
+  });
+});
+
+describe('a port already in use', () => {
+  let blocker: NetServer;
+  let port: number;
+  beforeAll(async () => {
+    blocker = createNetServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    port = (blocker.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => blocker.close(() => r())));
+
+  it.each([
+    {
+      variable: 'MONO_SIM_PORT',
+      env: (p: number) => ({ MONO_SIM_PORT: String(p), PORT: '0', WORKER_METRICS_ADDRESS: 'off' }),
+    },
+    { variable: 'PORT', env: (p: number) => ({ PORT: String(p), WORKER_METRICS_ADDRESS: 'off' }) },
+    {
+      variable: 'WORKER_METRICS_ADDRESS',
+      env: (p: number) => ({ PORT: '0', MONO_SIM_PORT: '0', WORKER_METRICS_ADDRESS: `127.0.0.1:${p}` }),
+    },
+  ])('ends start-up with a message naming the port and $variable', async ({ variable, env }) => {
+    const { output, exited } = start({
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: `startup-port-${process.pid}`,
+      ...env(port),
+    });
+    expect(await exited).toBe(1);
+    const text = output.stdout + output.stderr;
+    expect(text).toContain(String(port));
+    expect(text).toContain(variable);
+    expect(text).not.toMatch(/Cannot read properties of null/);
   });
 });

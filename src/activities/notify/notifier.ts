@@ -30,6 +30,11 @@ export interface NotifierConfig {
   timeoutMs?: number;
   /** Outbound rules (lib/outbound.ts); strict (https, public addresses only) unless the caller says otherwise. */
   outbound?: OutboundPolicy;
+  /**
+   * Show the re-auth link in the log channel's lines: only in development, where the log is the only channel and
+   * a developer needs the link to try the page. A link is a credential; never on where others read the logs.
+   */
+  logLinks?: boolean;
   /** Refuse to send mail over a connection that is not encrypted (STARTTLS or SMTPS). Default: on. */
   smtpRequireTls?: boolean;
 }
@@ -86,6 +91,7 @@ export class Notifier {
           accountId: notice.data.accountId,
           reminder: notice.data.reminder,
           reason: notice.data.reason,
+          ...(this.config.logLinks && body.data.reauthUrl ? { reauthUrl: body.data.reauthUrl } : {}),
         },
         notice.audience === 'operators' ? 'operators notified' : 'owner notified'
       );

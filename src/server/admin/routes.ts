@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
 import { createRefusalGuard, type RefusalGuard } from '../rate-limit.js';
-import { AccountNotFound, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
+import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import { AccountFilter } from '../../accounts/query.js';
 import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
 import { isValidTimeZone } from '../../workflows/account-lifecycle/quiet-hours.js';
@@ -123,6 +123,7 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
 
   router.use('/accounts', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
+    if (err instanceof InvalidPageToken) return void res.status(400).json({ error: err.message });
     if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
     next(err);
   });

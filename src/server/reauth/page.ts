@@ -64,6 +64,17 @@ export function createReauthRouter({ links, accounts, monoPublicKey, now = Date.
         );
       return page(res, 503, 'Please try again in a minute', 'We could not check your account just now.');
     }
+    if (state === null) {
+      return page(res, 404, 'We could not find this account', 'Connect your bank from the app first.');
+    }
+    if (state === 'unlinked') {
+      return page(
+        res,
+        410,
+        'This bank account was disconnected',
+        'It was unlinked, so there is nothing to reconnect. If you want us to see it again, connect your bank from the app.'
+      );
+    }
     if (state !== 'reauth_required') {
       return page(
         res,
