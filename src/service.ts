@@ -189,8 +189,7 @@ function listen(
 ): Promise<Server> {
   // Express 5 calls the listen callback with the error too (a port in use), so it must look at it.
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => {
-      const err = error;
+    const server = app.listen(port, host, (err?: NodeJS.ErrnoException) => {
       if (!err) return resolve(server);
       reject(
         err.code === 'EADDRINUSE'
