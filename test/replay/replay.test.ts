@@ -4,21 +4,55 @@
  * unless it is guarded with `patched()`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { expect, it } from 'vitest';
+import { CODEC_BUNDLE_OPTIONS, dataConverterFor } from '../../src/temporal/data-converter.js';
+import { workflowsPath } from '../../src/worker.js';
 import { workflowBundle } from '../helpers/stack.js';
+import { ENCRYPTED_MARKER, REPLAY_CODEC_KEYS } from './codec-fixture.js';
 
 const dir = new URL('./histories/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const encrypted = files.filter((f) => f.includes(ENCRYPTED_MARKER));
+
+/** Histories written with the payload codec replay on a bundle and data converter like the worker's. */
+let codecBundle: Promise<WorkflowBundle> | undefined;
+const replayOptions = async (file: string) =>
+  file.includes(ENCRYPTED_MARKER)
+    ? {
+        workflowBundle: await (codecBundle ??= bundleWorkflowCode({
+          workflowsPath: workflowsPath(),
+          logger: new DefaultLogger('WARN'),
+          ...CODEC_BUNDLE_OPTIONS,
+        })),
+        dataConverter: dataConverterFor(REPLAY_CODEC_KEYS),
+      }
+    : { workflowBundle: await workflowBundle() };
 
 it('has recorded histories to replay', () => {
   expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(4);
   expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
   expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(5);
+  expect(encrypted.length).toBeGreaterThanOrEqual(1);
 });
 
 it.each(files)('replays %s on the current workflow code', async (file) => {
   const history: { events: Array<{ eventType: string }> } = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
   expect(history.events.some((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toBe(true);
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+  await Worker.runReplayHistory(await replayOptions(file), history, `replay-${file}`);
 });
+
+it.each(encrypted)(
+  '%s is really encrypted: no plaintext contact, and it does not replay without the codec',
+  async (file) => {
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    expect(text).toContain(Buffer.from('binary/encrypted').toString('base64'));
+    const decodedStrings = [...text.matchAll(/"([A-Za-z0-9+/]{16,}={0,2})"/g)].map((m) =>
+      Buffer.from(m[1]!, 'base64').toString('latin1')
+    );
+    expect([text, ...decodedStrings].join('\n')).not.toMatch(/@example\.com|Africa\/Lagos|is busy, try later/);
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, JSON.parse(text), `replay-plain-${file}`)
+    ).rejects.toThrow(/Unknown encoding: binary\/encrypted/);
+  }
+);
