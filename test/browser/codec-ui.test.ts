@@ -1,0 +1,177 @@
+/**
+ * The Temporal Web UI through the codec server: a real dev server started with `--ui-codec-endpoint` pointing at
+ * the codec router, an account's contact registered through the service's own account client (encrypted by
+ * `dataConverterFor`), and headless Chromium opening the account's workflow. With the codec endpoint the UI
+ * shows the decoded `setContact` input (time zone, address); a dev server without one shows only ciphertext.
+ *
+ * The dev server's UI (2.54) can be given only the endpoint: no "pass access token", no "include credentials",
+ * so its browser sends no Authorization header (checked below). The codec router therefore serves that one
+ * origin without a token (`originsWithoutToken`, development only); see docs/payload-encryption.md.
+ */
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import express from 'express';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { createAccountWorkflows } from '../../src/accounts/client.js';
+import { createCodecRouter } from '../../src/server/codec/routes.js';
+import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
+import { dataConverterFor } from '../../src/temporal/data-converter.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
+import { freePort } from '../helpers/ports.js';
+import { DEFAULT_SETTINGS } from '../helpers/stack.js';
+import { newAccountId } from '../helpers/webhooks.js';
+
+const keys = parseCodecKeys(generateCodecKeyEntry('ui-test'));
+const TOKEN = 'codec-ui-test-token';
+let browser: Browser;
+let codecServer: Server;
+let codecPort: number;
+/** Headers the UI sent to the codec server, per request. */
+const seen: Array<{ method: string; path: string; origin?: string; authorization: boolean }> = [];
+let uiOrigin = '';
+
+let uiPort = 0;
+
+beforeAll(async () => {
+  if (!BROWSER_TESTS_RUNNABLE) return;
+  codecPort = await freePort();
+  uiPort = await freePort();
+  uiOrigin = `http://127.0.0.1:${uiPort}`;
+  const app = express();
+  app.use((req, _res, next) => {
+    seen.push({
+      method: req.method,
+      path: req.path,
+      origin: req.get('origin'),
+      authorization: !!req.get('authorization'),
+    });
+    next();
+  });
+  app.use(
+    createCodecRouter({
+      codec: new AesGcmCodec(keys),
+      token: TOKEN,
+      allowedOrigins: [uiOrigin],
+      originsWithoutToken: [uiOrigin],
+    })
+  );
+  codecServer = await new Promise<Server>((resolve) => {
+    const s = app.listen(codecPort, '127.0.0.1', () => resolve(s));
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((r) => (codecServer ? codecServer.close(() => r()) : r()));
+});
+
+/** A dev server with its UI; the account's contact registered through the account client with the codec. */
+async function withAccount(
+  server: DevServer,
+  run: (ctx: { id: string; email: string; ciphertext: string }) => Promise<void>
+): Promise<void> {
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFor(keys) });
+    const accounts = createAccountWorkflows({
+      client,
+      connection,
+      namespace: 'default',
+      taskQueue: 'codec-ui-no-worker',
+      settings: DEFAULT_SETTINGS,
+    });
+    const id = newAccountId();
+    const email = `ui-${id}@example.com`;
+    await accounts.setContact(id, { email, timeZone: 'Africa/Lagos' });
+    // What the server stores for the signal's input: the ciphertext the UI shows without a codec.
+    const history = await client.workflow.getHandle(workflowIdFor(id)).fetchHistory();
+    const payload = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!
+      .workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
+    expect(AesGcmCodec.isEncrypted(payload)).toBe(true);
+    await run({ id, email, ciphertext: Buffer.from(payload.data!).toString('base64') });
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Opens the account's workflow, its event history, and the setContact event's details. */
+async function openSetContact(page: Page, server: DevServer, id: string): Promise<void> {
+  await page.goto(`${server.uiUrl!}/namespaces/default/workflows/${workflowIdFor(id)}`, {
+    waitUntil: 'domcontentloaded',
+  });
+  await page.waitForURL(/\/workflows\/[^/]+\/[^/]+\//, { timeout: 20_000 });
+  await page.goto(page.url().replace(/\/[a-z-]+$/, '/history'), { waitUntil: 'domcontentloaded' });
+  await page.getByText('setContact').first().click({ timeout: 20_000 });
+}
+
+it.skipIf(!BROWSER_TESTS_RUNNABLE)(
+  'with --ui-codec-endpoint the UI shows the decoded contact; the browser calls the codec server (CORS, no token)',
+  async () => {
+    const server = await startDevServer({
+      cliPath: inject('temporalCliPath'),
+      host: '127.0.0.1',
+      port: await freePort(),
+      uiPort,
+      extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${codecPort}/codec`],
+    });
+    try {
+      await withAccount(server, async ({ id, email, ciphertext }) => {
+        const page = await browser.newPage();
+        await openSetContact(page, server, id);
+        await expect
+          .poll(() => page.locator('body').innerText(), { timeout: 20_000 })
+          .toContain('"timeZone": "Africa/Lagos"');
+        const text = await page.locator('body').innerText();
+        expect(text).toContain(email);
+        expect(text).not.toContain(ciphertext);
+        await page.screenshot({ path: '.data/codec-ui-decoded.png' }); // kept for a human look
+        await page.close();
+      });
+      // The browser itself called the codec server: a CORS preflight, then POST /codec/decode from the UI origin.
+      expect(seen.some((r) => r.method === 'OPTIONS' && r.path === '/codec/decode' && r.origin === uiOrigin)).toBe(
+        true
+      );
+      const posts = seen.filter((r) => r.method === 'POST' && r.path === '/codec/decode');
+      expect(posts.length).toBeGreaterThan(0);
+      expect(posts.every((r) => r.origin === uiOrigin)).toBe(true);
+      // What the dev server's UI can do: it sends no Authorization header (hence originsWithoutToken in development).
+      expect(posts.some((r) => r.authorization)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  },
+  120_000
+);
+
+it.skipIf(!BROWSER_TESTS_RUNNABLE)(
+  'without a codec endpoint the UI shows only ciphertext: no address, no time zone',
+  async () => {
+    const server = await startDevServer({
+      cliPath: inject('temporalCliPath'),
+      host: '127.0.0.1',
+      port: await freePort(),
+      uiPort: await freePort(),
+    });
+    const before = seen.length;
+    try {
+      await withAccount(server, async ({ id, email, ciphertext }) => {
+        const page = await browser.newPage();
+        await openSetContact(page, server, id);
+        await expect.poll(() => page.locator('body').innerText(), { timeout: 20_000 }).toContain(ciphertext);
+        const text = await page.locator('body').innerText();
+        expect(text).not.toContain(email);
+        expect(text).not.toContain('Africa/Lagos');
+        await page.screenshot({ path: '.data/codec-ui-ciphertext.png' });
+        await page.close();
+      });
+      expect(seen.length).toBe(before); // nobody asked the codec server
+    } finally {
+      await server.stop();
+    }
+  },
+  120_000
+);
