@@ -15,19 +15,19 @@ const dir = new URL('./histories/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const encrypted = files.filter((f) => f.includes(ENCRYPTED_MARKER));
 
-/** Histories written with the payload codec replay on a bundle and data converter like the worker's. */
+/** A worker with the payload codec: its bundle (encoding failure converter) and data converter. */
 let codecBundle: Promise<WorkflowBundle> | undefined;
+const withCodec = async () => ({
+  workflowBundle: await (codecBundle ??= bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    logger: new DefaultLogger('WARN'),
+    ...CODEC_BUNDLE_OPTIONS,
+  })),
+  dataConverter: dataConverterFor(REPLAY_CODEC_KEYS),
+});
+/** Encrypted histories need the codec; plaintext ones replay as before. */
 const replayOptions = async (file: string) =>
-  file.includes(ENCRYPTED_MARKER)
-    ? {
-        workflowBundle: await (codecBundle ??= bundleWorkflowCode({
-          workflowsPath: workflowsPath(),
-          logger: new DefaultLogger('WARN'),
-          ...CODEC_BUNDLE_OPTIONS,
-        })),
-        dataConverter: dataConverterFor(REPLAY_CODEC_KEYS),
-      }
-    : { workflowBundle: await workflowBundle() };
+  file.includes(ENCRYPTED_MARKER) ? withCodec() : { workflowBundle: await workflowBundle() };
 
 it('has recorded histories to replay', () => {
   expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(4);
@@ -41,6 +41,15 @@ it.each(files)('replays %s on the current workflow code', async (file) => {
   expect(history.events.some((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toBe(true);
   await Worker.runReplayHistory(await replayOptions(file), history, `replay-${file}`);
 });
+
+// What a worker with the codec turned on does with accounts from before it: plaintext payloads pass through.
+it.each(files.filter((f) => !f.includes(ENCRYPTED_MARKER)))(
+  'replays %s on a worker with the payload codec (plaintext passes through)',
+  async (file) => {
+    const history = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
+    await Worker.runReplayHistory(await withCodec(), history, `replay-codec-${file}`);
+  }
+);
 
 it.each(encrypted)(
   '%s is really encrypted: no plaintext contact, and it does not replay without the codec',
