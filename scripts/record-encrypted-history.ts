@@ -79,7 +79,12 @@ const base = loadConfig({
 const service = await startService({
   config: {
     ...base,
-    notify: { channels: ['log', 'email'], smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'reauth@example.com' },
+    notify: {
+      ...base.notify,
+      channels: ['log', 'email'],
+      smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
+      from: 'reauth@example.com',
+    },
   },
   logger: createLogger('silent'),
   metrics: createMetrics(),
@@ -110,7 +115,7 @@ async function send(spec: EventSpec): Promise<void> {
 
 const id = newAccountId();
 try {
-  const contact = await fetch(`${service.url}/accounts/${id}/contact`, {
+  const contact = await fetch(`${service.adminUrl}/accounts/${id}/contact`, {
     method: 'PUT',
     headers: { authorization: 'Bearer record-admin-token', 'content-type': 'application/json' },
     body: JSON.stringify({ email: `owner-${id}@example.com`, timeZone: 'Africa/Lagos' }),
