@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../src/config.js';
+import { codecKeysFor, loadConfig } from '../src/config.js';
+import { dataConverterFor } from '../src/temporal/data-converter.js';
 import { connectionOptions } from '../src/temporal/connection.js';
 import { retrySyncUpdate, stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
 import type { AccountState } from '../src/workflows/account-lifecycle/types.js';
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
     );
   }
   const connection = await Connection.connect(connectionOptions(config.temporal.target));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(codecKeysFor(config.temporal)),
+  });
   const handle = client.workflow.getHandle(workflowId);
   const waitFor = async (state: AccountState): Promise<void> => {
     const deadline = Date.now() + 30_000;

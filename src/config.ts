@@ -8,6 +8,7 @@ import type { NotifierConfig } from './activities/notify/notifier.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import { exposureReasons, isLoopbackHost, secretProblem } from './lib/exposure.js';
 import { DEVELOPMENT_OUTBOUND, type OutboundPolicy } from './lib/outbound.js';
+import { CodecKeyError, loadOrCreateDevCodecKey, parseCodecKeys, type CodecKey } from './temporal/codec.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/quiet-hours.js';
 import {
@@ -118,6 +119,8 @@ const EnvSchema = z
     TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().min(1).default('mono-reauth')),
     TEMPORAL_UI_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
     TEMPORAL_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
+    TEMPORAL_CODEC_KEYS: optionalString,
+    TEMPORAL_UI_ORIGINS: optionalString,
     WORKER_METRICS_ADDRESS: z.preprocess(
       emptyAsUnset,
       z
@@ -285,6 +288,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  let codecKeys: CodecKey[] | null = null;
+  if (e.TEMPORAL_CODEC_KEYS) {
+    try {
+      codecKeys = parseCodecKeys(e.TEMPORAL_CODEC_KEYS);
+    } catch (err) {
+      if (err instanceof CodecKeyError) throw new ConfigError([err.message]);
+      throw err;
+    }
+  } else {
+    useDefault(
+      'TEMPORAL_CODEC_KEYS',
+      null,
+      'set the payload encryption keys, id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32); list older keys after the first to rotate (docs/payload-encryption.md)'
+    );
+  }
+
   const adminHost = e.ADMIN_ADDRESS ? e.ADMIN_ADDRESS.slice(0, e.ADMIN_ADDRESS.lastIndexOf(':')) : null;
   const exposure = exposureReasons({
     production,
@@ -325,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw err;
   }
   const temporalPort = Number(target.address.split(':').pop());
+  const uiPort = e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535);
   const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
   // Outside development the operator surface gets its own loopback listener unless ADMIN_ADDRESS says otherwise.
   const adminAddress =
@@ -385,8 +405,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: target.namespace,
       /** How to connect (TLS, API key, profile), from @temporalio/envconfig. */
       target,
+      /**
+       * Payload encryption keys (first encrypts, all decrypt); null in development, where a key is made on first
+       * start and kept under TEMPORAL_DATA_DIR (see codecKeysFor).
+       */
+      codecKeys,
+      /** Browser origins of Temporal Web UIs allowed to call the codec endpoints (CORS). */
+      uiOrigins: e.TEMPORAL_UI_ORIGINS
+        ? listOf(e.TEMPORAL_UI_ORIGINS)
+        : exposure.length > 0
+          ? []
+          : [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      uiPort: e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535),
+      uiPort,
       dataDir: e.TEMPORAL_DATA_DIR,
     },
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
@@ -415,4 +446,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults,
   });
+}
+
+/** The payload codec keys: configured, or in development the key kept under the data directory (made once). */
+export function codecKeysFor(temporal: Pick<Config['temporal'], 'codecKeys' | 'dataDir'>): CodecKey[] {
+  return temporal.codecKeys ?? loadOrCreateDevCodecKey(temporal.dataDir).keys;
 }

@@ -12,7 +12,7 @@ import { createAccountWorkflows, type AccountWorkflows } from './accounts/client
 import { createActivities } from './activities/index.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { Notifier } from './activities/notify/notifier.js';
-import type { Config } from './config.js';
+import { codecKeysFor, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
 import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
@@ -21,7 +21,9 @@ import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
+import { AesGcmCodec, type CodecKey } from './temporal/codec.js';
 import { connectionOptions } from './temporal/connection.js';
+import { dataConverterFor } from './temporal/data-converter.js';
 import { createWorker } from './worker.js';
 import { buildWorkflowBundle } from './workflow-bundle.js';
 
@@ -29,8 +31,16 @@ export interface ServiceDeps {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  /** A Temporal client to use (a test environment's); by default one is made from `config.temporal`. */
+  /**
+   * A Temporal client to use (a test environment's, made with the same codec); by default one is made from
+   * `config.temporal` with the payload codec.
+   */
   temporal?: { client: Client; connection: Connection };
+  /**
+   * The payload codec keys, over the configured ones. `null` runs without encryption: only for the tests that
+   * prove encryption works by showing what a history holds without it.
+   */
+  codecKeys?: CodecKey[] | null;
   /** Options of the Mono simulator, when MONO_SECRET_KEY is unset and one is started. */
   simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
   /** Worker options over the configured ones (tests pass a prebuilt `workflowBundle`). */
@@ -68,7 +78,9 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     }
   };
   try {
-    const { client, connection } = deps.temporal ?? createTemporalClient(config.temporal);
+    const codecKeys = deps.codecKeys !== undefined ? deps.codecKeys : codecKeysFor(config.temporal);
+    const dataConverter = codecKeys ? dataConverterFor(codecKeys) : undefined;
+    const { client, connection } = deps.temporal ?? createTemporalClient(config.temporal, dataConverter);
     if (!deps.temporal) stoppers.push({ name: 'temporal client', stop: () => connection.close() });
     const links = createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink });
     const accounts = createAccountWorkflows({
@@ -82,7 +94,19 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
 
     let worker: Worker | undefined;
     const isReady = (): Promise<boolean> => isTemporalReachable(connection, 2_000);
-    const admin = { token: config.adminToken, accounts };
+    const admin = {
+      token: config.adminToken,
+      accounts,
+      ...(codecKeys && {
+        codec: {
+          codec: new AesGcmCodec(codecKeys),
+          allowedOrigins: config.temporal.uiOrigins,
+          // The dev server's UI cannot send a token; only while nothing but this machine can reach the service.
+          originsWithoutToken: config.exposure.length === 0 ? config.temporal.uiOrigins : [],
+          namespace: config.temporal.namespace,
+        },
+      }),
+    };
     // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
     const separateOperatorListener = config.role !== 'worker' && config.adminAddress !== null;
     const app =
@@ -141,6 +165,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         }),
         options: {
           ...workerTuning(config),
+          ...(dataConverter && { dataConverter }),
           ...(deps.workerOptions?.workflowBundle ? {} : { workflowBundle: { codePath: await buildWorkflowBundle() } }),
           ...deps.workerOptions,
         },

@@ -11,7 +11,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config.js';
+import { codecKeysFor, ConfigError, loadConfig } from '../config.js';
+import { dataConverterFor } from '../temporal/data-converter.js';
 import { checkTemporalConnection, connectionOptions } from '../temporal/connection.js';
 import {
   AccountNotFound,
@@ -209,7 +210,9 @@ async function main(): Promise<number> {
   // A clear error (unreachable, TLS, credentials, namespace) instead of a hang on the first call.
   await checkTemporalConnection(target, 5_000);
   const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5_000 });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // The same payload codec as the service: query answers and update results are encrypted.
+  const dataConverter = dataConverterFor(codecKeysFor(config.temporal));
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const accounts = createAccountWorkflows({
     client,
     connection,

@@ -9,12 +9,18 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createAdminRouter } from './admin/routes.js';
+import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import { createWebhookRouter } from './webhooks/route.js';
 
 export interface OperatorDeps {
-  admin: { token: string; accounts: AccountWorkflows };
+  admin: {
+    token: string;
+    accounts: AccountWorkflows;
+    /** The codec server (Temporal's remote codec protocol) for the Web UI and the CLI; omitted, none. */
+    codec?: Omit<CodecRouteDeps, 'token' | 'logger'>;
+  };
   metrics: Metrics;
   logger: Logger;
   /** Resolves true when Temporal answers; backs `/readyz`. */
@@ -71,7 +77,8 @@ function newApp(): Express {
 
 function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
   addMetricsRoute(app, metrics);
-  app.use(createAdminRouter({ ...admin, logger, metrics }));
+  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, token: admin.token, logger }));
+  app.use(createAdminRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
 }
 
 function finish(app: Express, logger: Logger): Express {

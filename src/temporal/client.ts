@@ -1,17 +1,18 @@
 /** The Temporal client of the ingress, the admin API, readiness and the CLI. */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { connectionOptions, type TemporalTarget } from './connection.js';
 
 /**
  * A lazily connecting client: the HTTP server can start (and answer 503) while Temporal is down, and the
  * connection is established on first use and re-established after an outage.
  */
-export function createTemporalClient({ target }: { target: TemporalTarget }): {
-  client: Client;
-  connection: Connection;
-} {
+export function createTemporalClient(
+  { target }: { target: TemporalTarget },
+  dataConverter: DataConverter | undefined
+): { client: Client; connection: Connection } {
   const connection = Connection.lazy(connectionOptions(target));
-  const client = new Client({ connection, namespace: target.namespace });
+  const client = new Client({ connection, namespace: target.namespace, ...(dataConverter && { dataConverter }) });
   return { client, connection };
 }
 

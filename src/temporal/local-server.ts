@@ -42,6 +42,8 @@ export async function ensureTemporal(config: Config, logger: Logger): Promise<()
     uiPort: config.temporal.uiPort,
     logFile,
     onProgress: (m) => logger.info(m),
+    // The UI decodes payloads through the service's codec endpoint (the operator listener; see service.ts).
+    extraArgs: ['--ui-codec-endpoint', codecEndpoint(config)],
   });
   let stopping = false;
   devServer.process.once('exit', (code) => {
@@ -75,4 +77,11 @@ async function startWithSdkDownload(config: Config, logger: Logger): Promise<() 
     logger.error({ err: String(err) }, 'the SDK could not download the Temporal CLI either');
     throw new Error(installAdvice('cli'), { cause: err });
   }
+}
+
+/** Where the Web UI finds the codec server: the operator listener's `/codec`. */
+export function codecEndpoint(config: Config): string {
+  const { host, port } = config.adminAddress ?? { host: config.host, port: config.port };
+  const shown = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host;
+  return `http://${shown}:${port}/codec`;
 }

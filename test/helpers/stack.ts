@@ -8,7 +8,7 @@
  * Temporal server.
  */
 import { Writable } from 'node:stream';
-import type { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { NotifierConfig } from '../../src/activities/notify/notifier.js';
 import { loadConfig } from '../../src/config.js';
@@ -21,6 +21,9 @@ import { workflowsPath } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { LIFECYCLE_DEFAULTS } from '../../src/workflows/account-lifecycle/settings.js';
 import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
+import { parseCodecKeys } from '../../src/temporal/codec.js';
+import { CODEC_BUNDLE_OPTIONS, dataConverterFor } from '../../src/temporal/data-converter.js';
+import { REPLAY_CODEC_KEYS_TEXT } from '../replay/codec-fixture.js';
 import { TEST_SECRET } from './webhooks.js';
 
 // One Runtime per test process, installed on import so that it precedes any test environment or worker.
@@ -30,7 +33,11 @@ let bundle: Promise<WorkflowBundle> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundle> {
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({
+      workflowsPath: workflowsPath(),
+      logger: new DefaultLogger('WARN'),
+      ...CODEC_BUNDLE_OPTIONS,
+    });
   }
   return bundle;
 }
@@ -64,6 +71,8 @@ export interface StackOptions {
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
+/** The payload codec key of every test stack (a public test value, like the replay fixture's). */
+export const TEST_CODEC_KEYS = REPLAY_CODEC_KEYS_TEXT;
 export const TEST_LINK_SECRET = 'test-link-secret';
 
 export interface Stack {
@@ -105,6 +114,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     INGRESS_TIMEOUT: `${options.ingressTimeoutMs ?? 5_000}ms`,
     MONO_REQUEST_TIMEOUT: `${options.monoTimeoutMs ?? 5_000}ms`,
     WORKER_METRICS_ADDRESS: 'off',
+    TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
     ...options.env,
   });
   const config = {
@@ -120,11 +130,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) })
       )
     : createLogger('silent');
+  // A test environment's connection gets a client with the stack's payload codec.
+  const temporal = options.temporal && {
+    connection: options.temporal.connection,
+    client: new Client({
+      connection: options.temporal.connection,
+      namespace: 'default',
+      dataConverter: dataConverterFor(parseCodecKeys(TEST_CODEC_KEYS)),
+    }),
+  };
   const service = await startService({
     config,
     logger,
     metrics,
-    temporal: options.temporal,
+    temporal,
     simulator: options.sim,
     workerOptions: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
     gaugeRefreshMs: options.gaugeRefreshMs,

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, startStack, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 const BIN = fileURLToPath(new URL('../../bin/mono-reauth.js', import.meta.url));
@@ -17,7 +17,7 @@ const synced = newAccountId();
 function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') },
+      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

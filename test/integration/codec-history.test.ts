@@ -114,6 +114,7 @@ async function startWith(keys: CodecKey[] | undefined, taskQueue?: string): Prom
     logger: createLogger('silent'),
     metrics: createMetrics(),
     temporal: { client, connection },
+    codecKeys: keys ?? null,
     workerOptions: {
       workflowBundle: keys ? codecBundle : await workflowBundle(),
       ...(dataConverter ? { dataConverter } : {}),

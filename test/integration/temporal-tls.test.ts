@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { checkTemporalConnection, loadTemporalTarget } from '../../src/temporal/connection.js';
 import { ensureTemporal } from '../../src/temporal/local-server.js';
-import { eventually, startStack } from '../helpers/stack.js';
+import { eventually, startStack, TEST_CODEC_KEYS } from '../helpers/stack.js';
 import { makeCertificates, nginxPath, startTlsProxy, type Certificates, type TlsProxy } from '../helpers/tls-proxy.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
@@ -58,7 +58,7 @@ function cli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       'MONO_SECRET_KEY',
       'MONO_PUBLIC_KEY',
       'PUBLIC_BASE_URL',
+      'TEMPORAL_CODEC_KEYS',
     ]);
     expect(c).toMatchObject({ host: '127.0.0.1', exposure: [], adminAddress: null });
     expect(Object.isFrozen(c)).toBe(true);
@@ -117,6 +118,7 @@ const STRONG = {
   MONO_SECRET_KEY: 'live_sk_abc123',
   MONO_PUBLIC_KEY: 'live_pk_abc123',
   PUBLIC_BASE_URL: 'https://reauth.example.com',
+  TEMPORAL_CODEC_KEYS: `k2:${'A'.repeat(43)}=,k1:${'B'.repeat(43)}=`,
 };
 
 describe('fail closed: development defaults only while nothing else can reach the service', () => {
@@ -127,6 +129,7 @@ describe('fail closed: development defaults only while nothing else can reach th
     'MONO_SECRET_KEY',
     'MONO_PUBLIC_KEY',
     'PUBLIC_BASE_URL',
+    'TEMPORAL_CODEC_KEYS',
   ];
 
   it.each<{ why: string; env: Record<string, string>; reason: RegExp }>([
@@ -185,6 +188,17 @@ describe('fail closed: development defaults only while nothing else can reach th
       host: '10.0.0.5',
       port: 9000,
     });
+  });
+
+  it('refuses malformed payload codec keys, naming the entry and never the key', () => {
+    expect(problems({ TEMPORAL_CODEC_KEYS: 'k1:c2hvcnQ=' })).toEqual([
+      expect.stringMatching(/^TEMPORAL_CODEC_KEYS entry 1 \("k1"\): the key must be 32 bytes/),
+    ]);
+    expect(problems({ TEMPORAL_CODEC_KEYS: 'k1:c2hvcnQ=' }).join('\n')).not.toContain('c2hvcnQ');
+    expect(loadConfig({ ...STRONG, NODE_ENV: 'production' }).temporal.codecKeys?.map((k) => k.id)).toEqual([
+      'k2',
+      'k1',
+    ]);
   });
 
   it('keeps weak values allowed on a loopback-only development service', () => {
