@@ -45,7 +45,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'scripts/**/*.ts', 'vitest.config.ts'],
+    files: ['test/**/*.ts', 'scripts/**/*.ts', 'vitest.config.ts', 'vitest.cluster.config.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
