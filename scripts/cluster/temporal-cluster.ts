@@ -120,7 +120,7 @@ export async function ensureServerBinaries(
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let tail = '';
-        child.stderr!.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-2_000)));
+        child.stderr.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-2_000)));
         const ticker = setInterval(() => progress(`[cluster]   still building ${name} ...`), 30_000);
         const code = await new Promise<number | null>((r) => child.once('exit', r));
         clearInterval(ticker);
@@ -326,8 +326,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           stdio: ['ignore', 'pipe', 'pipe'],
         }
       );
-      child.stdout!.pipe(log);
-      child.stderr!.pipe(log);
+      child.stdout.pipe(log);
+      child.stderr.pipe(log);
       serverProcess = child;
       const deadline = Date.now() + 120_000;
       while (!(await answers(address, 1_000))) {
