@@ -129,6 +129,7 @@ const EnvSchema = z
         .or(z.literal('off'))
         .default('127.0.0.1:9464')
     ),
+    WORKFLOW_BUNDLE_PATH: optionalString,
     SERVICE_ROLE: z.preprocess(emptyAsUnset, z.enum(['all', 'ingress', 'worker']).default('all')),
     WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(100_000).default(500)),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess(
@@ -431,6 +432,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      /** A workflow bundle built ahead (the image builds one); unset, it is built at start. */
+      bundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     /** Where the worker's Temporal SDK metrics are served (Prometheus), or null when off. */
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,

@@ -166,7 +166,9 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         options: {
           ...workerTuning(config),
           ...(dataConverter && { dataConverter }),
-          ...(deps.workerOptions?.workflowBundle ? {} : { workflowBundle: { codePath: await buildWorkflowBundle() } }),
+          ...(deps.workerOptions?.workflowBundle
+            ? {}
+            : { workflowBundle: { codePath: config.worker.bundlePath ?? (await buildWorkflowBundle()) } }),
           ...deps.workerOptions,
         },
       });

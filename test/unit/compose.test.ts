@@ -1,0 +1,81 @@
+/**
+ * docker-compose.yml describes what CI proves on scripts/cluster/temporal-cluster.ts: the same Temporal server
+ * version, history shards, dynamic config file and search attributes; and production services that cannot start
+ * without their secrets, never run the simulator, and outlive their own drain.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  DYNAMIC_CONFIG_FILE,
+  HISTORY_SHARDS,
+  TEMPORAL_SERVER_VERSION,
+} from '../../scripts/cluster/temporal-cluster.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/search-attributes.js';
+
+const root = new URL('../../', import.meta.url);
+const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
+interface Service {
+  image?: string;
+  environment?: Record<string, string | number>;
+  volumes?: string[];
+  ports?: string[];
+  stop_grace_period?: string;
+  restart?: string;
+}
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+/** `${NAME:-default}` → default */
+const defaultOf = (value: string): string => /:-([^}]*)\}/.exec(value)?.[1] ?? value;
+
+describe('docker-compose.yml and the cluster script', () => {
+  it('run the same server version, with the schema and namespace jobs on matching admin tools', () => {
+    expect(defaultOf(services.temporal!.image!.split(':').slice(1).join(':'))).toBe(TEMPORAL_SERVER_VERSION);
+    for (const job of ['temporal-schema', 'temporal-namespace']) {
+      expect(defaultOf(services[job]!.image!.split(':').slice(1).join(':'))).toBe(TEMPORAL_SERVER_VERSION);
+    }
+    expect(read('.env.example')).toContain(`TEMPORAL_VERSION=${TEMPORAL_SERVER_VERSION}`);
+  });
+
+  it('use the same history shard count and the same dynamic config file', () => {
+    expect(Number(services.temporal!.environment!.NUM_HISTORY_SHARDS)).toBe(HISTORY_SHARDS);
+    const mount = services.temporal!.volumes!.find((v) => v.includes('dynamic-config.yaml'))!;
+    expect(new URL(mount.split(':')[0]!, root).pathname).toBe(DYNAMIC_CONFIG_FILE);
+    expect(mount).toContain(`/etc/temporal/${String(services.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH)}`);
+  });
+
+  it('register the same four search attributes', () => {
+    const script = read('docker/temporal/create-namespace.sh');
+    for (const flag of SEARCH_ATTRIBUTE_FLAGS) expect(script).toContain(flag.replace('=', ':'));
+  });
+});
+
+describe('the production services', () => {
+  const app = ['mono-reauth', 'mono-reauth-worker'].map((name) => services[name]!);
+
+  it('cannot start without their secrets, so the simulator and development defaults never run', () => {
+    const raw = read('docker-compose.yml');
+    for (const variable of [
+      'MONO_WEBHOOK_SECRET',
+      'ADMIN_TOKEN',
+      'REAUTH_LINK_SECRET',
+      'TEMPORAL_CODEC_KEYS',
+      'MONO_SECRET_KEY',
+      'MONO_PUBLIC_KEY',
+      'PUBLIC_BASE_URL',
+    ]) {
+      expect(raw).toMatch(new RegExp(`${variable}: \\$\\{${variable}:\\?`));
+    }
+    for (const service of app) expect(service.environment!.NODE_ENV).toBe('production');
+  });
+
+  it('restart, outlive their drain, and publish operator ports to loopback only', () => {
+    for (const service of app) {
+      expect(service.restart).toBe('unless-stopped');
+      expect(Number.parseInt(service.stop_grace_period!, 10)).toBeGreaterThan(40);
+    }
+    expect(services['mono-reauth']!.ports).toContain('127.0.0.1:3001:3001');
+    expect(services['mono-reauth-worker']!.environment!.WORKER_METRICS_ADDRESS).toBe('0.0.0.0:9464');
+    expect(services['mono-reauth-worker']!.ports).toContain('127.0.0.1:9464:9464');
+  });
+});
