@@ -166,7 +166,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     adminUrl: service.adminUrl,
     links: service.links,
     metrics,
-    sim: service.mono!.simulator!,
+    // An ingress-only stack (SERVICE_ROLE=ingress) has no worker and so no simulator.
+    sim: service.mono?.simulator as MonoSimulator,
     client,
     connection,
     taskQueue,
