@@ -8,7 +8,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createAccountWorkflows } from '../src/accounts/client.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { codecKeysFor, loadConfig, type Config } from '../src/config.js';
+import { dataConverterFor } from '../src/temporal/data-converter.js';
+import { HISTORY_SHARDS, startCluster, TEMPORAL_SERVER_VERSION } from '../scripts/cluster/temporal-cluster.js';
 import { freePort } from '../src/lib/free-port.js';
 import { createDeliveryKey } from '../src/server/webhooks/delivery-key.js';
 import { installAdvice, resolveBinary, type BinaryKind } from '../src/temporal/binaries.js';
@@ -46,6 +48,8 @@ export interface BenchOptions {
   profileDir?: string;
   /** Keep the temp folder (Temporal's database and the service's log) for inspection. */
   keep: boolean;
+  /** Also run the ingest and storm scenarios on Temporal's own server with PostgreSQL (scripts/cluster). */
+  cluster?: boolean;
   progress: Progress;
 }
 
@@ -104,6 +108,44 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         measureStorm(stack, { accounts: options.stormAccounts, concurrency: options.concurrency })
       );
     }
+    if (options.cluster) {
+      const onCluster: NonNullable<BenchResults['cluster']> = {
+        server: `temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL`,
+        historyShards: HISTORY_SHARDS,
+      };
+      if (options.scenarios.includes('ingest')) {
+        onCluster.ingest = await withLiveStack(
+          'cluster-ingest',
+          serviceEnv,
+          config,
+          options,
+          async (stack, dir) => {
+            const bare: ChildService = await startBareServer(await freePort(), join(dir, 'bare.log'));
+            try {
+              return await measureIngest(stack, {
+                accounts: options.ingestAccounts,
+                concurrency: options.concurrency,
+                bare,
+              });
+            } finally {
+              await bare.stop();
+            }
+          },
+          'cluster'
+        );
+      }
+      if (options.scenarios.includes('storm')) {
+        onCluster.storm = await withLiveStack(
+          'cluster-storm',
+          serviceEnv,
+          config,
+          options,
+          (stack) => measureStorm(stack, { accounts: options.stormAccounts, concurrency: options.concurrency }),
+          'cluster'
+        );
+      }
+      results.cluster = onCluster;
+    }
     if (options.scenarios.includes('history')) {
       results.history = await measureHistoryBound({
         testServerPath: binary('test-server'),
@@ -133,16 +175,32 @@ async function withLiveStack<T>(
   baseEnv: Record<string, string>,
   config: Config,
   options: BenchOptions,
-  measure: (stack: LiveStack, dir: string) => Promise<T>
+  measure: (stack: LiveStack, dir: string) => Promise<T>,
+  engine: 'dev-server' | 'cluster' = 'dev-server'
 ): Promise<T> {
   const { progress } = options;
   const dir = join(baseEnv.TEMPORAL_DATA_DIR!, name);
   mkdirSync(dir, { recursive: true });
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    const devServer = await startTemporal(dir, options.durableSqlite, progress);
-    stops.push(() => devServer.stop());
-    const address = devServer.address;
+    let address: string;
+    let temporalPid: number;
+    let dbFile: string;
+    if (engine === 'cluster') {
+      progress(`starting Temporal's own server on PostgreSQL in ${dir} (scripts/cluster)`);
+      const cluster = await startCluster({ dir: join(dir, 'cluster'), onProgress: progress });
+      stops.push(() => cluster.stop());
+      address = cluster.address;
+      temporalPid = cluster.serverPid();
+      // No SQLite file: the database size is reported as 0 (PostgreSQL's own figures are not read).
+      dbFile = join(dir, 'no-sqlite');
+    } else {
+      const devServer = await startTemporal(dir, options.durableSqlite, progress);
+      stops.push(() => devServer.stop());
+      address = devServer.address;
+      temporalPid = devServer.process.pid!;
+      dbFile = join(dir, 'temporal.sqlite');
+    }
     progress('starting the Mono simulator and the service (src/main.ts: worker + HTTP server), each its own process');
     const mono = await startMonoSim(await freePort(), BENCH_SECRET, join(dir, 'mono-sim.log'));
     stops.push(() => mono.stop());
@@ -168,15 +226,20 @@ async function withLiveStack<T>(
     const service = options.split ? await startRole('ingress', 'service.log') : worker;
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
-    const client = new Client({ connection });
+    // The same payload codec as the service (the development key its first process made in `dir`), so that the
+    // direct client does the same work as the ingress.
+    const client = new Client({
+      connection,
+      dataConverter: dataConverterFor(codecKeysFor({ codecKeys: null, dataDir: dir })),
+    });
     const servicePoster = createJsonPoster(service.url, options.concurrency);
     stops.push(() => Promise.resolve(servicePoster.close()));
     return await measure(
       {
         client,
         connection,
-        temporalPid: devServer.process.pid!,
-        dbFile: join(dir, 'temporal.sqlite'),
+        temporalPid,
+        dbFile,
         service,
         worker,
         servicePoster,

@@ -19,6 +19,7 @@ const HELP = `Usage: npm run bench [-- options]
   --days D            simulated days in the history-bound run (default ${DEFAULT_OPTIONS.historyDays})
   --env KEY=VALUE     extra environment for the service process, repeatable
                       (e.g. --env WORKER_MAX_CACHED_WORKFLOWS=2000)
+  --cluster           also run ingest and storm on Temporal's own server with PostgreSQL (scripts/cluster)
   --one-process       run the service as one process (npm start's layout) instead of two,
                       SERVICE_ROLE=ingress and SERVICE_ROLE=worker (docker-compose's layout, the default)
   --durable-sqlite    keep fsync on every commit in the bench's Temporal dev server (default: synchronous=OFF)
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       'durable-sqlite': { type: 'boolean' },
       'one-process': { type: 'boolean' },
+      cluster: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     keep: values.keep ?? false,
     durableSqlite: values['durable-sqlite'] ?? false,
     split: !(values['one-process'] ?? false),
+    cluster: values.cluster ?? false,
     ...(values.profile ? { profileDir: resolve(values.profile) } : {}),
     progress,
   });

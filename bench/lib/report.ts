@@ -66,6 +66,24 @@ export function formatSummary(r: BenchResults): string {
       `CPU seconds (Temporal server / service / bench client): create ${cpu(s.create.cpuSeconds)}, storm ${cpu(s.storm.cpuSeconds)}`
     );
   }
+  if (r.cluster) {
+    const c = r.cluster;
+    out.push('', `On ${c.server}, ${c.historyShards} history shards (same run):`);
+    if (c.ingest) {
+      out.push(
+        `  ingest: service ${fmt(c.ingest.service.throughputPerSec, 0)} req/s, direct ${fmt(c.ingest.directClient.throughputPerSec, 0)} req/s; ` +
+          `throughput service/direct ${fmt(c.ingest.ratios.throughputServiceVsDirect, 3)}, p99 service/direct ${fmt(c.ingest.ratios.p99ServiceVsDirect, 3)}`
+      );
+    }
+    if (c.storm) {
+      out.push(
+        `  storm: ${c.storm.accounts} accounts ingested in ${fmt(c.storm.storm.ingestMs / 1000, 1)} s, all synced after ` +
+          `${c.storm.storm.processedMs === null ? 'never' : `${fmt(c.storm.storm.processedMs / 1000, 1)} s`} ` +
+          `(processed/ingest ${fmt(c.storm.storm.processedVsIngest, 3)}), missing ${c.storm.storm.missing}; ` +
+          `server CPU s: create ${fmt(c.storm.create.cpuSeconds.temporalServer, 1)}, storm ${fmt(c.storm.storm.cpuSeconds.temporalServer, 1)}`
+      );
+    }
+  }
   if (r.history) {
     const h = r.history;
     out.push(

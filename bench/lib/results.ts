@@ -101,6 +101,15 @@ export const BenchResults = z.object({
   ingest: IngestResult.optional(),
   storm: StormResult.optional(),
   history: HistoryResult.optional(),
+  /** `--cluster`: the same scenarios on Temporal's own server with PostgreSQL (scripts/cluster), same run. */
+  cluster: z
+    .object({
+      server: z.string(),
+      historyShards: z.number().int().positive(),
+      ingest: IngestResult.optional(),
+      storm: StormResult.optional(),
+    })
+    .optional(),
 });
 
 export type BenchResults = z.infer<typeof BenchResults>;

@@ -51,6 +51,8 @@ export interface Cluster {
   address: string;
   namespace: string;
   dir: string;
+  /** The Temporal server's process id (CPU readings). */
+  serverPid(): number;
   /** Kills the Temporal server (all services) at once, as a crash would. */
   killServer(): Promise<void>;
   /** Starts the Temporal server again on the same ports and database. */
@@ -186,7 +188,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const mod = await moduleDir();
 
     // PostgreSQL in our folder, owned by the postgres user, on a free loopback port.
-    const pgData = join(dir, 'pg');
+    // PostgreSQL runs as the postgres user, which must be able to reach its folder: a folder of its own under the
+    // system temp directory, whatever the permissions of `dir`'s parents.
+    const pgRoot = mkdtempSync(join(tmpdir(), 'mono-reauth-pg-'));
+    chmodSync(pgRoot, 0o755);
+    cleanups.push(() => Promise.resolve(rmSync(pgRoot, { recursive: true, force: true })));
+    const pgData = join(pgRoot, 'data');
     const pgPort = await freePort();
     await timed(progress, 'initdb', async () => {
       mkdirSync(pgData, { recursive: true });
@@ -194,7 +201,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         const { stdout } = await run('id', ['-u', 'postgres']);
         const { stdout: gid } = await run('id', ['-g', 'postgres']);
         chownSync(pgData, Number(stdout.trim()), Number(gid.trim()));
-        chmodSync(dir, 0o755);
       }
       const [cmd, args] = asPostgres(join(pgBin, 'initdb'), [
         '-D',
@@ -396,6 +402,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       address,
       namespace,
       dir,
+      serverPid: () => serverProcess!.pid!,
       killServer,
       startServer,
       restartPostgres: async () => {
