@@ -162,6 +162,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         activities: createActivities({
           mono: mono.client,
           notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),
+          onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
         }),
         options: {
           ...workerTuning(config),

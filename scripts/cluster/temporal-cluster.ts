@@ -2,7 +2,7 @@
  * A real Temporal cluster on this machine without Docker, for tests, the bench and anyone who wants to see the
  * service on the engine production runs: Temporal's own server, built from its Go module at the version
  * docker-compose.yml uses, on PostgreSQL from Debian's packages (persistence and visibility), schemas made by
- * Temporal's own SQL tool, 4 history shards, the namespace and the four search attributes, and the same dynamic
+ * Temporal's own SQL tool, 4 history shards, the namespace and the search attributes, and the same dynamic
  * config file as compose (docker/temporal/dynamic-config.yaml).
  *
  *   npx tsx scripts/cluster/temporal-cluster.ts up [--dir DIR]   # prints the address; Ctrl-C stops it

@@ -16,6 +16,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import {
   monoEventSignal,
+  redeliverNoticesUpdate,
   resendReauthLinkUpdate,
   retrySyncUpdate,
   setContactSignal,
@@ -29,6 +30,7 @@ import {
   MonoEscalated,
   MonoInstitution,
   MonoStateSince,
+  MonoUndelivered,
 } from '../workflows/account-lifecycle/search-attributes.js';
 import type {
   AccountEvent,
@@ -36,8 +38,12 @@ import type {
   AccountView,
   Contact,
   LifecycleSettings,
+  PendingNoticeView,
+  RedeliverAccepted,
+  RedeliverRequest,
   ResendAccepted,
   RetrySyncAccepted,
+  UndeliveredNotice,
 } from '../workflows/account-lifecycle/types.js';
 import { accountsQuery, type AccountFilter } from './query.js';
 
@@ -47,6 +53,8 @@ export interface AccountSummary {
   since: string | null;
   escalated: boolean;
   institution: string | null;
+  /** Has notices that gave up on a channel. */
+  undelivered: boolean;
 }
 
 export interface AccountPage {
@@ -54,6 +62,16 @@ export interface AccountPage {
   /** Pass back to get the next page; null on the last page. */
   nextPageToken: string | null;
 }
+
+/** An account's notices: those being delivered, and the dead letters an operator can redeliver. */
+export interface AccountNotices {
+  accountId: string;
+  pending: PendingNoticeView[];
+  undelivered: UndeliveredNotice[];
+}
+
+/** A dead letter, with the account it belongs to. */
+export type AccountDeadLetter = UndeliveredNotice & { accountId: string };
 
 export type DeliveryResult =
   | { status: 'accepted'; workflowId: string; runId: string }
@@ -230,6 +248,36 @@ export function createAccountWorkflows({
     }
   }
 
+  /** Redelivers an account's dead letters (those named, or failed since a time; all without either). */
+  function redeliverNotices(accountId: string, request: RedeliverRequest = {}): Promise<RedeliverAccepted> {
+    return operatorUpdate(accountId, (handle) => handle.executeUpdate(redeliverNoticesUpdate, { args: [request] }));
+  }
+
+  async function notices(accountId: string): Promise<AccountNotices> {
+    const view = await show(accountId);
+    return { accountId, pending: view.notices?.pending ?? [], undelivered: view.notices?.undelivered ?? [] };
+  }
+
+  /**
+   * The dead letters of every account that has any (MonoUndelivered), account by account. An account whose
+   * run has closed since the listing is passed over.
+   */
+  async function* undeliveredAll(since?: string): AsyncGenerator<AccountDeadLetter> {
+    const from = since ? Date.parse(since) : null;
+    for await (const summary of listAll({ undelivered: true })) {
+      let found: AccountNotices;
+      try {
+        found = await notices(summary.accountId);
+      } catch (err) {
+        if (err instanceof AccountNotFound) continue;
+        throw err;
+      }
+      for (const letter of found.undelivered) {
+        if (from === null || Date.parse(letter.failedAt) >= from) yield { accountId: summary.accountId, ...letter };
+      }
+    }
+  }
+
   async function list(
     filter: AccountFilter,
     page: { pageSize?: number; pageToken?: string | null } = {}
@@ -252,6 +300,7 @@ export function createAccountWorkflows({
         since: since ? since.toISOString() : null,
         escalated: attrs.get(MonoEscalated) ?? false,
         institution: attrs.get(MonoInstitution) ?? null,
+        undelivered: attrs.get(MonoUndelivered) ?? false,
       };
     });
     const token = res.nextPageToken && res.nextPageToken.length > 0 ? encodePageToken(res.nextPageToken) : null;
@@ -275,7 +324,19 @@ export function createAccountWorkflows({
     return Number(res.count ?? 0);
   }
 
-  return { deliver, setContact, show, retry, resendReauthLink, list, listAll, count };
+  return {
+    deliver,
+    setContact,
+    show,
+    retry,
+    resendReauthLink,
+    redeliverNotices,
+    notices,
+    undeliveredAll,
+    list,
+    listAll,
+    count,
+  };
 }
 
 export type AccountWorkflows = ReturnType<typeof createAccountWorkflows>;

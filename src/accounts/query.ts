@@ -9,6 +9,8 @@ import { ACCOUNT_STATES } from '../workflows/account-lifecycle/types.js';
 export const AccountFilter = z.object({
   state: z.enum(ACCOUNT_STATES).optional(),
   escalated: z.boolean().optional(),
+  /** Accounts with notices that gave up on a channel (MonoUndelivered). */
+  undelivered: z.boolean().optional(),
   institution: z
     .string()
     .regex(/^[\p{L}\p{N} .,&()/-]{1,100}$/u, 'must be an institution name (letters, digits, spaces and .,&()/-)')
@@ -24,6 +26,7 @@ export function accountsQuery(filter: AccountFilter): string {
   const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
   if (filter.state) clauses.push(`MonoAccountState = '${filter.state}'`);
   if (filter.escalated !== undefined) clauses.push(`MonoEscalated = ${String(filter.escalated)}`);
+  if (filter.undelivered !== undefined) clauses.push(`MonoUndelivered = ${String(filter.undelivered)}`);
   if (filter.institution) clauses.push(`MonoInstitution = '${filter.institution}'`);
   return clauses.join(' AND ');
 }

@@ -9,6 +9,8 @@ export const FAILURE = {
   monoNeedsOperator: 'MonoNeedsOperator',
   /** A notification channel is misconfigured (e.g. no contact for email): retrying cannot help. */
   notifyMisconfigured: 'NotifyMisconfigured',
+  /** A channel failed in a way that may pass (network, 5xx, 429); the workflow retries on its delivery schedule. */
+  notifyTransient: 'NotifyTransient',
 } as const;
 
 export const NON_RETRYABLE_FAILURES = [FAILURE.monoNeedsOperator];

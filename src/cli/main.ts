@@ -7,6 +7,8 @@
  *   mono-reauth accounts retry <accountId> [--reason R] [--json]
  *   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason R [--yes] [--concurrency N] [--json]
  *   mono-reauth accounts resend <accountId> [--reason R] [--json]
+ *   mono-reauth notices list [--account A] [--since T] [--json]
+ *   mono-reauth notices redeliver [--account A] [--id N …] [--since T] [--yes] [--concurrency N] [--json]
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -18,8 +20,10 @@ import {
   AccountNotFound,
   RequestRefused,
   createAccountWorkflows,
+  type AccountDeadLetter,
   type AccountWorkflows as Accounts,
 } from '../accounts/client.js';
+import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/messages.js';
 import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
 
@@ -29,6 +33,11 @@ const USAGE = `usage:
   mono-reauth accounts retry <accountId> [--reason "…"] [--json]
   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason "…" [--yes] [--concurrency N] [--json]
   mono-reauth accounts resend <accountId> [--reason "…"] [--json]
+  mono-reauth notices list [--account <accountId>] [--since <ISO time>] [--json]
+  mono-reauth notices redeliver [--account <accountId>] [--id <noticeId> …] [--since <ISO time>] [--yes] [--concurrency N] [--json]
+
+Notices are the messages sent to owners and operators; "notices list" shows those that gave up on a channel
+(dead letters) and "notices redeliver" sends them again under the same ids.
 
 States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
 Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
@@ -48,6 +57,9 @@ const { values: opts, positionals } = (() => {
         yes: { type: 'boolean', short: 'y' },
         concurrency: { type: 'string' },
         json: { type: 'boolean' },
+        account: { type: 'string' },
+        id: { type: 'string', multiple: true },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -196,13 +208,130 @@ async function retryMany(accounts: Accounts): Promise<number> {
   return count('failed') > 0 ? 1 : 0;
 }
 
+function sinceOption(): string | undefined {
+  if (opts.since === undefined) return undefined;
+  if (Number.isNaN(Date.parse(opts.since)) || !/^\d{4}-\d{2}-\d{2}/.test(opts.since))
+    throw new UsageError('--since must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z');
+  return new Date(opts.since).toISOString();
+}
+
+function accountOption(): string | undefined {
+  if (opts.account !== undefined && !ACCOUNT_ID_PATTERN.test(opts.account))
+    throw new UsageError('--account must be a Mono account id');
+  return opts.account;
+}
+
+/** The dead letters the options select: one account's, or every account's. */
+async function deadLetters(accounts: Accounts): Promise<AccountDeadLetter[]> {
+  const since = sinceOption();
+  const account = accountOption();
+  const ids = opts.id && opts.id.length > 0 ? new Set(opts.id) : null;
+  const letters: AccountDeadLetter[] = [];
+  if (account) {
+    const found = await accounts.notices(account);
+    for (const u of found.undelivered) {
+      if (since === undefined || Date.parse(u.failedAt) >= Date.parse(since))
+        letters.push({ accountId: account, ...u });
+    }
+  } else {
+    for await (const letter of accounts.undeliveredAll(since)) letters.push(letter);
+  }
+  return ids ? letters.filter((l) => ids.has(l.id)) : letters;
+}
+
+async function noticesList(accounts: Accounts): Promise<void> {
+  const letters = await deadLetters(accounts);
+  if (opts.json) return json({ notices: letters });
+  print(
+    table(
+      ['ACCOUNT', 'NOTICE', 'TYPE', 'CHANNEL', 'FAILED AT', 'ERROR'],
+      letters.map((l) => [l.accountId, l.id, l.type, l.channel, l.failedAt, l.error.slice(0, 80)])
+    )
+  );
+  const accountsWith = new Set(letters.map((l) => l.accountId)).size;
+  print(
+    `${letters.length} undelivered notice${letters.length === 1 ? '' : 's'} in ${accountsWith} account${accountsWith === 1 ? '' : 's'}`
+  );
+}
+
+type RedeliverOutcome = {
+  accountId: string;
+  outcome: 'requeued' | 'refused' | 'failed';
+  requeued: string[];
+  detail: string;
+};
+
+async function noticesRedeliver(accounts: Accounts): Promise<number> {
+  if (opts.id && opts.id.length > 0 && !opts.account)
+    throw new UsageError('--id needs --account (notice ids are per account)');
+  const letters = await deadLetters(accounts);
+  const byAccount = new Map<string, string[]>();
+  for (const l of letters) byAccount.set(l.accountId, [...(byAccount.get(l.accountId) ?? []), l.id]);
+  const what = `${letters.length} undelivered notice${letters.length === 1 ? '' : 's'} in ${byAccount.size} account${byAccount.size === 1 ? '' : 's'}`;
+  if (letters.length === 0) {
+    if (opts.json) json({ total: 0, outcomes: [] });
+    else print('No undelivered notices match: nothing to do.');
+    return 0;
+  }
+  if (!opts.yes && !(await confirm(`Redeliver ${what} (same ids, on the channels that failed)? [y/N] `))) {
+    console.error('Aborted; nothing was redelivered.');
+    return 1;
+  }
+  const concurrency = positiveInt(opts.concurrency, 'concurrency', 8);
+  const since = sinceOption();
+  const queue = [...byAccount.entries()];
+  const outcomes: RedeliverOutcome[] = [];
+  const started = Date.now();
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [accountId, noticeIds] = next;
+      let outcome: RedeliverOutcome;
+      try {
+        const accepted = await accounts.redeliverNotices(accountId, { noticeIds, ...(since ? { since } : {}) });
+        const skipped = accepted.skipped.length > 0 ? `, ${accepted.skipped.length} no longer wanted` : '';
+        outcome = {
+          accountId,
+          outcome: 'requeued',
+          requeued: accepted.requeued,
+          detail: `${accepted.requeued.length} requeued${skipped}`,
+        };
+      } catch (err) {
+        const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
+        outcome = { accountId, outcome: refused ? 'refused' : 'failed', requeued: [], detail: (err as Error).message };
+      }
+      outcomes.push(outcome);
+      if (!opts.json) {
+        const rate = outcomes.length / Math.max((Date.now() - started) / 1000, 0.001);
+        print(
+          `[${outcomes.length}/${byAccount.size}] ${accountId} ${outcome.outcome}: ${outcome.detail} (${rate.toFixed(1)} accounts/s)`
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const count = (o: RedeliverOutcome['outcome']): number => outcomes.filter((x) => x.outcome === o).length;
+  const requeued = outcomes.reduce((n, o) => n + o.requeued.length, 0);
+  if (opts.json)
+    json({ total: letters.length, requeued, refused: count('refused'), failed: count('failed'), outcomes });
+  else
+    print(
+      `\n${byAccount.size} accounts: ${requeued} notices requeued, ${count('refused')} accounts refused, ${count('failed')} failed`
+    );
+  return count('failed') > 0 ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   if (opts.help || positionals.length === 0) {
     print(USAGE);
     return opts.help ? 0 : 2;
   }
   const [group, command, accountId, ...extra] = positionals;
-  if (group !== 'accounts' || !command || !['list', 'show', 'retry', 'resend'].includes(command) || extra.length > 0) {
+  const commands: Record<string, string[]> = {
+    accounts: ['list', 'show', 'retry', 'resend'],
+    notices: ['list', 'redeliver'],
+  };
+  const known = group !== undefined && command !== undefined && commands[group]?.includes(command);
+  if (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined)) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig();
@@ -221,6 +350,13 @@ async function main(): Promise<number> {
     settings: config.lifecycle,
   });
   try {
+    if (group === 'notices') {
+      if (command === 'list') {
+        await noticesList(accounts);
+        return 0;
+      }
+      return await noticesRedeliver(accounts);
+    }
     switch (command) {
       case 'list':
         await list(accounts);

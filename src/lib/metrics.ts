@@ -35,6 +35,17 @@ export function createMetrics() {
       labelNames: ['surface', 'reason'] as const,
       registers: [registry],
     }),
+    notifications: new Counter({
+      name: 'mono_reauth_notifications_total',
+      help: 'Notice deliveries by type, channel and outcome: sent, retrying (an attempt failed and will be tried again), failed (given up or refused: a dead letter)',
+      labelNames: ['type', 'channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    undeliveredAccounts: new Gauge({
+      name: 'mono_reauth_accounts_undelivered',
+      help: 'Accounts with notices that gave up on a channel (MonoUndelivered), from visibility counts',
+      registers: [registry],
+    }),
     accounts: new Gauge({
       name: 'mono_reauth_accounts',
       help: 'Accounts by lifecycle state, from visibility counts (refreshed periodically)',
@@ -57,7 +68,11 @@ export type Metrics = ReturnType<typeof createMetrics>;
  */
 export function refreshAccountGauges(
   metrics: Metrics,
-  count: (filter: { state?: (typeof ACCOUNT_STATES)[number]; escalated?: boolean }) => Promise<number>,
+  count: (filter: {
+    state?: (typeof ACCOUNT_STATES)[number];
+    escalated?: boolean;
+    undelivered?: boolean;
+  }) => Promise<number>,
   intervalMs = 30_000,
   onError: (err: unknown) => void = () => undefined
 ): () => void {
@@ -65,6 +80,7 @@ export function refreshAccountGauges(
     try {
       for (const state of ACCOUNT_STATES) metrics.accounts.set({ state }, await count({ state }));
       metrics.escalatedAccounts.set(await count({ escalated: true }));
+      metrics.undeliveredAccounts.set(await count({ undelivered: true }));
     } catch (err) {
       onError(err);
     }

@@ -25,19 +25,37 @@ afterAll(async () => {
 describe('dedupe window (1h)', () => {
   it('when an identical body arrives within the hour it is ignored, after the hour it applies', async () => {
     const id = newAccountId();
-    const failed = webhookBody(id, { kind: 'sync_failed' });
-    await stack.post(failed);
-    await stack.post(webhookBody(id, { kind: 'account_synced' }));
+    const reauth = webhookBody(id, { kind: 'reauthorisation_required' });
+    await stack.post(reauth);
 
     await env.sleep('59m');
-    expect((await stack.post(failed)).status).toBe(200);
-    expect(await stack.state(id)).toMatchObject({ state: 'synced', counts: { duplicates: 1 } });
+    expect((await stack.post(reauth)).status).toBe(200);
+    expect(await stack.state(id)).toMatchObject({ state: 'reauth_required', counts: { duplicates: 1 } });
 
     await env.sleep('2m');
-    expect((await stack.post(failed)).status).toBe(200);
+    expect((await stack.post(reauth)).status).toBe(200);
+    expect(await stack.state(id)).toMatchObject({
+      state: 'reauth_required',
+      counts: { events: 3, duplicates: 1, unchanged: 1 },
+    });
+  });
+
+  it('the same event again after the state moved on is applied: re-auth → reauthorised → re-auth within minutes', async () => {
+    const id = newAccountId();
+    const reauth = webhookBody(id, { kind: 'reauthorisation_required' });
+    await stack.post(reauth);
+    await stack.post(webhookBody(id, { kind: 'account_reauthorized' }));
+    await env.sleep('1m');
+    expect((await stack.post(reauth)).status).toBe(200);
     const view = await stack.state(id);
-    expect(view).toMatchObject({ state: 'sync_failed', counts: { duplicates: 1, events: 4 } });
-    const entered = Date.parse(view.history.at(-1)!.at) - Date.parse(view.history[0]!.at);
-    expect(entered).toBeGreaterThanOrEqual(61 * 60_000);
+    expect(view).toMatchObject({ state: 'reauth_required', counts: { duplicates: 0 } });
+    expect(view.history.filter((t) => t.from !== t.to).map((t) => t.to)).toEqual([
+      'reauth_required',
+      'reauthorised',
+      'reauth_required',
+    ]);
+    // ...and a redelivery of that one, with nothing moved in between, is still a duplicate.
+    expect((await stack.post(reauth)).status).toBe(200);
+    expect(await stack.state(id)).toMatchObject({ state: 'reauth_required', counts: { duplicates: 1 } });
   });
 });

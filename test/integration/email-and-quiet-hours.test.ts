@@ -93,7 +93,8 @@ it('emails the owner the re-auth link, and defers a reminder due in quiet hours 
   );
   const first = mailsTo(address)[0]!.raw;
   expect(first).toMatch(/Subject: Please reconnect your bank account/);
-  expect(first).toMatch(new RegExp(`Message-ID: <msg_${id}_1@mono-reauth>`));
+  // Ids unique for all time (the workflow's uuid), never a per-account count that restarts with a new run.
+  expect(first).toMatch(/Message-ID: <msg_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}@mono-reauth>/);
   expect(first).toContain(`http://reauth.test/reauth/${id}?exp=`);
 
   await env.sleep(86_400_000 + 60_000); // 22:01 next day: due, but quiet

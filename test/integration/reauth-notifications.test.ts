@@ -126,13 +126,14 @@ describe('reauth_required cadence', () => {
       await env.sleep('2m');
       await settle(id, n === 3 ? 5 : n + 1);
     }
-    expect(typesFor(id)).toEqual([
+    // The last reminder and the escalation are due at the same moment and are delivered side by side.
+    const types = typesFor(id);
+    expect(types.slice(0, 3)).toEqual([
       'account.reauth_required',
       'account.reauth_reminder#1',
       'account.reauth_reminder#2',
-      'account.reauth_reminder#3',
-      'account.escalated',
     ]);
+    expect(types.slice(3).sort()).toEqual(['account.escalated', 'account.reauth_reminder#3']);
     const escalated = received.find((m) => m.body.type === 'account.escalated')!;
     expect(escalated.body.data).toMatchObject({
       state: 'reauth_required',

@@ -7,6 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FAILURE } from '../failures.js';
 import type { MonoClient, SyncResult } from './client.js';
 import { MonoApiError } from './errors.js';
+import { MIN_SYNC_INTERVAL_MS } from '../../workflows/account-lifecycle/settings.js';
 
 export interface MonoActivityDeps {
   mono: MonoClient;
@@ -16,7 +17,10 @@ export function createMonoActivities({ mono }: MonoActivityDeps) {
   return {
     /** Triggers Mono's manual sync for the account (`POST /accounts/{id}/sync`). */
     async triggerMonoSync(accountId: string): Promise<SyncResult> {
-      return classify(() => mono.syncAccount(accountId, { signal: Context.current().cancellationSignal }));
+      // A 429's Retry-After is honoured, but never below Mono's 2-minute limit between syncs.
+      return classify(() => mono.syncAccount(accountId, { signal: Context.current().cancellationSignal }), {
+        minRetryDelayMs: MIN_SYNC_INTERVAL_MS,
+      });
     },
 
     /** The account's institution name from its details (v2, falling back to v1); nothing else leaves. */
@@ -38,7 +42,7 @@ export function createMonoActivities({ mono }: MonoActivityDeps) {
 
 export type MonoActivities = ReturnType<typeof createMonoActivities>;
 
-async function classify<T>(call: () => Promise<T>): Promise<T> {
+async function classify<T>(call: () => Promise<T>, { minRetryDelayMs = 0 } = {}): Promise<T> {
   try {
     return await call();
   } catch (err) {
@@ -48,7 +52,7 @@ async function classify<T>(call: () => Promise<T>): Promise<T> {
       type: err.retryable ? FAILURE.monoTransient : FAILURE.monoNeedsOperator,
       nonRetryable: !err.retryable,
       details: [{ kind: err.kind, status: err.status ?? null }],
-      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(err.retryAfterMs, minRetryDelayMs) } : {}),
     });
   }
 }

@@ -1,10 +1,28 @@
-/** Notification activities, built by a factory over a Notifier. */
+/**
+ * Notification activities, built by a factory over a Notifier:
+ *  - `planNotice` (local): which channels a notice goes to on this configuration, and those skipped;
+ *  - `deliverNoticeOn`: one attempt of one notice on one channel (the workflow retries on the Standard Webhooks
+ *    schedule until `NOTIFY_RETRY_FOR` has passed, then keeps it as a dead letter);
+ *  - `quietHoursEnd` (local): when the owner's quiet hours end, recorded in history so that time-zone data never
+ *    decides at replay;
+ *  - `deliverNotice`: every channel in one activity, for runs from before per-channel delivery.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Contact, Notice } from '../../workflows/account-lifecycle/types.js';
+import { deferOutOfQuietHours } from '../../workflows/account-lifecycle/quiet-hours.js';
+import type { NoticePlan } from '../../workflows/account-lifecycle/outbox.js';
+import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/types.js';
 import { FAILURE } from '../failures.js';
-import { PermanentDeliveryError, type Notifier } from './notifier.js';
+import { PermanentDeliveryError, TransientDeliveryError, type Notifier } from './notifier.js';
 
-export function createNotifyActivities({ notifier }: { notifier: Notifier }) {
+/** Every attempt's outcome on a channel: sent, retrying, failed (given up or refused), for the metrics. */
+export type DeliveryOutcome = 'sent' | 'retrying' | 'failed';
+
+export interface NotifyActivityDeps {
+  notifier: Notifier;
+  onDelivery?: (notice: Notice, channel: NoticeChannel, outcome: DeliveryOutcome) => void;
+}
+
+export function createNotifyActivities({ notifier, onDelivery = () => undefined }: NotifyActivityDeps) {
   return {
     /** Sends one notice on every configured channel. The notice id stays the same across retries. */
     async deliverNotice(notice: Notice, contact?: Contact | null): Promise<void> {
@@ -20,6 +38,42 @@ export function createNotifyActivities({ notifier }: { notifier: Notifier }) {
         }
         throw err;
       }
+    },
+
+    planNotice(notice: Notice, hasEmail: boolean): Promise<NoticePlan> {
+      // Only whether an address exists matters here; the address itself travels with the email delivery alone.
+      return Promise.resolve(notifier.plan(notice, hasEmail));
+    },
+
+    /**
+     * One attempt on one channel; the workflow retries on its schedule. A transient failure carries the receiver's
+     * Retry-After in its details; `final` says the workflow will not try again (for the metric).
+     */
+    async deliverNoticeOn(
+      notice: Notice,
+      channel: NoticeChannel,
+      contact: Contact | null,
+      final: boolean
+    ): Promise<void> {
+      try {
+        await notifier.deliverOn(channel, notice, contact);
+        onDelivery(notice, channel, 'sent');
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const permanent = err instanceof PermanentDeliveryError;
+        onDelivery(notice, channel, permanent || final ? 'failed' : 'retrying');
+        const retryAfterMs = err instanceof TransientDeliveryError ? err.retryAfterMs : undefined;
+        throw ApplicationFailure.create({
+          message,
+          type: permanent ? FAILURE.notifyMisconfigured : FAILURE.notifyTransient,
+          nonRetryable: true,
+          details: [{ retryAfterMs: retryAfterMs ?? null }],
+        });
+      }
+    },
+
+    quietHoursEnd(atMs: number, window: string, timeZone: string): Promise<number> {
+      return Promise.resolve(deferOutOfQuietHours(atMs, window, timeZone));
     },
   };
 }

@@ -16,9 +16,11 @@ import {
 } from '../../lib/outbound.js';
 import { createTransport, type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
+import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
-import type { Contact, Notice } from '../../workflows/account-lifecycle/types.js';
+import type { NoticePlan } from '../../workflows/account-lifecycle/outbox.js';
+import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/types.js';
 
 export interface NotifierConfig {
   channels: Array<'log' | 'webhook' | 'email'>;
@@ -57,6 +59,22 @@ export class PermanentDeliveryError extends Error {
   override name = 'PermanentDeliveryError';
 }
 
+/** A failure worth retrying; `retryAfterMs` when the receiver said when (429 or 503 with Retry-After). */
+export class TransientDeliveryError extends Error {
+  override name = 'TransientDeliveryError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions
+  ) {
+    super(message, options);
+  }
+}
+
+const isReauthMessage = (notice: Notice): boolean =>
+  notice.audience === 'owner' &&
+  (notice.type === 'account.reauth_required' || notice.type === 'account.reauth_reminder');
+
 export class Notifier {
   private readonly signer: Webhook | undefined;
   private readonly mailer: Transporter | undefined;
@@ -74,44 +92,67 @@ export class Notifier {
         : undefined;
   }
 
-  async deliver(notice: Notice, contact: Contact | null = null): Promise<void> {
-    const body: NotificationBody = { type: notice.type, timestamp: notice.at, data: { ...notice.data } };
-    if (
-      notice.audience === 'owner' &&
-      (notice.type === 'account.reauth_required' || notice.type === 'account.reauth_reminder')
-    ) {
-      body.data.reauthUrl = this.links.create(notice.data.accountId, this.now());
+  /** The channels this configuration sends `notice` to, in order, and those skipped with why. */
+  plan(notice: Notice, hasEmail: boolean): NoticePlan {
+    const plan: NoticePlan = { channels: [], skipped: [] };
+    const on = (channel: 'log' | 'webhook' | 'email'): boolean => this.config.channels.includes(channel);
+    if (on('log')) plan.channels.push('log');
+    if (on('webhook') && this.config.webhookUrl) plan.channels.push('webhook');
+    if (notice.audience === 'operators' && this.config.operatorWebhookUrl) plan.channels.push('operator_webhook');
+    if (on('email') && notice.audience === 'owner') {
+      if (hasEmail) plan.channels.push('email');
+      else plan.skipped.push({ channel: 'email', reason: 'no email registered for the owner' });
     }
-    if (this.config.channels.includes('log')) {
+    return plan;
+  }
+
+  /** Sends `notice` on every channel that applies, one after another (runs from before per-channel delivery). */
+  async deliver(notice: Notice, contact: Contact | null = null): Promise<void> {
+    const plan = this.plan(notice, !!contact?.email);
+    for (const channel of plan.channels) await this.deliverOn(channel, notice, contact);
+    if (plan.skipped.length > 0) {
       this.logger.info(
-        {
-          notice: notice.id,
-          type: notice.type,
-          audience: notice.audience,
-          accountId: notice.data.accountId,
-          reminder: notice.data.reminder,
-          reason: notice.data.reason,
-          ...(this.config.logLinks && body.data.reauthUrl ? { reauthUrl: body.data.reauthUrl } : {}),
-        },
-        notice.audience === 'operators' ? 'operators notified' : 'owner notified'
+        { notice: notice.id, accountId: notice.data.accountId },
+        'no email registered for the owner; email skipped'
       );
     }
-    const targets: string[] = [];
-    if (this.config.channels.includes('webhook') && this.config.webhookUrl) targets.push(this.config.webhookUrl);
-    if (notice.audience === 'operators' && this.config.operatorWebhookUrl) targets.push(this.config.operatorWebhookUrl);
-    for (const url of targets) await this.post(url, notice.id, body);
-    if (this.config.channels.includes('email') && notice.audience === 'owner')
-      await this.email(notice.id, body, contact);
+  }
+
+  /** Sends `notice` on one channel. The message id is the notice id on every attempt. */
+  async deliverOn(channel: NoticeChannel, notice: Notice, contact: Contact | null = null): Promise<void> {
+    const body: NotificationBody = { type: notice.type, timestamp: notice.at, data: { ...notice.data } };
+    if (isReauthMessage(notice)) body.data.reauthUrl = this.links.create(notice.data.accountId, this.now());
+    switch (channel) {
+      case 'log':
+        return this.log(notice, body);
+      case 'webhook':
+        if (!this.config.webhookUrl) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_URL is not set');
+        return this.post(this.config.webhookUrl, notice.id, body, 'the notification webhook');
+      case 'operator_webhook':
+        if (!this.config.operatorWebhookUrl) throw new PermanentDeliveryError('OPERATOR_WEBHOOK_URL is not set');
+        return this.post(this.config.operatorWebhookUrl, notice.id, body, 'the operator webhook');
+      case 'email':
+        return this.email(notice.id, body, contact);
+    }
+  }
+
+  private log(notice: Notice, body: NotificationBody): void {
+    this.logger.info(
+      {
+        notice: notice.id,
+        type: notice.type,
+        audience: notice.audience,
+        accountId: notice.data.accountId,
+        reminder: notice.data.reminder,
+        reason: notice.data.reason,
+        ...(this.config.logLinks && body.data.reauthUrl ? { reauthUrl: body.data.reauthUrl } : {}),
+      },
+      notice.audience === 'operators' ? 'operators notified' : 'owner notified'
+    );
   }
 
   private async email(id: string, body: NotificationBody, contact: Contact | null): Promise<void> {
-    if (!contact?.email) {
-      this.logger.info(
-        { notice: id, accountId: body.data.accountId },
-        'no email registered for the owner; email skipped'
-      );
-      return;
-    }
+    if (!contact?.email) throw new PermanentDeliveryError('no email registered for the owner');
     if (!this.mailer || !this.config.from)
       throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
     const { subject, text } = emailText(body);
@@ -138,8 +179,7 @@ export class Notifier {
       if (code === 'ETLS' || code === 'EAUTH')
         throw new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
       // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
-      // eslint-disable-next-line preserve-caught-error
-      throw new Error(`could not send the email (${codes}); retrying`);
+      throw new TransientDeliveryError(`could not send the email (${codes}); retrying`);
     }
   }
 
@@ -147,7 +187,7 @@ export class Notifier {
     return this.config.outbound ?? STRICT_OUTBOUND;
   }
 
-  private async post(url: string, id: string, body: NotificationBody): Promise<void> {
+  private async post(url: string, id: string, body: NotificationBody, what: string): Promise<void> {
     if (!this.signer) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_SECRET is not set; cannot sign webhooks');
     const payload = JSON.stringify(body);
     const timestamp = new Date(this.now());
@@ -164,18 +204,24 @@ export class Notifier {
         url,
         { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000) },
         this.policy(),
-        'the notification webhook'
+        what
       );
     } catch (err) {
       if (err instanceof OutboundRefused) throw new PermanentDeliveryError(err.message);
-      throw new Error(`could not reach the notification webhook (${(err as Error).message}); retrying`, { cause: err });
+      throw new TransientDeliveryError(`could not reach ${what} (${(err as Error).message}); retrying`, undefined, {
+        cause: err,
+      });
     }
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return;
-    const message = `the notification webhook answered ${res.status}`;
+    const message = `${what} answered ${res.status}`;
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
       throw new PermanentDeliveryError(`${message}; fix the receiver`);
-    throw new Error(`${message}; retrying`);
+    const retryAfterMs =
+      res.status === 429 || res.status === 503
+        ? parseRetryAfter(res.headers.get('retry-after'), this.now())
+        : undefined;
+    throw new TransientDeliveryError(`${message}; retrying`, retryAfterMs);
   }
 }
 

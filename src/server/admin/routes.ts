@@ -5,6 +5,10 @@
  *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409
  *   POST /accounts/:accountId/reauth-link {reason?}                       the `resendReauthLink` update: 202 or 409
  *   PUT  /accounts/:accountId/contact {email?, timeZone?}                 the owner's contact, kept with the account
+ *   GET  /accounts/:accountId/notices                                    notices in delivery and dead letters
+ *   POST /accounts/:accountId/notices/redeliver {noticeIds?, since?}     the `redeliverNotices` update: 202 or 409
+ *   GET  /notices/undelivered?since=&limit=                              dead letters of every account
+ *   POST /notices/redeliver {since?}                                     redeliver every account's dead letters
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -27,6 +31,19 @@ const ListQuery = AccountFilter.extend({
   pageToken: z.string().max(4096).optional(),
 });
 const OperatorBody = z.object({ reason: z.string().max(200).optional() }).strict();
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z' });
+const RedeliverBody = z
+  .object({ noticeIds: z.array(z.string().min(1).max(200)).min(1).max(100).optional(), since: isoTime.optional() })
+  .strict();
+const RedeliverAllBody = z.object({ since: isoTime.optional() }).strict();
+const UndeliveredQuery = z
+  .object({ since: isoTime.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) })
+  .strict();
+/** Accounts redelivered at once by POST /notices/redeliver. */
+const REDELIVER_CONCURRENCY = 8;
+
+const issues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 const ContactBody = z
   .object({
     email: z.email('must be an email address').max(254).nullable().optional(),
@@ -60,6 +77,7 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
   const authenticate = createBearerAuth(token, createRefusalGuard({ surface: 'admin', metrics, logger }));
 
   router.use('/accounts', ...authenticate, express.json({ limit: '16kb' }));
+  router.use('/notices', ...authenticate, express.json({ limit: '16kb' }));
 
   router.get('/accounts', async (req, res) => {
     const query = ListQuery.safeParse(req.query);
@@ -121,11 +139,82 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     res.status(202).json({ accepted: true });
   });
 
-  router.use('/accounts', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  router.get('/accounts/:accountId/notices', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    res.json(await accounts.notices(id.data));
+  });
+
+  router.post('/accounts/:accountId/notices/redeliver', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    const body = RedeliverBody.safeParse(req.body ?? {});
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    if (!body.success) return void res.status(400).json({ error: issues(body.error) });
+    const accepted = await accounts.redeliverNotices(id.data, body.data);
+    logger.info({ accountId: id.data, requeued: accepted.requeued.length }, 'notices redelivered (admin API)');
+    res.status(202).json(accepted);
+  });
+
+  router.get('/notices/undelivered', async (req, res) => {
+    const query = UndeliveredQuery.safeParse(req.query);
+    if (!query.success) return void res.status(400).json({ error: issues(query.error) });
+    const notices = [];
+    for await (const letter of accounts.undeliveredAll(query.data.since)) {
+      notices.push(letter);
+      if (notices.length >= query.data.limit) break;
+    }
+    res.json({ notices, truncated: notices.length >= query.data.limit });
+  });
+
+  router.post('/notices/redeliver', async (req, res) => {
+    const body = RedeliverAllBody.safeParse(req.body ?? {});
+    if (!body.success) return void res.status(400).json({ error: issues(body.error) });
+    const summary = await redeliverEverywhere(accounts, body.data.since);
+    logger.info({ ...summary, outcomes: undefined }, 'notices of every account redelivered (admin API)');
+    res.status(202).json(summary);
+  });
+
+  const mapErrors = (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
     if (err instanceof InvalidPageToken) return void res.status(400).json({ error: err.message });
     if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
     next(err);
-  });
+  };
+  router.use('/accounts', mapErrors);
+  router.use('/notices', mapErrors);
   return router;
+}
+
+/** Redelivers the dead letters (failed since `since`, if given) of every account that has any. */
+export async function redeliverEverywhere(accounts: AccountWorkflows, since?: string) {
+  const outcomes: Array<{ accountId: string; outcome: 'requeued' | 'refused' | 'failed'; detail: string }> = [];
+  let requeued = 0;
+  let skipped = 0;
+  const queue = accounts.listAll({ undelivered: true });
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = await queue.next();
+      if (next.done) return;
+      const { accountId } = next.value;
+      try {
+        const accepted = await accounts.redeliverNotices(accountId, since ? { since } : {});
+        requeued += accepted.requeued.length;
+        skipped += accepted.skipped.length;
+        outcomes.push({ accountId, outcome: 'requeued', detail: `${accepted.requeued.length} requeued` });
+      } catch (err) {
+        const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
+        outcomes.push({ accountId, outcome: refused ? 'refused' : 'failed', detail: (err as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: REDELIVER_CONCURRENCY }, worker));
+  const count = (o: string): number => outcomes.filter((x) => x.outcome === o).length;
+  return {
+    accounts: outcomes.length,
+    requeued,
+    skipped,
+    refused: count('refused'),
+    failed: count('failed'),
+    outcomes,
+  };
 }

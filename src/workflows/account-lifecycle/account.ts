@@ -8,7 +8,7 @@
 import { normaliseCarried, type CarriedState, type RecordedCarriedState } from './carried-state.js';
 import { DeliveryMemory } from './delivery-memory.js';
 import { causeOf, transition } from './machine.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type ChannelFinished, type ChannelTask, type NoticePlan } from './outbox.js';
 import { isValidTimeZone } from './quiet-hours.js';
 import {
   describeDeadline,
@@ -16,6 +16,7 @@ import {
   nextReauthTimerMs,
   reauthStarted,
   reminderDue,
+  reminderNeedsQuietHoursCheck,
   type ReauthSchedule,
 } from './reauth-schedule.js';
 import { MIN_RESEND_GAP_MS, type ResolvedSettings } from './settings.js';
@@ -25,11 +26,23 @@ import {
   nextRetryAtMs,
   syncAt,
   syncFinished,
+  syncDueAtMs,
   syncOnEntering,
   syncStarted,
   type SyncSchedule,
 } from './sync-schedule.js';
-import type { AccountEvent, AccountState, AccountView, Contact, Notice, NoticeType, Transition } from './types.js';
+import type {
+  AccountEvent,
+  AccountState,
+  AccountView,
+  Contact,
+  Notice,
+  NoticeChannel,
+  NoticeType,
+  RedeliverAccepted,
+  RedeliverRequest,
+  Transition,
+} from './types.js';
 import { accountView } from './view.js';
 
 /** What applying one event did. */
@@ -48,8 +61,45 @@ export type SyncOutcome =
 /** Bounds that keep carried state small however long an account lives. */
 export const HISTORY_LIMIT = 50;
 
+/**
+ * Rules that changed between releases. The workflow picks them by its version (patches), so a run replays with
+ * the rules it was recorded under; new runs get `CURRENT_RULES`.
+ */
+export interface AccountRules {
+  /** Ids for new notices, unique for all time (the workflow's replay-safe uuid); a per-account count without. */
+  newNoticeId?: () => string;
+  /** The same event again after the state moved on is applied, not taken for a redelivery. */
+  repeatsAfterMove: boolean;
+  /** Leaving reauth_required drops the re-auth notices still queued. */
+  dropStaleNotices: boolean;
+  /** An operator's retry in reauth_required keeps the escalation (the owner still has to act). */
+  keepReauthEscalation: boolean;
+  /** Mono's 2-minute limit counted from the last real call, applied again when a sync comes due. */
+  syncFloorFromLastCall: boolean;
+}
+
+/** The rules of runs recorded before per-channel delivery. */
+export const FIRST_RULES: AccountRules = {
+  repeatsAfterMove: false,
+  dropStaleNotices: false,
+  keepReauthEscalation: false,
+  syncFloorFromLastCall: false,
+};
+
+export function currentRules(newNoticeId: () => string): AccountRules {
+  return {
+    newNoticeId,
+    repeatsAfterMove: true,
+    dropStaleNotices: true,
+    keepReauthEscalation: true,
+    syncFloorFromLastCall: true,
+  };
+}
+
+const REAUTH_MESSAGES: readonly NoticeType[] = ['account.reauth_required', 'account.reauth_reminder'];
+
 /** The record's own fields; the other parts live in their modules. */
-type Core = Omit<CarriedState, 'recentDeliveries' | 'outbox' | 'noticeSeq' | 'sync' | 'reauth'>;
+type Core = Omit<CarriedState, 'recentDeliveries' | 'outbox' | 'noticeSeq' | 'undelivered' | 'sync' | 'reauth'>;
 
 export class Account {
   private sync: SyncSchedule;
@@ -61,22 +111,29 @@ export class Account {
     private readonly core: Core,
     private readonly deliveries: DeliveryMemory,
     private readonly outbox: Outbox,
-    carried: Pick<CarriedState, 'sync' | 'reauth'>
+    carried: Pick<CarriedState, 'sync' | 'reauth'>,
+    private readonly rules: AccountRules
   ) {
     this.sync = carried.sync;
     this.reauth = carried.reauth;
   }
 
   /** A new account, or one restored from the previous run's carried state (of any release). */
-  static restore(accountId: string, settings: ResolvedSettings, carried?: RecordedCarriedState): Account {
-    const { recentDeliveries, outbox, noticeSeq, sync, reauth, ...core } = normaliseCarried(carried);
+  static restore(
+    accountId: string,
+    settings: ResolvedSettings,
+    carried?: RecordedCarriedState,
+    rules: AccountRules = FIRST_RULES
+  ): Account {
+    const { recentDeliveries, outbox, noticeSeq, undelivered, sync, reauth, ...core } = normaliseCarried(carried);
     return new Account(
       accountId,
       settings,
       { ...core, runNumber: core.runNumber + 1 },
       new DeliveryMemory(recentDeliveries),
-      new Outbox(accountId, outbox, noticeSeq),
-      { sync, reauth }
+      new Outbox(accountId, outbox, noticeSeq, undelivered),
+      { sync, reauth },
+      rules
     );
   }
 
@@ -107,22 +164,28 @@ export class Account {
     const c = this.core;
     const window = this.settings.dedupeWindowMs;
     c.counts = { ...c.counts, events: c.counts.events + 1 };
-    if (this.deliveries.isRedelivery(event.deliveryKey, nowMs, window)) {
+    const moves = this.rules.repeatsAfterMove ? (): number => c.stateChanges : (): undefined => undefined;
+    if (this.deliveries.isRedelivery(event.deliveryKey, nowMs, window, moves())) {
       c.counts.duplicates += 1;
       c.lastEvent = { at, cause, outcome: 'duplicate' };
       return { outcome: 'duplicate' };
     }
-    this.deliveries.remember(event.deliveryKey, nowMs, window);
+    if (!this.rules.repeatsAfterMove) this.deliveries.remember(event.deliveryKey, nowMs, window);
     if (event.institution && c.state !== 'unlinked') c.institution = event.institution;
 
     const { to, changed } = transition(c.state, event);
+    let result: ApplyResult;
     if (!changed) {
       c.counts.unchanged += 1;
       c.lastEvent = { at, cause, outcome: 'unchanged' };
-      return { outcome: 'unchanged', state: to };
+      result = { outcome: 'unchanged', state: to };
+    } else {
+      c.lastEvent = { at, cause, outcome: 'changed' };
+      result = { outcome: 'changed', transition: this.moveTo(to, cause, nowMs) };
     }
-    c.lastEvent = { at, cause, outcome: 'changed' };
-    return { outcome: 'changed', transition: this.moveTo(to, cause, nowMs) };
+    // Remembered with the state it left the account in: a later copy is a redelivery only while that holds.
+    if (this.rules.repeatsAfterMove) this.deliveries.remember(event.deliveryKey, nowMs, window, moves());
+    return result;
   }
 
   /** Adopts newer settings (they arrive with webhooks); schedules already set keep their times. */
@@ -139,17 +202,17 @@ export class Account {
 
   /** When the next manual sync is due, or null. */
   nextSyncAtMs(): number | null {
-    return this.sync.nextAtMs;
+    return syncDueAtMs(this.sync, this.rules.syncFloorFromLastCall);
   }
 
   /** When the workflow must next act (a sync, a reminder or the deadline), or null when it only waits for events. */
   nextWakeMs(): number | null {
-    const due = [this.sync.nextAtMs, nextReauthTimerMs(this.reauth)].filter((t): t is number => t !== null);
+    const due = [this.nextSyncAtMs(), nextReauthTimerMs(this.reauth)].filter((t): t is number => t !== null);
     return due.length === 0 ? null : Math.min(...due);
   }
 
   syncDue(nowMs: number): boolean {
-    return isSyncDue(this.sync, nowMs);
+    return isSyncDue(this.sync, nowMs, this.rules.syncFloorFromLastCall);
   }
 
   /** Marks a manual sync as started; returns the state it was started for. */
@@ -166,7 +229,8 @@ export class Account {
   finishSync(result: SyncOutcome, startedIn: AccountState | null, nowMs: number): Transition | null {
     const code =
       result.outcome === 'error' ? (result.needsOperator ? 'MONO_NEEDS_OPERATOR' : 'MONO_UNAVAILABLE') : result.code;
-    this.sync = syncFinished(this.sync, { at: iso(nowMs), outcome: result.outcome, code });
+    const record = { at: iso(nowMs), outcome: result.outcome, code };
+    this.sync = syncFinished(this.sync, record, this.rules.syncFloorFromLastCall ? nowMs : undefined);
     const state = this.core.state;
     if (state !== startedIn || state === null || state === 'unlinked') return null;
 
@@ -204,8 +268,11 @@ export class Account {
     const state = this.core.state!;
     const cause = `operator:retrySync${typeof reason === 'string' && reason ? ` (${reason.slice(0, 120)})` : ''}`;
     this.core.attempts = 0;
-    this.core.escalated = false;
-    this.core.escalation = null;
+    // In reauth_required the owner still has to act: a sync rarely fixes that, so the escalation stands.
+    if (!(this.rules.keepReauthEscalation && state === 'reauth_required')) {
+      this.core.escalated = false;
+      this.core.escalation = null;
+    }
     this.addHistory({ at: iso(nowMs), from: state, to: state, cause });
     this.sync = syncAt(this.sync, nowMs);
     return this.sync.nextAtMs!;
@@ -223,11 +290,21 @@ export class Account {
 
   // --- re-auth notices, reminders and deadline (reauth_required) ---
 
+  /**
+   * The quiet-hours window and time zone to check when a reminder is due now and only quiet hours could hold it
+   * back; the caller works out the window's end where its result is recorded, and passes it to `runReauthTimers`.
+   */
+  quietHoursCheck(nowMs: number): { window: string; timeZone: string } | null {
+    if (!this.reauth || this.core.state !== 'reauth_required') return null;
+    if (!reminderNeedsQuietHoursCheck(this.reauth, nowMs, this.settings)) return null;
+    return { window: this.settings.quietHours!, timeZone: this.timeZone() };
+  }
+
   /** Sends a due reminder (or defers it) and escalates at the deadline. True if anything changed. */
-  runReauthTimers(nowMs: number): boolean {
+  runReauthTimers(nowMs: number, quietHoursEndMs?: number): boolean {
     if (!this.reauth || this.core.state !== 'reauth_required') return false;
     let changed = false;
-    const decision = reminderDue(this.reauth, nowMs, this.settings, this.timeZone());
+    const decision = reminderDue(this.reauth, nowMs, this.settings, this.timeZone(), quietHoursEndMs);
     if (decision.kind === 'defer') {
       this.reauth = { ...this.reauth, nextReminderAtMs: decision.atMs };
       changed = true;
@@ -285,6 +362,92 @@ export class Account {
     return this.outbox.next();
   }
 
+  /** Why a notice is no longer wanted (a re-auth message after the account left reauth_required), if so. */
+  staleNoticeReason(notice: Pick<Notice, 'type'>): string | undefined {
+    if (REAUTH_MESSAGES.includes(notice.type) && this.core.state !== 'reauth_required') {
+      return `the account is ${this.core.state ?? 'new'}, no longer reauth_required`;
+    }
+    return undefined;
+  }
+
+  /** Drops a queued notice that is no longer wanted, recording why. */
+  dropNotice(id: string, reason: string, nowMs: number): void {
+    this.outbox.done(id);
+    const state = this.core.state;
+    if (state) this.addHistory({ at: iso(nowMs), from: state, to: state, cause: `notice ${id} dropped: ${reason}` });
+  }
+
+  /** Whether the notice is still queued (a delivery of one that was dropped is cancelled). */
+  hasNotice(id: string): boolean {
+    return this.outbox.find(id) !== undefined;
+  }
+
+  /** Queued notices whose channels the notifier has not yet named. */
+  noticesToPlan(): Notice[] {
+    return this.outbox.unplanned();
+  }
+
+  /** Records which channels a notice goes to, and those skipped. */
+  planNotice(id: string, plan: NoticePlan, nowMs: number): void {
+    this.outbox.plan(id, plan, iso(nowMs));
+  }
+
+  /** Every channel of every queued notice still to be delivered, oldest first. */
+  channelsToDeliver(): ChannelTask[] {
+    return this.outbox.pendingChannels();
+  }
+
+  /** The notice and its delivery on `channel`, while pending. */
+  pendingChannel(id: string, channel: NoticeChannel) {
+    return this.outbox.pendingChannel(id, channel);
+  }
+
+  /** Counts a delivery attempt on a channel. */
+  noteDeliveryAttempt(id: string, channel: NoticeChannel, nowMs: number): void {
+    this.outbox.noteAttempt(id, channel, iso(nowMs));
+  }
+
+  /** Records when a channel's delivery is tried next. */
+  noteDeliveryRetry(id: string, channel: NoticeChannel, atMs: number): void {
+    this.outbox.noteRetry(id, channel, iso(atMs));
+  }
+
+  /** A channel delivered the notice, or gave up (a dead letter, recorded in the history too). */
+  finishChannel(id: string, channel: NoticeChannel, failure: string | undefined, nowMs: number): ChannelFinished {
+    const finished = this.outbox.finishChannel(id, channel, failure, iso(nowMs));
+    const state = this.core.state;
+    if (finished.deadLetter && state) {
+      const cause = `notice ${id} not delivered on ${channel}: ${finished.deadLetter.error.slice(0, 160)}`;
+      this.addHistory({ at: iso(nowMs), from: state, to: state, cause });
+    }
+    return finished;
+  }
+
+  /** Dead letters waiting for an operator. */
+  get undeliveredCount(): number {
+    return this.outbox.undeliveredCount;
+  }
+
+  /** Why an operator's redelivery is refused now, or undefined when some dead letter matches it. */
+  refuseRedeliver(request: RedeliverRequest): string | undefined {
+    if (this.outbox.undeliveredMatching(request).length > 0) return undefined;
+    return this.outbox.undeliveredCount === 0
+      ? 'the account has no undelivered notices'
+      : 'no undelivered notice of this account matches (check the notice ids and since)';
+  }
+
+  /** An operator asked to deliver dead letters again: queued on the channels that failed, ids unchanged. */
+  redeliver(request: RedeliverRequest, nowMs: number): RedeliverAccepted {
+    const result = this.outbox.redeliver(request, (notice) => this.staleNoticeReason(notice));
+    const state = this.core.state;
+    if (state && (result.requeued.length > 0 || result.skipped.length > 0)) {
+      const skipped = result.skipped.length > 0 ? `, ${result.skipped.length} no longer wanted` : '';
+      const cause = `operator:redeliverNotices (${result.requeued.length} requeued${skipped})`;
+      this.addHistory({ at: iso(nowMs), from: state, to: state, cause });
+    }
+    return result;
+  }
+
   /** The notifier has the message (or gave up on it): drop it, recording a failure in the history. */
   noticeDone(id: string, failure?: string, nowMs?: number): void {
     this.outbox.done(id);
@@ -320,7 +483,7 @@ export class Account {
     nowMs: number,
     data: Omit<Notice['data'], 'accountId'> = {}
   ): Notice {
-    return this.outbox.add(type, audience, iso(nowMs), data);
+    return this.outbox.add(type, audience, iso(nowMs), data, this.rules.newNoticeId?.());
   }
 
   /** Records a state change; entering a state sets its schedules and clears the previous state's escalation. */
@@ -329,14 +492,22 @@ export class Account {
     const from = c.state;
     const entry: Transition = { at: iso(nowMs), from, to, cause };
     c.state = to;
+    c.stateChanges += 1;
     c.since = entry.at;
     c.attempts = 0;
     c.escalated = false;
     c.escalation = null;
     this.sync = syncOnEntering(this.sync, to, nowMs, this.settings);
     this.addHistory(entry);
-    // Leaving reauth_required cancels its reminders and deadline; entering it tells the owner at once.
+    // Leaving reauth_required cancels its reminders, deadline and queued messages; entering it tells the owner.
     this.reauth = null;
+    if (this.rules.dropStaleNotices && from === 'reauth_required' && to !== 'reauth_required') {
+      const dropped = this.outbox.dropWhere((n) => REAUTH_MESSAGES.includes(n.type));
+      if (dropped.length > 0) {
+        const ids = dropped.map((n) => n.id).join(', ');
+        this.addHistory({ at: entry.at, from: to, to, cause: `re-auth notices dropped (${ids}): no longer needed` });
+      }
+    }
     if (to === 'reauth_required') {
       this.reauth = reauthStarted(nowMs, this.settings);
       this.notify('account.reauth_required', 'owner', nowMs);

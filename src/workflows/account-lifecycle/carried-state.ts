@@ -6,7 +6,7 @@
 import type { DeliveryEntry } from './delivery-memory.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
-import type { AccountState, AccountView, Contact, Escalation, Notice, Transition } from './types.js';
+import type { AccountState, AccountView, Contact, Escalation, Notice, Transition, UndeliveredNotice } from './types.js';
 
 export interface CarriedState {
   state: AccountState | null;
@@ -28,10 +28,15 @@ export interface CarriedState {
   outbox: Notice[];
   noticeSeq: number;
   contact: Contact | null;
+  /** Notices that gave up on a channel, for operators to see and redeliver (bounded). */
+  undelivered: UndeliveredNotice[];
+  /** State changes ever made; delivery memory tells a redelivery from the same event after the state moved on. */
+  stateChanges: number;
 }
 
 /** Added after the first release: absent from what older runs carried. */
-type LaterParts = 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact';
+type LaterParts =
+  'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact' | 'undelivered' | 'stateChanges';
 
 /** Carried state as any release wrote it. */
 export type RecordedCarriedState = Omit<CarriedState, LaterParts> & Partial<Pick<CarriedState, LaterParts>>;
@@ -55,6 +60,8 @@ function newAccount(): CarriedState {
     outbox: [],
     noticeSeq: 0,
     contact: null,
+    undelivered: [],
+    stateChanges: 0,
   };
 }
 
@@ -70,5 +77,7 @@ export function normaliseCarried(carried: RecordedCarriedState | undefined): Car
     outbox: [...(carried.outbox ?? [])],
     noticeSeq: carried.noticeSeq ?? 0,
     contact: carried.contact ?? null,
+    undelivered: [...(carried.undelivered ?? [])],
+    stateChanges: carried.stateChanges ?? 0,
   };
 }

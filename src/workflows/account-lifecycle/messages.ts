@@ -10,6 +10,8 @@ import type {
   AccountView,
   Contact,
   OperatorRequest,
+  RedeliverAccepted,
+  RedeliverRequest,
   ResendAccepted,
   RetrySyncAccepted,
 } from './types.js';
@@ -34,6 +36,11 @@ export const retrySyncSignal = defineSignal<[OperatorRequest]>('retrySync');
 export const resendReauthLinkUpdate = defineUpdate<ResendAccepted, [OperatorRequest]>('resendReauthLink');
 /** The same, as a signal for `temporal workflow signal`. */
 export const resendReauthLinkSignal = defineSignal<[OperatorRequest]>('resendReauthLink');
+
+/** Operator: deliver the account's dead letters again (those named, or failed since a time), ids unchanged. */
+export const redeliverNoticesUpdate = defineUpdate<RedeliverAccepted, [RedeliverRequest]>('redeliverNotices');
+/** The same, as a signal for `temporal workflow signal`. */
+export const redeliverNoticesSignal = defineSignal<[RedeliverRequest]>('redeliverNotices');
 
 /** Registers how to reach the owner (email, time zone); sent with signal-with-start by the admin API. */
 export const setContactSignal = defineSignal<[Contact]>('setContact');

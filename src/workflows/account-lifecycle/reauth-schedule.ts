@@ -39,18 +39,29 @@ export type ReminderDecision =
   | { kind: 'defer'; atMs: number }
   | { kind: 'send'; reminder: number; schedule: ReauthSchedule };
 
-/** What to do about the reminder at `nowMs`. */
+/** True when a reminder is due at `nowMs` and only quiet hours could still hold it back. */
+export function reminderNeedsQuietHoursCheck(r: ReauthSchedule, nowMs: number, settings: ResolvedSettings): boolean {
+  if (!settings.quietHours || r.nextReminderAtMs === null || nowMs < r.nextReminderAtMs) return false;
+  return nowMs >= (r.lastNoticeAtMs ?? 0) + settings.reminderMinGapMs;
+}
+
+/**
+ * What to do about the reminder at `nowMs`. `quietHoursEndMs`, when given, is the end of quiet hours as worked
+ * out where its result is recorded (a local activity), so that time-zone data never decides at replay; without
+ * it the rule is applied here (runs from before that).
+ */
 export function reminderDue(
   r: ReauthSchedule,
   nowMs: number,
   settings: ResolvedSettings,
-  timeZone: string
+  timeZone: string,
+  quietHoursEndMs?: number
 ): ReminderDecision {
   if (r.nextReminderAtMs === null || nowMs < r.nextReminderAtMs) return { kind: 'none' };
   const earliest = (r.lastNoticeAtMs ?? 0) + settings.reminderMinGapMs;
   if (nowMs < earliest) return { kind: 'defer', atMs: earliest };
   if (settings.quietHours) {
-    const outside = deferOutOfQuietHours(nowMs, settings.quietHours, timeZone);
+    const outside = quietHoursEndMs ?? deferOutOfQuietHours(nowMs, settings.quietHours, timeZone);
     if (outside > nowMs) return { kind: 'defer', atMs: outside };
   }
   const reminder = r.remindersSent + 1;

@@ -36,6 +36,8 @@ export interface LifecycleSettings {
   quietHours?: string | null;
   /** The owner's time zone when none is registered. */
   defaultTimeZone?: string;
+  /** How long a notice keeps being retried on a channel before it becomes a dead letter (`NOTIFY_RETRY_FOR`). */
+  notifyRetryForMs?: number;
 }
 
 export type ResolvedSettings = Required<LifecycleSettings>;
@@ -50,6 +52,7 @@ export const LIFECYCLE_DEFAULTS: Readonly<ResolvedSettings> = Object.freeze({
   reminderMinGapMs: 12 * HOUR,
   quietHours: null,
   defaultTimeZone: 'Africa/Lagos',
+  notifyRetryForMs: DAY,
 });
 
 export function withDefaults(settings: LifecycleSettings): ResolvedSettings {
@@ -63,5 +66,6 @@ export function withDefaults(settings: LifecycleSettings): ResolvedSettings {
     reminderMinGapMs: settings.reminderMinGapMs ?? d.reminderMinGapMs,
     quietHours: settings.quietHours ?? d.quietHours,
     defaultTimeZone: settings.defaultTimeZone ?? d.defaultTimeZone,
+    notifyRetryForMs: settings.notifyRetryForMs ?? d.notifyRetryForMs,
   };
 }

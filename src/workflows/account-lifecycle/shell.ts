@@ -6,7 +6,13 @@
 import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Account } from './account.js';
 import { setContactSignal, stateQuery } from './messages.js';
-import { MonoAccountState, MonoEscalated, MonoInstitution, MonoStateSince } from './search-attributes.js';
+import {
+  MonoAccountState,
+  MonoEscalated,
+  MonoInstitution,
+  MonoStateSince,
+  MonoUndelivered,
+} from './search-attributes.js';
 import type { LifecycleSettings } from './settings.js';
 import { contactFrom } from './signals.js';
 import type { AccountView } from './types.js';
@@ -15,16 +21,26 @@ import type { AccountView } from './types.js';
 export class Publisher {
   private indexed: string;
 
-  constructor(private readonly account: Account) {
-    this.indexed = indexKey(account);
+  /** `undelivered`: runs that keep dead letters also index whether they have any (MonoUndelivered). */
+  constructor(
+    private readonly account: Account,
+    private readonly options: { undelivered: boolean } = { undelivered: false }
+  ) {
+    this.indexed = this.key();
     describeForUi(account);
   }
 
   ifChanged(): void {
-    const key = indexKey(this.account);
+    const key = this.key();
     if (key === this.indexed) return;
     this.indexed = key;
-    publish(this.account);
+    publish(this.account, this.options.undelivered);
+  }
+
+  private key(): string {
+    const facts: unknown[] = [this.account.state, this.account.since, this.account.escalated, this.account.institution];
+    if (this.options.undelivered) facts.push(this.account.undeliveredCount > 0);
+    return JSON.stringify(facts);
   }
 }
 
@@ -49,18 +65,14 @@ export function setCommonHandlers(account: Account, onChange: () => void): () =>
   return view;
 }
 
-/** The indexed facts; a change in any of them means the search attributes need an upsert. */
-function indexKey(account: Account): string {
-  return JSON.stringify([account.state, account.since, account.escalated, account.institution]);
-}
-
-function publish(account: Account): void {
+function publish(account: Account, undelivered: boolean): void {
   if (account.state === null || account.since === null) return;
   upsertSearchAttributes([
     { key: MonoAccountState, value: account.state },
     { key: MonoStateSince, value: new Date(account.since) },
     { key: MonoEscalated, value: account.escalated },
     ...(account.institution ? [{ key: MonoInstitution, value: account.institution }] : []),
+    ...(undelivered ? [{ key: MonoUndelivered, value: account.undeliveredCount > 0 }] : []),
   ]);
   describeForUi(account);
 }
@@ -71,6 +83,7 @@ function describeForUi(account: Account): void {
   setCurrentDetails(
     `**${account.state}** since ${account.since}` +
       (account.escalated ? ' — escalated to operators' : '') +
-      (account.institution ? `\n\nInstitution: ${account.institution}` : '')
+      (account.institution ? `\n\nInstitution: ${account.institution}` : '') +
+      (account.undeliveredCount > 0 ? `\n\n${account.undeliveredCount} undelivered notice(s): see the state query` : '')
   );
 }

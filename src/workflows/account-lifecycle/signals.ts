@@ -4,7 +4,7 @@
  */
 import { isValidTimeZone } from './quiet-hours.js';
 import type { LifecycleSettings } from './settings.js';
-import { DATA_STATUSES, MONO_EVENT_KINDS, type AccountEvent, type Contact } from './types.js';
+import { DATA_STATUSES, MONO_EVENT_KINDS, type AccountEvent, type Contact, type RedeliverRequest } from './types.js';
 
 /** A `monoEvent` payload as any release sent it: before settings had their own argument they rode inside it. */
 export type RecordedAccountEvent = AccountEvent & { settings?: LifecycleSettings };
@@ -38,4 +38,19 @@ export function contactFrom(contact: Contact | undefined): Contact | undefined {
 /** An operator's `retrySync` reason must be a string when given. */
 export function isOperatorReason(reason: unknown): boolean {
   return reason === undefined || typeof reason === 'string';
+}
+
+/** Why a `redeliverNotices` payload cannot be used, or undefined. */
+export function refuseRedeliverRequest(request: RedeliverRequest | undefined): string | undefined {
+  if (request === undefined || request === null) return undefined;
+  if (typeof request !== 'object') return 'the request must be an object {noticeIds?, since?}';
+  const { noticeIds, since } = request;
+  if (
+    noticeIds !== undefined &&
+    (!Array.isArray(noticeIds) || noticeIds.length > 100 || noticeIds.some((id) => typeof id !== 'string'))
+  )
+    return 'noticeIds must be a list of at most 100 notice ids';
+  if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since))))
+    return 'since must be an ISO-8601 time';
+  return undefined;
 }

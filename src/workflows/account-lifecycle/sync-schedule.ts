@@ -25,16 +25,31 @@ export function cancelSync(schedule: SyncSchedule): SyncSchedule {
   return { ...schedule, nextAtMs: null };
 }
 
-export function isSyncDue(schedule: SyncSchedule, nowMs: number): boolean {
-  return schedule.nextAtMs !== null && nowMs >= schedule.nextAtMs;
+/**
+ * When the next sync may run. With `floorAtDue`, the 2-minute limit is applied again at that moment, from the
+ * last real call (which may have been an activity retry, or a sync still running when an operator asked).
+ */
+export function syncDueAtMs(schedule: SyncSchedule, floorAtDue = false): number | null {
+  if (schedule.nextAtMs === null) return null;
+  if (!floorAtDue || schedule.lastAtMs === null) return schedule.nextAtMs;
+  return Math.max(schedule.nextAtMs, schedule.lastAtMs + MIN_SYNC_INTERVAL_MS);
+}
+
+export function isSyncDue(schedule: SyncSchedule, nowMs: number, floorAtDue = false): boolean {
+  const due = syncDueAtMs(schedule, floorAtDue);
+  return due !== null && nowMs >= due;
 }
 
 export function syncStarted(schedule: SyncSchedule, nowMs: number): SyncSchedule {
   return { ...schedule, nextAtMs: null, lastAtMs: nowMs };
 }
 
-export function syncFinished(schedule: SyncSchedule, record: SyncRecord): SyncSchedule {
-  return { ...schedule, last: record };
+/**
+ * Records a sync's result. Given `nowMs` (its end), the last call to Mono is taken to be then: the activity's own
+ * retries call Mono after the sync started, never after it ended.
+ */
+export function syncFinished(schedule: SyncSchedule, record: SyncRecord, nowMs?: number): SyncSchedule {
+  return nowMs === undefined ? { ...schedule, last: record } : { ...schedule, last: record, lastAtMs: nowMs };
 }
 
 /** The schedule a state starts with: the first backoff step in `sync_failed`, the grace period after re-auth. */

@@ -97,6 +97,11 @@ export interface AccountView {
   } | null;
   /** Messages decided and not yet sent. */
   pendingNotices: number;
+  /**
+   * Messages being delivered, channel by channel, and those that gave up on a channel (dead letters, newest
+   * last, bounded). Absent from answers of runs that deliver a notice on all channels at once.
+   */
+  notices?: { pending: PendingNoticeView[]; undelivered: UndeliveredNotice[] };
   /** Whether an email address and which time zone are registered (the address itself is not shown). */
   contact: { email: boolean; timeZone: string | null };
   history: Transition[];
@@ -115,6 +120,26 @@ export interface Contact {
 export type NoticeType =
   'account.reauth_required' | 'account.reauth_reminder' | 'account.escalated' | 'account.recovered';
 
+/**
+ * Where a notice goes: the log, the customer's webhook, the owner's email, the operators' webhook
+ * (`OPERATOR_WEBHOOK_URL`). Each is delivered by an activity of its own, with its own retries.
+ */
+export const NOTICE_CHANNELS = ['log', 'webhook', 'email', 'operator_webhook'] as const;
+export type NoticeChannel = (typeof NOTICE_CHANNELS)[number];
+
+/** One channel's delivery of one notice. */
+export interface ChannelDelivery {
+  status: 'pending' | 'sent' | 'skipped' | 'failed';
+  /** When it reached its status (not for pending). */
+  at?: string;
+  /** Why it was skipped or failed: no PII (SMTP codes, HTTP statuses). */
+  detail?: string;
+  /** Attempts made so far, when the first was, and when the next is due (while pending). */
+  attempts?: number;
+  firstAttemptAt?: string;
+  nextAttemptAt?: string;
+}
+
 /** A message the workflow decided to send; `id` is stable, so retries never send it twice to a deduping receiver. */
 export interface Notice {
   id: string;
@@ -122,6 +147,48 @@ export interface Notice {
   audience: 'owner' | 'operators';
   at: string;
   data: { accountId: string; reminder?: number; state?: AccountState; reason?: string; resent?: boolean };
+  /** Per-channel outcomes, once the notifier said which channels apply; absent before (and in older runs). */
+  channels?: Partial<Record<NoticeChannel, ChannelDelivery>>;
+  /** How many times an operator asked for it again. */
+  redeliveries?: number;
+}
+
+/** A pending notice as the `state` query shows it. */
+export interface PendingNoticeView {
+  id: string;
+  type: NoticeType;
+  at: string;
+  channels: Partial<Record<NoticeChannel, ChannelDelivery>>;
+}
+
+/** A notice that gave up on one channel (a dead letter), kept so that an operator can redeliver it. */
+export interface UndeliveredNotice {
+  id: string;
+  type: NoticeType;
+  audience: Notice['audience'];
+  /** When the notice was decided. */
+  at: string;
+  channel: NoticeChannel;
+  /** When the channel gave up. */
+  failedAt: string;
+  /** Why, without PII. */
+  error: string;
+  data: Notice['data'];
+}
+
+/** Operator: deliver dead letters again; all of the account's when neither field is given. */
+export interface RedeliverRequest {
+  noticeIds?: string[];
+  /** Only dead letters that failed at or after this time (ISO-8601). */
+  since?: string;
+}
+
+/** What the `redeliverNotices` update answers. */
+export interface RedeliverAccepted {
+  /** `<noticeId>/<channel>` of each dead letter queued again. */
+  requeued: string[];
+  /** Dead letters that matched but are no longer wanted (a re-auth notice after the account recovered). */
+  skipped: Array<{ id: string; channel: NoticeChannel; reason: string }>;
 }
 
 /** Input of `accountLifecycle`. `carried` is absent on an account's first run. */

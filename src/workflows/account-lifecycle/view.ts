@@ -21,6 +21,10 @@ export function accountView(accountId: string, s: CarriedState, historyLength: n
       lastNoticeAt: isoOrNull(r.lastNoticeAtMs),
     },
     pendingNotices: s.outbox.length,
+    notices: {
+      pending: s.outbox.map((n) => ({ id: n.id, type: n.type, at: n.at, channels: n.channels ?? {} })),
+      undelivered: s.undelivered,
+    },
     contact: { email: !!s.contact?.email, timeZone: s.contact?.timeZone ?? null },
     history: s.history,
     lastEvent: s.lastEvent,

@@ -2,47 +2,39 @@
  * `accountLifecycle`: one long-lived workflow per Mono account.
  *
  * Signal handlers apply webhooks to the pure `Account` at once (so queries and search attributes are always
- * current); the main loop performs effects: it sends queued notices, looks up the institution, runs manual
- * syncs and reminders when the account's schedules say so, and continues-as-new when the run's history
- * reaches its budget, carrying the account's state.
+ * current); a loop performs effects: it delivers queued notices, looks up the institution, runs manual syncs and
+ * reminders when the account's schedules say so, and continues-as-new when the run's history reaches its
+ * budget, carrying the account's state.
  *
  * Versions: runs started before `sync-retries-v1` replay on the frozen loop in record-only-lifecycle.ts; runs
- * started before `notifications-v1` (never deployed, kept for their recorded histories) sync but never notify.
- * Every decision that depends on the version is made here, not in `Account`.
+ * started before `notifications-v1` (never deployed, kept for their recorded histories) sync but never notify;
+ * runs started before `notices-per-channel-v1` replay on sequential-loop.ts with the first release's account
+ * rules. Every decision that depends on the version is made here, not in `Account`.
  */
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  log,
-  patched,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { MonoActivities } from '../../activities/mono/activities.js';
-import type { NotifyActivities } from '../../activities/notify/activities.js';
-import { FAILURE } from '../../activities/failures.js';
-import { Account, type SyncOutcome } from './account.js';
-import { Alarm } from './alarm.js';
+import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { Account, currentRules, FIRST_RULES } from './account.js';
+import { concurrentLoop } from './concurrent-loop.js';
+import type { LoopContext } from './loop-context.js';
 import {
   monoEventSignal,
+  redeliverNoticesSignal,
+  redeliverNoticesUpdate,
   resendReauthLinkSignal,
   resendReauthLinkUpdate,
   retrySyncSignal,
   retrySyncUpdate,
 } from './messages.js';
 import { NO_NOTIFICATIONS, recordOnlyLifecycle } from './record-only-lifecycle.js';
+import { sequentialLoop } from './sequential-loop.js';
 import { withDefaults } from './settings.js';
 import { Publisher, setCommonHandlers, shouldContinueAsNew } from './shell.js';
-import { isAccountEvent, isOperatorReason, settingsWith } from './signals.js';
+import { isAccountEvent, isOperatorReason, refuseRedeliverRequest, settingsWith } from './signals.js';
 import type {
   AccountLifecycleInput,
   AccountView,
-  Contact,
-  Notice,
   OperatorRequest,
+  RedeliverAccepted,
+  RedeliverRequest,
   ResendAccepted,
   RetrySyncAccepted,
 } from './types.js';
@@ -51,52 +43,33 @@ import type {
 export const SYNC_RETRIES_PATCH = 'sync-retries-v1';
 /** Marks runs that notify owners and operators; histories without it replay without notices. */
 export const NOTIFICATIONS_PATCH = 'notifications-v1';
-
-// One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
-const { triggerMonoSync } = proxyActivities<MonoActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '2 minutes',
-    backoffCoefficient: 2,
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: [FAILURE.monoNeedsOperator],
-  },
-});
-
-// A message goes out within about an hour or is given up (and recorded); a wrong configuration is not retried.
-const { deliverNotice } = proxyActivities<NotifyActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '10 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '15 minutes',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [FAILURE.notifyMisconfigured],
-  },
-});
-
-// Display data only: a few quick tries, and the account carries on without it.
-const { fetchInstitution } = proxyActivities<MonoActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.monoNeedsOperator] },
-});
+/**
+ * Marks runs that deliver each notice on each channel as its own activity, side by side with the account's own
+ * work, keep dead letters for redelivery, and apply the account rules of `currentRules` (ids unique for all
+ * time, repeats after a move, stale re-auth notices dropped, escalation kept, the 2-minute floor from the last
+ * call, quiet hours recorded by a local activity).
+ */
+export const NOTICES_PER_CHANNEL_PATCH = 'notices-per-channel-v1';
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
   if (!patched(SYNC_RETRIES_PATCH)) return recordOnlyLifecycle(input);
   const notifies = patched(NOTIFICATIONS_PATCH);
+  const perChannel = notifies && patched(NOTICES_PER_CHANNEL_PATCH);
 
   let settings = input.settings;
-  const account = Account.restore(input.accountId, withDefaults(settings), input.carried);
-  const publisher = new Publisher(account);
+  const rules = perChannel ? currentRules(() => `msg_${uuid4()}`) : FIRST_RULES;
+  const account = Account.restore(input.accountId, withDefaults(settings), input.carried, rules);
+  const publisher = new Publisher(account, { undelivered: perChannel });
   let changes = 0;
-  const view = setCommonHandlers(account, () => void (changes += 1));
+  const wake = (): void => void (changes += 1);
+  const view = setCommonHandlers(account, wake);
   const isClosed = (): boolean => account.state === 'unlinked';
   const rotate = (): boolean => shouldContinueAsNew(settings);
 
   setHandler(monoEventSignal, (event, newSettings) => {
     // A hand-made signal (temporal CLI) with an unknown shape must not fail every workflow task from now on.
     if (!isAccountEvent(event)) return void log.warn('monoEvent signal with an unknown shape ignored');
-    changes += 1;
+    wake();
     if (isClosed()) return void log.info('event after unlink ignored', { cause: event.kind });
     const adopted = settingsWith(event, newSettings);
     if (adopted) {
@@ -110,7 +83,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   // The CLI may send no input at all, so the request can be undefined at run time.
   const acceptRetry = (request: OperatorRequest | undefined): RetrySyncAccepted => {
     const at = new Date(account.requestSync(Date.now(), request?.reason)).toISOString();
-    changes += 1;
+    wake();
     log.info('operator requested a sync', { syncAt: at });
     return { state: account.state!, syncAt: at };
   };
@@ -130,7 +103,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   const refuseResend = (): string | undefined => (notifies ? account.refuseResend(Date.now()) : NO_NOTIFICATIONS);
   const acceptResend = (): ResendAccepted => {
     const noticeId = account.resendReauthLink(Date.now());
-    changes += 1;
+    wake();
     log.info('operator asked to resend the re-auth link', { noticeId });
     return { noticeId };
   };
@@ -146,79 +119,42 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     else acceptResend();
   });
 
-  const continueAsNewNow = async (): Promise<AccountView> => {
-    await condition(allHandlersFinished);
-    publisher.ifChanged();
-    if (isClosed()) return view();
-    return continueAsNew<typeof accountLifecycle>({ ...input, settings, carried: account.snapshot(Date.now()) });
+  const refuseRedeliver = (request: RedeliverRequest | undefined): string | undefined =>
+    refuseRedeliverRequest(request) ?? account.refuseRedeliver(request ?? {});
+  const acceptRedeliver = (request: RedeliverRequest | undefined): RedeliverAccepted => {
+    const accepted = account.redeliver(request ?? {}, Date.now());
+    wake();
+    log.info('operator asked to redeliver notices', { requeued: accepted.requeued.length });
+    return accepted;
   };
+  setHandler(redeliverNoticesUpdate, acceptRedeliver, {
+    validator: (request: RedeliverRequest) => {
+      const refusal = refuseRedeliver(request);
+      if (refusal) throw new Error(refusal);
+    },
+  });
+  setHandler(redeliverNoticesSignal, (request) => {
+    const refusal = refuseRedeliver(request);
+    if (refusal) log.warn('redeliverNotices signal ignored', { refusal });
+    else acceptRedeliver(request);
+  });
 
-  let institutionLookedUp = false;
-  const alarm = new Alarm();
-  for (;;) {
-    publisher.ifChanged();
-    if (isClosed()) return view();
-    if (rotate()) return continueAsNewNow();
-    if (!institutionLookedUp && account.state !== null && account.institution === null) {
-      institutionLookedUp = true;
-      account.setInstitution(await lookUpInstitution(input.accountId));
-      continue;
-    }
-    if (notifies && account.runReauthTimers(Date.now())) continue;
-    const notice = notifies ? account.nextNotice() : undefined;
-    if (notice) {
-      const failure = await sendNotice(notice, account.getContact());
-      account.noticeDone(notice.id, failure, Date.now());
-      continue;
-    }
-    if (account.syncDue(Date.now())) {
-      const startedIn = account.beginSync(Date.now());
-      const outcome = await runManualSync(input.accountId);
-      const moved = account.finishSync(outcome, startedIn, Date.now());
-      log.info('manual sync finished', { outcome: outcome.outcome, ...(moved ? { to: moved.to } : {}) });
-      continue;
-    }
-    // Runs without notifications wake only for syncs: their histories have no reminder timers.
-    alarm.set(notifies ? account.nextWakeMs() : account.nextSyncAtMs());
-    const seen = changes;
-    await condition(() => changes !== seen || alarm.rang || rotate());
-    alarm.take();
-  }
-}
-
-async function runManualSync(accountId: string): Promise<SyncOutcome> {
-  try {
-    const result = await triggerMonoSync(accountId);
-    return result.outcome === 'failed' ? { outcome: 'failed', code: result.code } : result;
-  } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const needsOperator = cause instanceof ApplicationFailure && cause.type === FAILURE.monoNeedsOperator;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    log.warn('manual sync call failed', { needsOperator, message });
-    return { outcome: 'error', needsOperator, message };
-  }
-}
-
-/** Hands a message to the notifier; returns why it could not be delivered, if it could not. */
-async function sendNotice(notice: Notice, contact: Contact | null): Promise<string | undefined> {
-  try {
-    await deliverNotice(notice, contact);
-    return undefined;
-  } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    log.warn('notice not delivered', { noticeId: notice.id, type: notice.type, message });
-    return message;
-  }
-}
-
-async function lookUpInstitution(accountId: string): Promise<string | null> {
-  try {
-    return await fetchInstitution(accountId);
-  } catch (err) {
-    log.warn('institution lookup failed; continuing without it', {
-      message: err instanceof Error ? err.message : String(err),
-    });
-    return null;
-  }
+  const ctx: LoopContext = {
+    accountId: input.accountId,
+    account,
+    publisher,
+    wakeups: () => changes,
+    wake,
+    isClosed,
+    rotate,
+    view,
+    notifyRetryForMs: () => withDefaults(settings).notifyRetryForMs,
+    continueAsNewNow: async () => {
+      await condition(allHandlersFinished);
+      publisher.ifChanged();
+      if (isClosed()) return view();
+      return continueAsNew<typeof accountLifecycle>({ ...input, settings, carried: account.snapshot(Date.now()) });
+    },
+  };
+  return perChannel ? concurrentLoop(ctx) : sequentialLoop(ctx, notifies);
 }

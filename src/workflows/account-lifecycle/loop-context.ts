@@ -1,0 +1,22 @@
+/** What a lifecycle loop needs from the workflow that runs it. Sandbox code. */
+import type { Account } from './account.js';
+import type { Publisher } from './shell.js';
+import type { AccountView } from './types.js';
+
+export interface LoopContext {
+  accountId: string;
+  account: Account;
+  publisher: Publisher;
+  /** How many times handlers (or finished effects) changed something; the loop waits for it to move. */
+  wakeups(): number;
+  /** Counts a change, so that the loop wakes. */
+  wake(): void;
+  isClosed(): boolean;
+  /** True when the run's history has reached its budget. */
+  rotate(): boolean;
+  /** Continues as new with the account's state (after handlers finish); returns the view if it closed instead. */
+  continueAsNewNow(): Promise<AccountView>;
+  view(): AccountView;
+  /** The notify retry span of the current settings. */
+  notifyRetryForMs(): number;
+}
