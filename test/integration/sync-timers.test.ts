@@ -153,6 +153,37 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     await afterCalls(id, 2, (v) => v.state === 'synced');
   });
 
+  it('when Mono answers 429 with a Retry-After under 2 minutes, the next call still waits 2 minutes', async () => {
+    const id = newAccountId();
+    stack.sim.setScenario(id, { sync: ['rate_limited', 'success'], retryAfterSeconds: 30 });
+    await stack.post(webhookBody(id, { kind: 'sync_failed' }));
+    await env.sleep('2m');
+    await afterCalls(id, 1);
+    await env.sleep('1m');
+    await stillCalls(id, 1);
+    await env.sleep('1m');
+    await afterCalls(id, 2, (v) => v.state === 'synced');
+  });
+
+  it('an operator retry seconds after the activity’s last retry waits 2 minutes from that call', async () => {
+    const id = newAccountId();
+    stack.sim.setScenario(id, { sync: ['server_error', 'server_error', 'server_error', 'success'] });
+    await stack.post(webhookBody(id, { kind: 'sync_failed' }));
+    await env.sleep('2m');
+    await afterCalls(id, 1);
+    await env.sleep('2m');
+    await afterCalls(id, 2);
+    await env.sleep('4m');
+    const failed = await afterCalls(id, 3, (v) => v.lastSync?.outcome === 'error');
+    const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+    const accepted = await handle.executeUpdate(retrySyncUpdate, { args: [{ reason: 'right after' }] });
+    expect(Date.parse(accepted.syncAt) - Date.parse(failed.lastSync!.at)).toBeGreaterThanOrEqual(2 * 60_000);
+    await env.sleep('1m');
+    await stillCalls(id, 3);
+    await env.sleep('1m');
+    await afterCalls(id, 4, (v) => v.state === 'synced');
+  });
+
   it('when Mono does not know the account (404), then it escalates at once with what to do', async () => {
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['not_found'] });
