@@ -1,5 +1,11 @@
 /** Lifecycle scenarios whose histories the replay test keeps (see scripts/record-histories.ts). */
-import { retrySyncSignal, retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import {
+  redeliverNoticesSignal,
+  resendReauthLinkSignal,
+  retrySyncSignal,
+  retrySyncUpdate,
+  workflowIdFor,
+} from '../../src/workflows/account-lifecycle/messages.js';
 import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
 import type { Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
@@ -64,6 +70,25 @@ export const SCENARIOS: Scenario[] = [
         const body = webhookBody(id, { kind: n % 2 ? 'account_synced' : 'sync_failed' });
         await stack.post({ ...body, data: { ...body.data, n } });
       }
+      await settle();
+      return id;
+    },
+  },
+  {
+    // Re-auth notices queued and dropped as the account recovers, a repeat after a move, an operator resend and a
+    // redelivery request both refused (no dead letters): the per-channel path's lanes, plans and markers.
+    name: 'reauth-recovered',
+    // A reminder due after 2 s in quiet hours (all day but a minute), so the quiet-hours local activity runs.
+    settings: { quietHours: '00:00-23:59', reauthRemindersMs: [2_000], reminderMinGapMs: 0 },
+    async run(stack) {
+      const id = newAccountId();
+      await send(stack, id, [{ kind: 'reauthorisation_required' }]);
+      await settle(3_000);
+      const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+      await handle.signal(resendReauthLinkSignal, {}); // refused within a minute of the first link: logged, ignored
+      await handle.signal(redeliverNoticesSignal, {});
+      await send(stack, id, [{ kind: 'account_reauthorized' }, { kind: 'reauthorisation_required' }]);
+      await send(stack, id, [{ kind: 'account_synced' }]);
       await settle();
       return id;
     },
