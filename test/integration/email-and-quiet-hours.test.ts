@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { eventually, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
 import { startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
@@ -105,6 +106,14 @@ it('emails the owner the re-auth link, and defers a reminder due in quiet hours 
   expect(mailsTo(address)).toHaveLength(1);
   const lagosTime = new Date(Date.parse(deferred.reauth!.nextReminderAt!) + 3_600_000).toISOString().slice(11, 16);
   expect(lagosTime).toBe('08:00');
+  // The deferral was worked out by a local activity, its answer recorded in history: a replay never asks the
+  // worker's time-zone data again (a Node or tzdata upgrade cannot make it diverge).
+  const history = await stack.client.workflow.getHandle(workflowIdFor(id)).fetchHistory();
+  const localActivities = (history.events ?? [])
+    .map((e) => e.markerRecordedEventAttributes)
+    .filter((m) => m?.markerName === 'core_local_activity')
+    .map((m) => JSON.parse(Buffer.from(m!.details!.data!.payloads![0]!.data!).toString()) as { activity_type: string });
+  expect(localActivities.map((la) => la.activity_type)).toContain('quietHoursEnd');
 
   await env.sleep(await untilLagosHour(8));
   await env.sleep(60_000);
