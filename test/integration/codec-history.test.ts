@@ -172,7 +172,7 @@ function piiNeedles(email: string): Record<string, string> {
     // message and stack trace are what remains, and they are encrypted too.
     'SMTP failure message': 'could not send the email',
     'SMTP failure codes': 'EENVELOPE, 450',
-    'failure stack trace': 'notifier.ts',
+    'failure stack trace': 'notify/activities.ts',
     'notice body (type)': 'account.reauth_required',
     'notice body (audience)': '"audience":"owner"',
     'contact time zone': 'Africa/Lagos',
@@ -192,7 +192,7 @@ async function driveThroughReauth(running: Running): Promise<{ id: string; email
   const email = `owner-${id}@example.com`;
   expect((await putContact(running, id, { email, timeZone: 'Africa/Lagos' })).status).toBe(202);
   expect((await postWebhook(running, webhookBody(id, { kind: 'reauthorisation_required' }))).status).toBe(200);
-  // The notifier retries after 10 s (the workflow's retry policy for notices).
+  // The workflow retries the channel about 5 s later (the Standard Webhooks schedule).
   await eventually(
     () => Promise.resolve(delivered.filter((a) => a === email).length),
     (n) => n === 1,
@@ -240,13 +240,13 @@ describe('raw history on the server', () => {
       );
       expect(JSON.parse(Buffer.from(decoded!.data!).toString('utf8'))).toEqual({ email, timeZone: 'Africa/Lagos' });
       // ...and the SMTP failure, decoded by the failure converter, names what went wrong.
-      const started = history.events!.find((e) => e.activityTaskStartedEventAttributes?.lastFailure);
-      const failure = started!.activityTaskStartedEventAttributes!.lastFailure!;
+      const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes?.failure);
+      const failure = failed!.activityTaskFailedEventAttributes!.failure!;
       expect(failure.message).toBe('Encoded failure');
       const [attrs] = await new AesGcmCodec([OLD_KEY!]).decode([failure.encodedAttributes!]);
       expect(JSON.parse(Buffer.from(attrs!.data!).toString('utf8'))).toMatchObject({
         message: expect.stringContaining('could not send the email (EENVELOPE, 450)'),
-        stack_trace: expect.stringContaining('notifier.ts'),
+        stack_trace: expect.stringContaining('notify/activities.ts'),
       });
       // The state query answers through the codec as before (it shows whether an email is set, not which).
       const view = await encrypted.client.workflow.getHandle(workflowIdFor(id)).query(stateQuery);

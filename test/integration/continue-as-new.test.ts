@@ -35,10 +35,20 @@ it('when a run reaches its history budget, then it continues as new carrying sta
   expect(view.history).toHaveLength(EVENTS);
   expect(view.history[0]).toMatchObject({ from: null, to: 'sync_failed', cause: 'sync_failed' });
 
-  // The very first delivery, redelivered now, is still remembered after several continue-as-new.
-  expect((await stack.post(first)).status).toBe(200);
+  // A delivery remembered in an earlier run is still a redelivery after continue-as-new, while the state has not
+  // moved since (the same event after a move is a new occurrence: dedupe-window.test.ts).
+  const marker = webhookBody(id, { kind: 'account_synced' });
+  const remembered = { ...marker, data: { ...marker.data, n: 'marker' } };
+  expect((await stack.post(remembered)).status).toBe(200);
+  const markedRun = (await stack.state(id)).run.number;
+  for (let n = 100; n < 130; n++) {
+    const body = webhookBody(id, { kind: 'account_synced' });
+    expect((await stack.post({ ...body, data: { ...body.data, n } })).status).toBe(200);
+  }
+  expect((await stack.state(id)).run.number).toBeGreaterThan(markedRun);
+  expect((await stack.post(remembered)).status).toBe(200);
   const after = await stack.state(id);
-  expect(after).toMatchObject({ state: 'synced', counts: { duplicates: 1 } });
+  expect(after).toMatchObject({ state: 'synced', counts: { duplicates: 1, unchanged: 31 } }); // the marker and the 30 after it
 
   // Every run stayed within its budget (plus the few events of the final task), and the chain is intact.
   const listRuns = async (): Promise<Array<{ runId: string; status: string; historyLength: number }>> => {

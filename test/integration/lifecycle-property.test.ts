@@ -39,17 +39,24 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.nat(50).map((redeliver) => ({ redeliver })) }
 );
 
-/** The oracle: the transition table folded over the distinct deliveries, in order; nothing after unlink. */
+/**
+ * The oracle: the transition table folded over the deliveries in order, nothing after unlink. A body seen before
+ * is a redelivery while the state has not changed since it was applied; after a change it is the same event
+ * happening again.
+ */
 function expectedState(bodies: string[]): AccountState | null {
-  const seen = new Set<string>();
+  const appliedAt = new Map<string, number>();
+  let changes = 0;
   let state: AccountState | null = null;
   for (const body of bodies) {
-    if (seen.has(body)) continue;
-    seen.add(body);
+    if (appliedAt.get(body) === changes) continue;
     const parsed = JSON.parse(body) as { event: string; data: { meta?: { data_status?: string } } };
     const kind = parsed.event.replace('mono.events.', '') as MonoEventKind;
     const dataStatus = parsed.data.meta?.data_status?.toLowerCase() as DataStatus | undefined;
-    state = transition(state, { kind, dataStatus }).to;
+    const next = transition(state, { kind, dataStatus });
+    if (next.changed) changes += 1;
+    state = next.to;
+    appliedAt.set(body, changes);
     if (state === 'unlinked') break;
   }
   return state;
@@ -80,9 +87,10 @@ it('random event sequences with duplicates and reorderings leave the workflow in
       }
       expect(view.state).toBe(expected);
 
-      // Every recorded transition is a changing row of the table, and they chain.
+      // Every recorded transition is a changing row of the table, and they chain (entries with from = to record
+      // actions, such as notices dropped).
       let previous: AccountState | null = null;
-      for (const t of view.history) {
+      for (const t of view.history.filter((entry) => entry.from !== entry.to)) {
         expect(t.from).toBe(previous);
         const [kind, dataStatus] = t.cause.split(':') as [MonoEventKind, DataStatus | undefined];
         expect(transition(t.from, { kind, dataStatus })).toEqual({ to: t.to, changed: true });

@@ -2,6 +2,7 @@
  * Start-up's check of the namespace's search attributes against a real dev server started without them: the
  * error lists the missing ones with the exact commands, and running those commands makes the check pass.
  */
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/search-attributes.js';
 import { execFileSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
@@ -47,7 +48,7 @@ it('names the missing attributes with the commands to create them, and passes on
   const commands = message
     .split('\n')
     .filter((line) => line.trim().startsWith('temporal operator search-attribute create'));
-  expect(commands).toHaveLength(4);
+  expect(commands).toHaveLength(SEARCH_ATTRIBUTE_FLAGS.length);
   for (const command of commands) {
     const args = command.trim().split(/\s+/).slice(1);
     execFileSync(inject('temporalCliPath'), [...args, '--address', server.address], { stdio: 'pipe' });
