@@ -19,8 +19,6 @@ const DROPPED = Symbol('dropped');
 export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
   const { account, accountId } = ctx;
   const lanes = new Set<string>();
-  /** Notice lanes with an activity in flight (not waiting between attempts). */
-  const attempting = new Set<string>();
   let lookedUp = false;
 
   const launch = (key: string, work: () => Promise<void>): void => {
@@ -35,11 +33,7 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
    * Delivers a notice on one channel on the retry schedule (delivery-retry.ts), looking at the account before
    * every attempt. Returns why it gave up, if it did.
    */
-  const deliver = async (
-    key: string,
-    id: string,
-    channel: NoticeChannel
-  ): Promise<string | undefined | typeof DROPPED> => {
+  const deliver = async (id: string, channel: NoticeChannel): Promise<string | undefined | typeof DROPPED> => {
     for (;;) {
       const pending = account.pendingChannel(id, channel);
       if (!pending) return DROPPED;
@@ -62,9 +56,7 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
       const deadline = firstAt + ctx.notifyRetryForMs();
       const attempt = (delivery.attempts ?? 0) + 1;
       account.noteDeliveryAttempt(id, channel, startedAt);
-      attempting.add(key);
       const result = await attemptNoticeOn(notice, channel, account.getContact(), isFinalAttempt(startedAt, deadline));
-      attempting.delete(key);
       if (result.ok) return undefined;
       if (result.permanent) return result.message;
       const now = Date.now();
@@ -95,7 +87,7 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
       const key = `${NOTICE_LANE}${notice.id}/${channel}`;
       if (lanes.has(key)) continue;
       launch(key, async () => {
-        const failure = await deliver(key, notice.id, channel);
+        const failure = await deliver(notice.id, channel);
         if (failure !== DROPPED) account.finishChannel(notice.id, channel, failure, Date.now());
       });
     }
@@ -127,9 +119,10 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
     ctx.publisher.ifChanged();
     if (ctx.isClosed()) return ctx.view();
     if (ctx.rotate()) {
-      // A sync, lookup, plan or delivery attempt in flight finishes first; deliveries waiting between attempts go
-      // on in the next run, at the time recorded for them and under the same ids.
-      await condition(() => attempting.size === 0 && [...lanes].every((key) => key.startsWith(NOTICE_LANE)));
+      // A manual sync in flight finishes first (the next run would not know to repeat it). Everything else goes on
+      // in the next run: a lookup or a plan is made again, and a delivery attempt cut off is tried again under the
+      // same id (receivers dedupe on it); waiting for them here would let the history outgrow its budget.
+      await condition(() => !lanes.has('sync'));
       return ctx.continueAsNewNow();
     }
     if (await runReauthTimers()) continue;
