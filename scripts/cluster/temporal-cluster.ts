@@ -53,6 +53,10 @@ export interface Cluster {
   dir: string;
   /** The Temporal server's process id (CPU readings). */
   serverPid(): number;
+  /** PostgreSQL's postmaster process id (its backends are its children), or null while it is stopped. */
+  postgresPid(): number | null;
+  /** Bytes on disk of Temporal's two databases, persistence and visibility (`pg_database_size`, no WAL). */
+  databaseBytes(): Promise<number>;
   /** Kills the Temporal server (all services) at once, as a crash would. */
   killServer(): Promise<void>;
   /** Starts the Temporal server again on the same ports and database. */
@@ -217,6 +221,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const [cmd, a] = asPostgres(join(pgBin, 'pg_ctl'), ['-D', pgData, ...args]);
       await run(cmd, a);
     };
+    const psql = async (query: string): Promise<string> => {
+      const { stdout } = await run(join(pgBin, 'psql'), [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(pgPort),
+        '-U',
+        'postgres',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-At',
+        '-c',
+        query,
+      ]);
+      return stdout.trim();
+    };
     const pgStart = (): Promise<void> =>
       pgCtl(
         '-w',
@@ -229,18 +249,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await timed(progress, `starting PostgreSQL on 127.0.0.1:${pgPort}`, pgStart);
     cleanups.push(() => pgCtl('-m', 'fast', '-w', 'stop'));
     await timed(progress, 'creating the temporal role', async () => {
-      await run(join(pgBin, 'psql'), [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(pgPort),
-        '-U',
-        'postgres',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-c',
-        "CREATE ROLE temporal LOGIN SUPERUSER PASSWORD 'temporal'",
-      ]);
+      await psql("CREATE ROLE temporal LOGIN SUPERUSER PASSWORD 'temporal'");
     });
     await timed(progress, "creating the schemas with Temporal's SQL tool", async () => {
       const common = [
@@ -403,6 +412,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       namespace,
       dir,
       serverPid: () => serverProcess!.pid!,
+      postgresPid: () => {
+        try {
+          // postmaster.pid's first line is the postmaster's process id.
+          return Number(readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+        } catch {
+          return null;
+        }
+      },
+      databaseBytes: async () =>
+        Number(await psql("SELECT pg_database_size('temporal') + pg_database_size('temporal_visibility')")),
       killServer,
       startServer,
       restartPostgres: async () => {
