@@ -50,6 +50,8 @@ export interface BenchOptions {
   keep: boolean;
   /** Also run the ingest and storm scenarios on Temporal's own server with PostgreSQL (scripts/cluster). */
   cluster?: boolean;
+  /** History shards of that cluster (default: HISTORY_SHARDS, docker-compose's count). */
+  clusterShards?: number;
   progress: Progress;
 }
 
@@ -111,7 +113,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (options.cluster) {
       const onCluster: NonNullable<BenchResults['cluster']> = {
         server: `temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL`,
-        historyShards: HISTORY_SHARDS,
+        historyShards: options.clusterShards ?? HISTORY_SHARDS,
       };
       if (options.scenarios.includes('ingest')) {
         onCluster.ingest = await withLiveStack(
@@ -189,7 +191,11 @@ async function withLiveStack<T>(
     let dbBytes: () => Promise<number>;
     if (engine === 'cluster') {
       progress(`starting Temporal's own server on PostgreSQL in ${dir} (scripts/cluster)`);
-      const cluster = await startCluster({ dir: join(dir, 'cluster'), onProgress: progress });
+      const cluster = await startCluster({
+        dir: join(dir, 'cluster'),
+        historyShards: options.clusterShards ?? HISTORY_SHARDS,
+        onProgress: progress,
+      });
       stops.push(() => cluster.stop());
       address = cluster.address;
       temporalPid = cluster.serverPid();

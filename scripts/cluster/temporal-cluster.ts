@@ -43,6 +43,8 @@ export interface ClusterOptions {
   /** Where PostgreSQL's data, the server's config and logs go; a temp folder by default (removed on stop). */
   dir?: string;
   namespace?: string;
+  /** History shards (fixed for the cluster's life); HISTORY_SHARDS, compose's count, by default. */
+  historyShards?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -51,6 +53,7 @@ export interface Cluster {
   address: string;
   namespace: string;
   dir: string;
+  historyShards: number;
   /** The Temporal server's process id (CPU readings). */
   serverPid(): number;
   /** PostgreSQL's postmaster process id (its backends are its children), or null while it is stopped. */
@@ -178,6 +181,7 @@ function asPostgres(program: string, args: string[]): [string, string[]] {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const progress = options.onProgress ?? (() => undefined);
   const namespace = options.namespace ?? 'default';
+  const historyShards = options.historyShards ?? HISTORY_SHARDS;
   const ownDir = options.dir === undefined;
   const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'mono-reauth-cluster-')));
   mkdirSync(dir, { recursive: true });
@@ -303,7 +307,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       config = config.replace(from, to);
     };
     replace(/connectAddr: "127\.0\.0\.1:5432"/g, `connectAddr: "127.0.0.1:${pgPort}"`);
-    replace(/numHistoryShards: \d+/, `numHistoryShards: ${HISTORY_SHARDS}`);
+    replace(/numHistoryShards: \d+/, `numHistoryShards: ${historyShards}`);
     replace(/port: 7936/, `port: ${ports.pprof}`);
     replace(/listenAddress: "127\.0\.0\.1:8000"/, `listenAddress: "127.0.0.1:${ports.metrics}"`);
     replace(
@@ -362,7 +366,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     };
     await timed(
       progress,
-      `starting Temporal server ${TEMPORAL_SERVER_VERSION} (${HISTORY_SHARDS} history shards) at ${address}`,
+      `starting Temporal server ${TEMPORAL_SERVER_VERSION} (${historyShards} history shards) at ${address}`,
       startServer
     );
     cleanups.push(async () => {
@@ -411,6 +415,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       address,
       namespace,
       dir,
+      historyShards,
       serverPid: () => serverProcess!.pid!,
       postgresPid: () => {
         try {
