@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Temporal workers start native threads and a Rust runtime: one process per test file, one file at a time
 // (2-core CI), generous timeouts for real servers. Integration files share one dev server (global setup).
@@ -12,6 +12,8 @@ export default defineConfig({
     teardownTimeout: 30_000,
     globalSetup: ['test/helpers/global-setup.ts'],
     include: ['test/**/*.test.ts'],
+    // Temporal's own server with PostgreSQL: `npm run test:cluster` (vitest.cluster.config.ts) runs these.
+    exclude: [...configDefaults.exclude, 'test/cluster/**'],
     // The JSON report lets .ci/run print a plain "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: '.data/test-results.json' }]],
   },

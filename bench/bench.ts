@@ -16,7 +16,7 @@ import { createDeliveryKey } from '../src/server/webhooks/delivery-key.js';
 import { installAdvice, resolveBinary, type BinaryKind } from '../src/temporal/binaries.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { createJsonPoster } from './lib/load.js';
-import { startBareServer, startMonoSim, startService, type ChildService } from './lib/processes.js';
+import { sqliteBytes, startBareServer, startMonoSim, startService, type ChildService } from './lib/processes.js';
 import { SIMULATOR_SECRET_KEY } from '../src/mono-sim/simulator.js';
 import { BenchResults } from './lib/results.js';
 import type { LiveStack, Progress } from './lib/stack.js';
@@ -50,6 +50,8 @@ export interface BenchOptions {
   keep: boolean;
   /** Also run the ingest and storm scenarios on Temporal's own server with PostgreSQL (scripts/cluster). */
   cluster?: boolean;
+  /** History shards of that cluster (default: HISTORY_SHARDS, docker-compose's count). */
+  clusterShards?: number;
   progress: Progress;
 }
 
@@ -111,7 +113,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (options.cluster) {
       const onCluster: NonNullable<BenchResults['cluster']> = {
         server: `temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL`,
-        historyShards: HISTORY_SHARDS,
+        historyShards: options.clusterShards ?? HISTORY_SHARDS,
       };
       if (options.scenarios.includes('ingest')) {
         onCluster.ingest = await withLiveStack(
@@ -185,21 +187,28 @@ async function withLiveStack<T>(
   try {
     let address: string;
     let temporalPid: number;
-    let dbFile: string;
+    let databasePid: (() => number | null) | undefined;
+    let dbBytes: () => Promise<number>;
     if (engine === 'cluster') {
       progress(`starting Temporal's own server on PostgreSQL in ${dir} (scripts/cluster)`);
-      const cluster = await startCluster({ dir: join(dir, 'cluster'), onProgress: progress });
+      const cluster = await startCluster({
+        dir: join(dir, 'cluster'),
+        historyShards: options.clusterShards ?? HISTORY_SHARDS,
+        onProgress: progress,
+      });
       stops.push(() => cluster.stop());
       address = cluster.address;
       temporalPid = cluster.serverPid();
-      // No SQLite file: the database size is reported as 0 (PostgreSQL's own figures are not read).
-      dbFile = join(dir, 'no-sqlite');
+      // PostgreSQL does the storage work in processes of its own: its CPU is read beside the server's.
+      databasePid = () => cluster.postgresPid();
+      dbBytes = () => cluster.databaseBytes();
     } else {
       const devServer = await startTemporal(dir, options.durableSqlite, progress);
       stops.push(() => devServer.stop());
       address = devServer.address;
       temporalPid = devServer.process.pid!;
-      dbFile = join(dir, 'temporal.sqlite');
+      const dbFile = join(dir, 'temporal.sqlite');
+      dbBytes = () => Promise.resolve(sqliteBytes(dbFile));
     }
     progress('starting the Mono simulator and the service (src/main.ts: worker + HTTP server), each its own process');
     const mono = await startMonoSim(await freePort(), BENCH_SECRET, join(dir, 'mono-sim.log'));
@@ -239,7 +248,8 @@ async function withLiveStack<T>(
         client,
         connection,
         temporalPid,
-        dbFile,
+        ...(databasePid ? { databasePid } : {}),
+        dbBytes,
         service,
         worker,
         servicePoster,

@@ -9,6 +9,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_OPTIONS, runBench, SCENARIOS, type Scenario } from './bench.js';
 import { REPO_ROOT } from './lib/processes.js';
 import { formatSummary } from './lib/report.js';
+import { HISTORY_SHARDS } from '../scripts/cluster/temporal-cluster.js';
 
 const HELP = `Usage: npm run bench [-- options]
 
@@ -20,6 +21,7 @@ const HELP = `Usage: npm run bench [-- options]
   --env KEY=VALUE     extra environment for the service process, repeatable
                       (e.g. --env WORKER_MAX_CACHED_WORKFLOWS=2000)
   --cluster           also run ingest and storm on Temporal's own server with PostgreSQL (scripts/cluster)
+  --cluster-shards N  that cluster's history shards (default ${HISTORY_SHARDS}, docker-compose's); implies --cluster
   --one-process       run the service as one process (npm start's layout) instead of two,
                       SERVICE_ROLE=ingress and SERVICE_ROLE=worker (docker-compose's layout, the default)
   --durable-sqlite    keep fsync on every commit in the bench's Temporal dev server (default: synchronous=OFF)
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       'durable-sqlite': { type: 'boolean' },
       'one-process': { type: 'boolean' },
       cluster: { type: 'boolean' },
+      'cluster-shards': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,7 +88,10 @@ async function main(): Promise<void> {
     keep: values.keep ?? false,
     durableSqlite: values['durable-sqlite'] ?? false,
     split: !(values['one-process'] ?? false),
-    cluster: values.cluster ?? false,
+    cluster: (values.cluster ?? false) || values['cluster-shards'] !== undefined,
+    ...(values['cluster-shards'] !== undefined
+      ? { clusterShards: positive('cluster-shards', values['cluster-shards'], HISTORY_SHARDS) }
+      : {}),
     ...(values.profile ? { profileDir: resolve(values.profile) } : {}),
     progress,
   });

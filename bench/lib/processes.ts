@@ -1,6 +1,6 @@
 /** The processes a bench run drives: the service (`src/main.ts`), the bare Express server, and /proc readings. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -113,6 +113,34 @@ export function cpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of a process and its children (Linux /proc): its own user + system time, the time of the children
+ * it has already reaped (cutime, cstime), and the time of its live children. For PostgreSQL's postmaster that is
+ * every backend's work, including the connections that have closed. Null where /proc is unavailable.
+ */
+export function treeCpuSeconds(pid: number): number | null {
+  const read = (p: number | string): { ppid: number; seconds: number } | null => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the command name: ppid is field 4, utime 14, stime 15, cutime 16, cstime 17 (1-based).
+      const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+      return { ppid: Number(fields[1]), seconds: ticks / 100 };
+    } catch {
+      return null;
+    }
+  };
+  const own = read(pid);
+  if (!own) return null;
+  let total = own.seconds;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    const child = read(entry);
+    if (child?.ppid === pid) total += child.seconds;
+  }
+  return Math.round(total * 100) / 100;
 }
 
 /** Samples a process's RSS until stopped; reports the peak. */

@@ -70,17 +70,29 @@ export function formatSummary(r: BenchResults): string {
     const c = r.cluster;
     out.push('', `On ${c.server}, ${c.historyShards} history shards (same run):`);
     if (c.ingest) {
+      const i = c.ingest;
       out.push(
-        `  ingest: service ${fmt(c.ingest.service.throughputPerSec, 0)} req/s, direct ${fmt(c.ingest.directClient.throughputPerSec, 0)} req/s; ` +
-          `throughput service/direct ${fmt(c.ingest.ratios.throughputServiceVsDirect, 3)}, p99 service/direct ${fmt(c.ingest.ratios.p99ServiceVsDirect, 3)}`
+        `  ingest: service ${fmt(i.service.throughputPerSec, 0)} req/s (p99 ${fmt(i.service.latency.p99Ms, 1)} ms), ` +
+          `direct ${fmt(i.directClient.throughputPerSec, 0)} req/s (p99 ${fmt(i.directClient.latency.p99Ms, 1)} ms); ` +
+          `throughput service/direct ${fmt(i.ratios.throughputServiceVsDirect, 3)} (goal >= 0.9: ${ok(i.goals.throughputAtLeast90Percent)}), ` +
+          `p99 service/direct ${fmt(i.ratios.p99ServiceVsDirect, 3)} (goal <= 1.5: ${ok(i.goals.p99AtMost150Percent)})`,
+        `  ingest CPU seconds (Temporal server / PostgreSQL / service / bench client): ` +
+          `service path ${clusterCpu(i.cpuSeconds.service)}, direct path ${clusterCpu(i.cpuSeconds.directClient)}`
       );
     }
     if (c.storm) {
+      const s = c.storm;
       out.push(
-        `  storm: ${c.storm.accounts} accounts ingested in ${fmt(c.storm.storm.ingestMs / 1000, 1)} s, all synced after ` +
-          `${c.storm.storm.processedMs === null ? 'never' : `${fmt(c.storm.storm.processedMs / 1000, 1)} s`} ` +
-          `(processed/ingest ${fmt(c.storm.storm.processedVsIngest, 3)}), missing ${c.storm.storm.missing}; ` +
-          `server CPU s: create ${fmt(c.storm.create.cpuSeconds.temporalServer, 1)}, storm ${fmt(c.storm.storm.cpuSeconds.temporalServer, 1)}`
+        `  storm: ${s.accounts} accounts ingested in ${fmt(s.storm.ingestMs / 1000, 1)} s, all synced after ` +
+          `${s.storm.processedMs === null ? 'never' : `${fmt(s.storm.processedMs / 1000, 1)} s`} ` +
+          `(processed/ingest ${fmt(s.storm.processedVsIngest, 3)}, goal <= 1.25: ${ok(s.goals.processedWithin125Percent)}), ` +
+          `missing ${s.storm.missing} (goal 0: ${ok(s.goals.noneMissing)})`,
+        `  storm: created and visible in ${fmt(s.create.untilVisibleMs / 1000, 1)} s; worker RSS MiB: before ` +
+          `${fmt(s.scale.workerRssMiB.beforeAccounts, 0)}, at rest ${fmt(s.scale.workerRssMiB.atRest, 0)}, storm peak ` +
+          `${fmt(s.scale.workerRssMiB.peakDuringStorm, 0)}; PostgreSQL ${mib(s.scale.temporalDbBytes.afterCreate)} MiB ` +
+          `after create, ${mib(s.scale.temporalDbBytes.afterStorm)} MiB after storm`,
+        `  storm CPU seconds (Temporal server / PostgreSQL / service / bench client): create ${clusterCpu(s.create.cpuSeconds)}, ` +
+          `storm ${clusterCpu(s.storm.cpuSeconds)}`
       );
     }
   }
@@ -100,3 +112,10 @@ export function formatSummary(r: BenchResults): string {
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 const cpu = (c: { temporalServer: number | null; service: number | null; benchClient: number }): string =>
   `${fmt(c.temporalServer, 1)} / ${fmt(c.service, 1)} / ${fmt(c.benchClient, 1)}`;
+const clusterCpu = (c: {
+  temporalServer: number | null;
+  temporalDatabase?: number | null | undefined;
+  service: number | null;
+  benchClient: number;
+}): string =>
+  `${fmt(c.temporalServer, 1)} / ${fmt(c.temporalDatabase, 1)} / ${fmt(c.service, 1)} / ${fmt(c.benchClient, 1)}`;

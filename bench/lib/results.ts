@@ -23,6 +23,11 @@ export const LoadSummary = z.object({
 /** CPU seconds each process used during a phase: where the time went. */
 const CpuSeconds = z.object({
   temporalServer: z.number().nonnegative().nullable(),
+  /**
+   * On the cluster, PostgreSQL's postmaster and backends (`--cluster` only; the dev server's SQLite runs inside
+   * `temporalServer`). Null when it could not be read.
+   */
+  temporalDatabase: z.number().nonnegative().nullable().optional(),
   service: z.number().nonnegative().nullable(),
   benchClient: z.number().nonnegative(),
 });
@@ -65,6 +70,7 @@ export const StormResult = z.object({
       atRest: z.number().nullable(),
       peakDuringStorm: z.number().nullable(),
     }),
+    /** The dev server's SQLite file with its WAL; on the cluster, PostgreSQL's two databases (no WAL). */
     temporalDbBytes: z.object({
       afterCreate: z.number().int().nonnegative(),
       afterStorm: z.number().int().nonnegative(),

@@ -7,7 +7,7 @@ import { SECRET_HEADER } from '../../src/server/webhooks/verify.js';
 import { WEBHOOK_PATH } from '../../src/server/webhooks/route.js';
 import type { MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';
 import type { JsonPoster } from './load.js';
-import { cpuSeconds, type ChildService } from './processes.js';
+import { cpuSeconds, treeCpuSeconds, type ChildService } from './processes.js';
 
 export type Progress = (line: string) => void;
 
@@ -15,7 +15,13 @@ export interface LiveStack {
   client: Client;
   connection: Connection;
   temporalPid: number;
-  dbFile: string;
+  /**
+   * The database's own process, when it is not inside the Temporal server: PostgreSQL's postmaster on the
+   * cluster (its CPU is read with its backends'); absent on the dev server, whose SQLite runs in its process.
+   */
+  databasePid?: () => number | null;
+  /** Bytes of Temporal's database on disk: the dev server's SQLite file, or the cluster's PostgreSQL databases. */
+  dbBytes: () => Promise<number>;
   /** The process that answers `POST /webhooks/mono` (all of the service, or its ingress role). */
   service: ChildService;
   /** The process running the worker: the same as `service`, or the worker role's own process. */
@@ -63,18 +69,27 @@ export async function sendDirect(stack: LiveStack, kind: MonoEventKind, accountI
 
 export interface CpuReading {
   temporalServer: number | null;
+  /** PostgreSQL (postmaster and backends) on the cluster; absent on the dev server (SQLite is in its process). */
+  temporalDatabase?: number | null;
   service: number | null;
   benchClient: number;
 }
 
 /** Starts counting the CPU seconds each process uses; call the result to read them. */
-export function cpuMeter(stack: Pick<LiveStack, 'temporalPid' | 'service' | 'worker'>): () => CpuReading {
+export function cpuMeter(
+  stack: Pick<LiveStack, 'temporalPid' | 'databasePid' | 'service' | 'worker'>
+): () => CpuReading {
   const pids = [...new Set([stack.service.pid, stack.worker.pid])];
   const serviceCpu = (): number | null => {
     const each = pids.map(cpuSeconds);
     return each.some((x) => x === null) ? null : each.reduce((a, x) => a! + x!, 0);
   };
   const server0 = cpuSeconds(stack.temporalPid);
+  const databaseCpu = (): number | null => {
+    const pid = stack.databasePid?.();
+    return pid ? treeCpuSeconds(pid) : null;
+  };
+  const database0 = stack.databasePid ? databaseCpu() : null;
   const service0 = serviceCpu();
   const bench0 = process.cpuUsage();
   const delta = (now: number | null, then: number | null): number | null =>
@@ -83,6 +98,7 @@ export function cpuMeter(stack: Pick<LiveStack, 'temporalPid' | 'service' | 'wor
     const bench = process.cpuUsage(bench0);
     return {
       temporalServer: delta(cpuSeconds(stack.temporalPid), server0),
+      ...(stack.databasePid ? { temporalDatabase: delta(databaseCpu(), database0) } : {}),
       service: delta(serviceCpu(), service0),
       benchClient: Math.round((bench.user + bench.system) / 10_000) / 100,
     };

@@ -117,6 +117,9 @@ function sumCpu(readings: CpuReading[]): CpuReading {
     readings.some((r) => pick(r) === null) ? null : Math.round(readings.reduce((a, r) => a + pick(r)!, 0) * 100) / 100;
   return {
     temporalServer: add((r) => r.temporalServer),
+    ...(readings.some((r) => 'temporalDatabase' in r)
+      ? { temporalDatabase: add((r) => r.temporalDatabase ?? null) }
+      : {}),
     service: add((r) => r.service),
     benchClient: add((r) => r.benchClient) ?? 0,
   };

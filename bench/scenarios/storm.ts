@@ -5,7 +5,7 @@
  * The service's RSS is read before, at rest after creation, and at its peak during the storm.
  */
 import { runLoad, withoutRaw } from '../lib/load.js';
-import { rssMiB, sampleRss, sleep, sqliteBytes, waitForQuiet } from '../lib/processes.js';
+import { rssMiB, sampleRss, sleep, waitForQuiet } from '../lib/processes.js';
 import type { StormResult } from '../lib/results.js';
 import { ratio } from '../lib/stats.js';
 import { cpuMeter, loadProgress, sendThroughService, type LiveStack } from '../lib/stack.js';
@@ -50,7 +50,7 @@ export async function measureStorm(stack: LiveStack, options: StormOptions): Pro
   await waitForQuiet(stack.worker.pid, { timeoutMs: 300_000 });
   const createCpu = meter();
   const atRest = rssMiB(stack.worker.pid);
-  const dbAfterCreate = sqliteBytes(stack.dbFile);
+  const dbAfterCreate = await stack.dbBytes();
   progress(`  at rest: service RSS ${atRest ?? '?'} MiB, Temporal database ${mib(dbAfterCreate)} MiB`);
 
   progress(`storm: ${accounts} account_synced webhooks at concurrency ${concurrency}`);
@@ -118,7 +118,7 @@ export async function measureStorm(stack: LiveStack, options: StormOptions): Pro
     },
     scale: {
       workerRssMiB: { beforeAccounts, atRest, peakDuringStorm },
-      temporalDbBytes: { afterCreate: dbAfterCreate, afterStorm: sqliteBytes(stack.dbFile) },
+      temporalDbBytes: { afterCreate: dbAfterCreate, afterStorm: await stack.dbBytes() },
       maxCachedWorkflows: stack.maxCachedWorkflows,
     },
     goals: {

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   /** Where PostgreSQL's data, the server's config and logs go; a temp folder by default (removed on stop). */
   dir?: string;
   namespace?: string;
+  /** History shards (fixed for the cluster's life); HISTORY_SHARDS, compose's count, by default. */
+  historyShards?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -51,8 +53,13 @@ export interface Cluster {
   address: string;
   namespace: string;
   dir: string;
+  historyShards: number;
   /** The Temporal server's process id (CPU readings). */
   serverPid(): number;
+  /** PostgreSQL's postmaster process id (its backends are its children), or null while it is stopped. */
+  postgresPid(): number | null;
+  /** Bytes on disk of Temporal's two databases, persistence and visibility (`pg_database_size`, no WAL). */
+  databaseBytes(): Promise<number>;
   /** Kills the Temporal server (all services) at once, as a crash would. */
   killServer(): Promise<void>;
   /** Starts the Temporal server again on the same ports and database. */
@@ -174,6 +181,7 @@ function asPostgres(program: string, args: string[]): [string, string[]] {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const progress = options.onProgress ?? (() => undefined);
   const namespace = options.namespace ?? 'default';
+  const historyShards = options.historyShards ?? HISTORY_SHARDS;
   const ownDir = options.dir === undefined;
   const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'mono-reauth-cluster-')));
   mkdirSync(dir, { recursive: true });
@@ -217,6 +225,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const [cmd, a] = asPostgres(join(pgBin, 'pg_ctl'), ['-D', pgData, ...args]);
       await run(cmd, a);
     };
+    const psql = async (query: string): Promise<string> => {
+      const { stdout } = await run(join(pgBin, 'psql'), [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(pgPort),
+        '-U',
+        'postgres',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-At',
+        '-c',
+        query,
+      ]);
+      return stdout.trim();
+    };
     const pgStart = (): Promise<void> =>
       pgCtl(
         '-w',
@@ -229,18 +253,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await timed(progress, `starting PostgreSQL on 127.0.0.1:${pgPort}`, pgStart);
     cleanups.push(() => pgCtl('-m', 'fast', '-w', 'stop'));
     await timed(progress, 'creating the temporal role', async () => {
-      await run(join(pgBin, 'psql'), [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(pgPort),
-        '-U',
-        'postgres',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-c',
-        "CREATE ROLE temporal LOGIN SUPERUSER PASSWORD 'temporal'",
-      ]);
+      await psql("CREATE ROLE temporal LOGIN SUPERUSER PASSWORD 'temporal'");
     });
     await timed(progress, "creating the schemas with Temporal's SQL tool", async () => {
       const common = [
@@ -294,7 +307,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       config = config.replace(from, to);
     };
     replace(/connectAddr: "127\.0\.0\.1:5432"/g, `connectAddr: "127.0.0.1:${pgPort}"`);
-    replace(/numHistoryShards: \d+/, `numHistoryShards: ${HISTORY_SHARDS}`);
+    replace(/numHistoryShards: \d+/, `numHistoryShards: ${historyShards}`);
     replace(/port: 7936/, `port: ${ports.pprof}`);
     replace(/listenAddress: "127\.0\.0\.1:8000"/, `listenAddress: "127.0.0.1:${ports.metrics}"`);
     replace(
@@ -353,7 +366,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     };
     await timed(
       progress,
-      `starting Temporal server ${TEMPORAL_SERVER_VERSION} (${HISTORY_SHARDS} history shards) at ${address}`,
+      `starting Temporal server ${TEMPORAL_SERVER_VERSION} (${historyShards} history shards) at ${address}`,
       startServer
     );
     cleanups.push(async () => {
@@ -402,7 +415,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       address,
       namespace,
       dir,
+      historyShards,
       serverPid: () => serverProcess!.pid!,
+      postgresPid: () => {
+        try {
+          // postmaster.pid's first line is the postmaster's process id.
+          return Number(readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+        } catch {
+          return null;
+        }
+      },
+      databaseBytes: async () =>
+        Number(await psql("SELECT pg_database_size('temporal') + pg_database_size('temporal_visibility')")),
       killServer,
       startServer,
       restartPostgres: async () => {

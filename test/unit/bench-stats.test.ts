@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mergeLoads, runLoad } from '../../bench/lib/load.js';
+import { cpuSeconds, treeCpuSeconds } from '../../bench/lib/processes.js';
 import { percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
 
 describe('bench statistics', () => {
@@ -49,4 +51,31 @@ describe('bench statistics', () => {
     expect(merged).toMatchObject({ requests: 100, ok: 90, failed: 10, errors: { 'HTTP 503': 10 } });
     expect(merged.durationMs).toBeCloseTo(result.durationMs * 2, 1);
   });
+
+  it.runIf(process.platform === 'linux')(
+    "counts a process tree's CPU: its own, its live children's, and its exited children's",
+    async () => {
+      // Each child uses 0.3 s of CPU (whatever the machine's load), then exits or idles.
+      const burn = (then: 'exit' | 'idle') =>
+        spawn(
+          process.execPath,
+          [
+            '-e',
+            `while (process.cpuUsage().user < 300000);` + (then === 'idle' ? ' setInterval(() => {}, 1000);' : ''),
+          ],
+          { stdio: 'ignore' }
+        );
+      const before = treeCpuSeconds(process.pid)!;
+      const exited = burn('exit');
+      await new Promise((r) => exited.once('exit', r));
+      const live = burn('idle');
+      try {
+        while ((cpuSeconds(live.pid!) ?? 0) < 0.3) await new Promise((r) => setTimeout(r, 50));
+        // The exited child's time (reaped: cutime/cstime) and the live child's, on top of our own.
+        expect(treeCpuSeconds(process.pid)! - before).toBeGreaterThanOrEqual(0.6);
+      } finally {
+        live.kill('SIGKILL');
+      }
+    }
+  );
 });
