@@ -1,5 +1,5 @@
 /**
- * The four search attributes must exist in the namespace before any account workflow runs: without them every
+ * The search attributes must exist in the namespace before any account workflow runs: without them every
  * workflow task that upserts them fails, account after account. Checked once at start-up, with the commands that
  * create them in the error.
  */
@@ -21,7 +21,7 @@ export class MissingSearchAttributes extends Error {
   override name = 'MissingSearchAttributes';
 }
 
-/** Which of the four attributes are missing (or of another type), by `Name=Type`. */
+/** Which of the attributes are missing (or of another type), by `Name=Type`. */
 export async function missingSearchAttributes(
   connection: Connection,
   namespace: string,
@@ -50,6 +50,7 @@ async function missingByQuery(connection: Connection, namespace: string, timeout
     MonoInstitution: `MonoInstitution = 'x'`,
     MonoEscalated: `MonoEscalated = true`,
     MonoStateSince: `MonoStateSince > '2000-01-01T00:00:00Z'`,
+    MonoLastHeard: `MonoLastHeard > '2000-01-01T00:00:00Z'`,
   };
   const missing: string[] = [];
   for (const flag of SEARCH_ATTRIBUTE_FLAGS) {

@@ -19,6 +19,7 @@ export async function startTimeSkippingEnv(testServerPath: string): Promise<Test
       MonoInstitution: KEYWORD,
       MonoEscalated: BOOL,
       MonoStateSince: DATETIME,
+      MonoLastHeard: DATETIME,
     },
   });
   return env;

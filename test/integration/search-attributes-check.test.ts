@@ -40,6 +40,7 @@ it('names the missing attributes with the commands to create them, and passes on
     'MonoInstitution=Keyword',
     'MonoEscalated=Bool',
     'MonoStateSince=Datetime',
+    'MonoLastHeard=Datetime',
   ]) {
     expect(message).toContain(flag);
   }
@@ -47,7 +48,7 @@ it('names the missing attributes with the commands to create them, and passes on
   const commands = message
     .split('\n')
     .filter((line) => line.trim().startsWith('temporal operator search-attribute create'));
-  expect(commands).toHaveLength(4);
+  expect(commands).toHaveLength(5);
   for (const command of commands) {
     const args = command.trim().split(/\s+/).slice(1);
     execFileSync(inject('temporalCliPath'), [...args, '--address', server.address], { stdio: 'pipe' });

@@ -4,6 +4,7 @@
  * the code sees one complete shape. Field names never change: a rolled-back deploy must still read them.
  */
 import type { DeliveryEntry } from './delivery-memory.js';
+import type { CheckRecord, CheckRequest } from './observations.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
 import type { AccountState, AccountView, Contact, Escalation, Notice, Transition } from './types.js';
@@ -28,10 +29,12 @@ export interface CarriedState {
   outbox: Notice[];
   noticeSeq: number;
   contact: Contact | null;
+  /** A check with Mono asked for (reconciliation, enrolment) and not yet run; the last check's result. */
+  check: { pending: CheckRequest | null; last: CheckRecord | null; tickets: number };
 }
 
 /** Added after the first release: absent from what older runs carried. */
-type LaterParts = 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact';
+type LaterParts = 'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact' | 'check';
 
 /** Carried state as any release wrote it. */
 export type RecordedCarriedState = Omit<CarriedState, LaterParts> & Partial<Pick<CarriedState, LaterParts>>;
@@ -55,8 +58,11 @@ function newAccount(): CarriedState {
     outbox: [],
     noticeSeq: 0,
     contact: null,
+    check: NO_CHECK,
   };
 }
+
+const NO_CHECK: CarriedState['check'] = { pending: null, last: null, tickets: 0 };
 
 /** The complete state for a run: a new account's, or the previous run's with missing parts filled in. */
 export function normaliseCarried(carried: RecordedCarriedState | undefined): CarriedState {
@@ -70,5 +76,6 @@ export function normaliseCarried(carried: RecordedCarriedState | undefined): Car
     outbox: [...(carried.outbox ?? [])],
     noticeSeq: carried.noticeSeq ?? 0,
     contact: carried.contact ?? null,
+    check: carried.check ?? NO_CHECK,
   };
 }

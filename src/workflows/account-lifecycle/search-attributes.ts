@@ -8,8 +8,16 @@ export const MonoAccountState = defineSearchAttributeKey('MonoAccountState', Sea
 export const MonoInstitution = defineSearchAttributeKey('MonoInstitution', SearchAttributeType.KEYWORD);
 export const MonoEscalated = defineSearchAttributeKey('MonoEscalated', SearchAttributeType.BOOL);
 export const MonoStateSince = defineSearchAttributeKey('MonoStateSince', SearchAttributeType.DATETIME);
+/** When the account last heard from Mono (webhook, sync answer, check), to the hour: reconciliation finds silence. */
+export const MonoLastHeard = defineSearchAttributeKey('MonoLastHeard', SearchAttributeType.DATETIME);
 
-export const SEARCH_ATTRIBUTES = [MonoAccountState, MonoInstitution, MonoEscalated, MonoStateSince] as const;
+export const SEARCH_ATTRIBUTES = [
+  MonoAccountState,
+  MonoInstitution,
+  MonoEscalated,
+  MonoStateSince,
+  MonoLastHeard,
+] as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` takes them. */
 export const SEARCH_ATTRIBUTE_FLAGS = [
@@ -17,4 +25,5 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   'MonoInstitution=Keyword',
   'MonoEscalated=Bool',
   'MonoStateSince=Datetime',
+  'MonoLastHeard=Datetime',
 ] as const;

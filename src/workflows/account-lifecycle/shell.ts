@@ -3,29 +3,58 @@
  * summary in step with the account, the continue-as-new threshold, and the handlers that behave alike in every
  * version (the `state` query and `setContact`).
  */
-import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  log,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Account } from './account.js';
 import { setContactSignal, stateQuery } from './messages.js';
-import { MonoAccountState, MonoEscalated, MonoInstitution, MonoStateSince } from './search-attributes.js';
+import { LAST_HEARD_RESOLUTION_MS } from './observations.js';
+import {
+  MonoAccountState,
+  MonoEscalated,
+  MonoInstitution,
+  MonoLastHeard,
+  MonoStateSince,
+} from './search-attributes.js';
 import type { LifecycleSettings } from './settings.js';
 import { contactFrom } from './signals.js';
 import type { AccountView } from './types.js';
 
+/** Marks runs that keep MonoLastHeard current; runs from before it never upsert it. */
+export const LAST_HEARD_PATCH = 'last-heard-v1';
+
 /** Upserts the search attributes when an indexed fact changed (once per wake-up, not per event). */
 export class Publisher {
   private indexed: string;
+  private heard: number | null;
 
   constructor(private readonly account: Account) {
     this.indexed = indexKey(account);
+    this.heard = heardKey(account);
     describeForUi(account);
   }
 
   ifChanged(): void {
     const key = indexKey(this.account);
-    if (key === this.indexed) return;
+    const heard = heardKey(this.account);
+    // Upserting MonoLastHeard is a command older runs never issued: only past the patch.
+    const withHeard = heard !== null && heard !== this.heard && patched(LAST_HEARD_PATCH);
+    if (key === this.indexed && !withHeard) return;
     this.indexed = key;
-    publish(this.account);
+    if (withHeard) this.heard = heard;
+    publish(this.account, withHeard ? heard * LAST_HEARD_RESOLUTION_MS : undefined);
   }
+}
+
+/** MonoLastHeard's value, in hours: it moves at most once an hour whatever the traffic. */
+function heardKey(account: Account): number | null {
+  const ms = account.lastHeardMs();
+  return ms === null ? null : Math.floor(ms / LAST_HEARD_RESOLUTION_MS);
 }
 
 export function shouldContinueAsNew(settings: LifecycleSettings): boolean {
@@ -54,13 +83,14 @@ function indexKey(account: Account): string {
   return JSON.stringify([account.state, account.since, account.escalated, account.institution]);
 }
 
-function publish(account: Account): void {
+function publish(account: Account, lastHeardMs?: number): void {
   if (account.state === null || account.since === null) return;
   upsertSearchAttributes([
     { key: MonoAccountState, value: account.state },
     { key: MonoStateSince, value: new Date(account.since) },
     { key: MonoEscalated, value: account.escalated },
     ...(account.institution ? [{ key: MonoInstitution, value: account.institution }] : []),
+    ...(lastHeardMs !== undefined ? [{ key: MonoLastHeard, value: new Date(lastHeardMs) }] : []),
   ]);
   describeForUi(account);
 }

@@ -26,6 +26,7 @@ import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
 import { Account, type SyncOutcome } from './account.js';
 import { Alarm } from './alarm.js';
+import { CHECKS_PATCH, MONO_QUEUE_PATCH, onMonoQueue, runCheck, setCheckHandlers } from './check.js';
 import {
   monoEventSignal,
   resendReauthLinkSignal,
@@ -51,9 +52,11 @@ import type {
 export const SYNC_RETRIES_PATCH = 'sync-retries-v1';
 /** Marks runs that notify owners and operators; histories without it replay without notices. */
 export const NOTIFICATIONS_PATCH = 'notifications-v1';
+/** Marks runs whose sync retry waits are spread by jitter (sync-schedule.ts `jittered`). */
+export const SYNC_JITTER_PATCH = 'sync-jitter-v1';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
-const { triggerMonoSync } = proxyActivities<MonoActivities>({
+const SYNC_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '2 minutes',
@@ -61,7 +64,8 @@ const { triggerMonoSync } = proxyActivities<MonoActivities>({
     maximumAttempts: 3,
     nonRetryableErrorTypes: [FAILURE.monoNeedsOperator],
   },
-});
+};
+const { triggerMonoSync } = proxyActivities<MonoActivities>(SYNC_OPTIONS);
 
 // A message goes out within about an hour or is given up (and recorded); a wrong configuration is not retried.
 const { deliverNotice } = proxyActivities<NotifyActivities>({
@@ -76,10 +80,20 @@ const { deliverNotice } = proxyActivities<NotifyActivities>({
 });
 
 // Display data only: a few quick tries, and the account carries on without it.
-const { fetchInstitution } = proxyActivities<MonoActivities>({
+const INSTITUTION_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.monoNeedsOperator] },
-});
+};
+const { fetchInstitution } = proxyActivities<MonoActivities>(INSTITUTION_OPTIONS);
+
+/** Mono activities on the Mono task queue (one global rate limit); runs from before it keep the main queue. */
+function mono(): Pick<MonoActivities, 'triggerMonoSync' | 'fetchInstitution'> {
+  if (!patched(MONO_QUEUE_PATCH)) return { triggerMonoSync, fetchInstitution };
+  return {
+    triggerMonoSync: proxyActivities<MonoActivities>(onMonoQueue(SYNC_OPTIONS)).triggerMonoSync,
+    fetchInstitution: proxyActivities<MonoActivities>(onMonoQueue(INSTITUTION_OPTIONS)).fetchInstitution,
+  };
+}
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
   if (!patched(SYNC_RETRIES_PATCH)) return recordOnlyLifecycle(input);
@@ -87,6 +101,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
   let settings = input.settings;
   const account = Account.restore(input.accountId, withDefaults(settings), input.carried);
+  if (patched(SYNC_JITTER_PATCH)) account.useJitter(Math.random);
   const publisher = new Publisher(account);
   let changes = 0;
   const view = setCommonHandlers(account, () => void (changes += 1));
@@ -106,6 +121,9 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     const result = account.apply(event, Date.now());
     if (result.outcome === 'changed') log.info('account transition', { ...result.transition });
   });
+
+  // Enrolment and reconciliation: checks with Mono, run by the loop below (check.ts).
+  setCheckHandlers(account, () => void (changes += 1), () => isClosed() || rotate());
 
   // The CLI may send no input at all, so the request can be undefined at run time.
   const acceptRetry = (request: OperatorRequest | undefined): RetrySyncAccepted => {
@@ -164,6 +182,10 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
       account.setInstitution(await lookUpInstitution(input.accountId));
       continue;
     }
+    if (account.pendingCheck() && patched(CHECKS_PATCH)) {
+      await runCheck(account, input.accountId);
+      continue;
+    }
     if (notifies && account.runReauthTimers(Date.now())) continue;
     const notice = notifies ? account.nextNotice() : undefined;
     if (notice) {
@@ -188,7 +210,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
 
 async function runManualSync(accountId: string): Promise<SyncOutcome> {
   try {
-    const result = await triggerMonoSync(accountId);
+    const result = await mono().triggerMonoSync(accountId);
     return result.outcome === 'failed' ? { outcome: 'failed', code: result.code } : result;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -214,7 +236,7 @@ async function sendNotice(notice: Notice, contact: Contact | null): Promise<stri
 
 async function lookUpInstitution(accountId: string): Promise<string | null> {
   try {
-    return await fetchInstitution(accountId);
+    return await mono().fetchInstitution(accountId);
   } catch (err) {
     log.warn('institution lookup failed; continuing without it', {
       message: err instanceof Error ? err.message : String(err),
