@@ -7,9 +7,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
-import type { Worker, WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createAccountWorkflows, type AccountWorkflows } from './accounts/client.js';
 import { createActivities } from './activities/index.js';
+import { createMonoActivities } from './activities/mono/activities.js';
+import { createPacer } from './lib/pacer.js';
+import { createReconcileActivities } from './reconcile/activities.js';
+import { ensureReconcileSchedule } from './reconcile/schedule.js';
+import { monoTaskQueueFor } from './workflows/account-lifecycle/check.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { Notifier } from './activities/notify/notifier.js';
 import { codecKeysFor, type Config } from './config.js';
@@ -152,6 +157,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         webhookUrl: `${url}${WEBHOOK_PATH}`,
         simulator: deps.simulator,
         onCall: (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }),
+        pacer: createPacer(config.monoMaxRps),
       });
       const connected = mono;
       stoppers.push({ name: 'mono', stop: () => connected.close() });
@@ -159,10 +165,13 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         connection: connectionOptions(config.temporal.target),
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({
-          mono: mono.client,
-          notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),
-        }),
+        activities: {
+          ...createActivities({
+            mono: mono.client,
+            notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),
+          }),
+          ...createReconcileActivities({ accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
+        },
         options: {
           ...workerTuning(config),
           ...(dataConverter && { dataConverter }),
@@ -187,6 +196,31 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         logger.error({ err: String(err) }, 'worker failed');
         deps.onWorkerFailed?.(err);
       });
+
+      // Every call to Mono runs on its own task queue, whose rate Temporal enforces across all workers.
+      const monoWorker = await Worker.create({
+        connection: created.connection,
+        namespace: config.temporal.namespace,
+        taskQueue: monoTaskQueueFor(config.temporal.taskQueue),
+        activities: createMonoActivities({ mono: mono.client }),
+        maxTaskQueueActivitiesPerSecond: config.monoMaxRps,
+        shutdownGraceTime: deps.workerOptions?.shutdownGraceTime ?? '10s',
+        ...(dataConverter && { dataConverter }),
+      });
+      const monoRun = monoWorker.run();
+      stoppers.push({
+        name: 'mono worker',
+        stop: async () => {
+          if (monoWorker.getState() === 'RUNNING') monoWorker.shutdown();
+          await monoRun;
+        },
+      });
+      monoRun.catch((err: unknown) => {
+        logger.error({ err: String(err) }, 'mono worker failed');
+        deps.onWorkerFailed?.(err);
+      });
+      const schedule = await ensureReconcileSchedule(client, config.temporal.taskQueue, config.reconcile);
+      logger.info({ schedule, everyMs: config.reconcile.everyMs }, 'reconcile schedule ready');
     }
     return { url, adminUrl, accounts, links, mono, worker, client, connection, stop };
   } catch (err) {

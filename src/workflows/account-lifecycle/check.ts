@@ -59,14 +59,14 @@ export function setCheckHandlers(account: Account, onChange: () => void, closing
   });
   setHandler(
     reconcileUpdate,
-    async (_request?: ReconcileRequest): Promise<CheckAnswer> => {
+    async (_request: ReconcileRequest): Promise<CheckAnswer> => {
       const ticket = account.requestCheck('reconcile', Date.now());
       onChange();
       await condition(() => account.checkResult(ticket) !== null || closing());
       return account.checkResult(ticket) ?? { ticket, outcome: 'pending' };
     },
     {
-      validator: (_request?: ReconcileRequest) => {
+      validator: (_request: ReconcileRequest) => {
         if (account.state === 'unlinked') throw new Error('the account is unlinked; there is nothing to reconcile');
       },
     }

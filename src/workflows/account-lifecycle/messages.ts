@@ -54,13 +54,13 @@ export const setContactSignal = defineSignal<[Contact]>('setContact');
  * Enrolment (a bulk import of accounts linked before the service): a new account asks Mono what is true of it
  * (account details) and takes its first state from the answer. Ignored by an account that already has a state.
  */
-export const enrolSignal = defineSignal<[EnrolRequest?]>('enrol');
+export const enrolSignal = defineSignal<[EnrolRequest]>('enrol');
 
 /**
  * Reconciliation: the account asks Mono what is true now (details; a manual sync where they cannot tell) and
  * applies it through the transition table. Answers with the check's result once it has run.
  */
-export const reconcileUpdate = defineUpdate<CheckAnswer, [ReconcileRequest?]>('reconcile');
+export const reconcileUpdate = defineUpdate<CheckAnswer, [ReconcileRequest]>('reconcile');
 
 /** Mono account ids are opaque tokens (24 hex characters today); anything else never names a workflow. */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;

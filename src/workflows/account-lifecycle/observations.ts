@@ -125,5 +125,5 @@ export function lastHeardMs(parts: {
   return times.length === 0 ? null : Math.max(...times);
 }
 
-/** MonoLastHeard is published at this resolution: a burst of webhooks upserts once, not once each. */
+/** MonoLastHeard alone is upserted at most this often: a burst of webhooks upserts once, not once each. */
 export const LAST_HEARD_RESOLUTION_MS = 60 * 60_000;

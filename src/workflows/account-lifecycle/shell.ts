@@ -35,26 +35,25 @@ export class Publisher {
 
   constructor(private readonly account: Account) {
     this.indexed = indexKey(account);
-    this.heard = heardKey(account);
+    this.heard = account.lastHeardMs();
     describeForUi(account);
   }
 
   ifChanged(): void {
     const key = indexKey(this.account);
-    const heard = heardKey(this.account);
+    const heard = this.account.lastHeardMs();
+    // MonoLastHeard moves with any other indexed change, otherwise at most once an hour whatever the traffic.
+    const heardMoved =
+      heard !== null &&
+      heard !== this.heard &&
+      (this.heard === null || key !== this.indexed || heard - this.heard >= LAST_HEARD_RESOLUTION_MS);
     // Upserting MonoLastHeard is a command older runs never issued: only past the patch.
-    const withHeard = heard !== null && heard !== this.heard && patched(LAST_HEARD_PATCH);
+    const withHeard = heardMoved && patched(LAST_HEARD_PATCH);
     if (key === this.indexed && !withHeard) return;
     this.indexed = key;
     if (withHeard) this.heard = heard;
-    publish(this.account, withHeard ? heard * LAST_HEARD_RESOLUTION_MS : undefined);
+    publish(this.account, withHeard ? heard : undefined);
   }
-}
-
-/** MonoLastHeard's value, in hours: it moves at most once an hour whatever the traffic. */
-function heardKey(account: Account): number | null {
-  const ms = account.lastHeardMs();
-  return ms === null ? null : Math.floor(ms / LAST_HEARD_RESOLUTION_MS);
 }
 
 export function shouldContinueAsNew(settings: LifecycleSettings): boolean {
