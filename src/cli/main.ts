@@ -7,6 +7,7 @@
  *   mono-reauth accounts retry <accountId> [--reason R] [--json]
  *   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason R [--yes] [--concurrency N] [--json]
  *   mono-reauth accounts resend <accountId> [--reason R] [--json]
+ *   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ import {
 } from '../accounts/client.js';
 import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
+import { importAccounts, ImportUsageError } from './import.js';
 
 const USAGE = `usage:
   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
@@ -29,6 +31,8 @@ const USAGE = `usage:
   mono-reauth accounts retry <accountId> [--reason "…"] [--json]
   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason "…" [--yes] [--concurrency N] [--json]
   mono-reauth accounts resend <accountId> [--reason "…"] [--json]
+  mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
+      Mono account ids one a line (or a CSV column) from the file or stdin; already known ids are skipped.
 
 States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
 Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
@@ -49,6 +53,8 @@ const { values: opts, positionals } = (() => {
         concurrency: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        column: { type: 'string' },
+        'dry-run': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -202,7 +208,7 @@ async function main(): Promise<number> {
     return opts.help ? 0 : 2;
   }
   const [group, command, accountId, ...extra] = positionals;
-  if (group !== 'accounts' || !command || !['list', 'show', 'retry', 'resend'].includes(command) || extra.length > 0) {
+  if (group !== 'accounts' || !command || !['list', 'show', 'retry', 'resend', 'import'].includes(command) || extra.length > 0) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig();
@@ -242,6 +248,18 @@ async function main(): Promise<number> {
         else print(`accepted: a fresh re-auth link goes to the owner of ${accountId} (message ${accepted.noticeId})`);
         return 0;
       }
+      case 'import':
+        return await importAccounts(accounts, {
+          file: accountId,
+          column: opts.column,
+          dryRun: opts['dry-run'] ?? false,
+          yes: opts.yes ?? false,
+          json: opts.json ?? false,
+          concurrency: positiveInt(opts.concurrency, 'concurrency', 16),
+          confirm,
+          print,
+          progress: (line) => void process.stderr.write(`${line}\n`),
+        });
       default:
         throw new UsageError(`unknown command: accounts ${command}`);
     }
@@ -253,7 +271,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ImportUsageError) {
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);
     }
