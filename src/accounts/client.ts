@@ -302,7 +302,8 @@ export function createAccountWorkflows({
         const res = await withDeadline(() =>
           connection.workflowService.listWorkflowExecutions({ namespace, query, pageSize: 1000, nextPageToken })
         );
-        for (const e of res.executions ?? []) known.add((e.execution?.workflowId ?? '').slice(WORKFLOW_ID_PREFIX.length));
+        for (const e of res.executions ?? [])
+          known.add((e.execution?.workflowId ?? '').slice(WORKFLOW_ID_PREFIX.length));
         nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
       } while (nextPageToken);
     }

@@ -208,7 +208,12 @@ async function main(): Promise<number> {
     return opts.help ? 0 : 2;
   }
   const [group, command, accountId, ...extra] = positionals;
-  if (group !== 'accounts' || !command || !['list', 'show', 'retry', 'resend', 'import'].includes(command) || extra.length > 0) {
+  if (
+    group !== 'accounts' ||
+    !command ||
+    !['list', 'show', 'retry', 'resend', 'import'].includes(command) ||
+    extra.length > 0
+  ) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig();

@@ -32,7 +32,15 @@ export interface ReconcileTotals {
   pages: number;
 }
 
-const NO_TOTALS: ReconcileTotals = { checked: 0, corrected: 0, confirmed: 0, deferred: 0, failed: 0, skipped: 0, pages: 0 };
+const NO_TOTALS: ReconcileTotals = {
+  checked: 0,
+  corrected: 0,
+  confirmed: 0,
+  deferred: 0,
+  failed: 0,
+  skipped: 0,
+  pages: 0,
+};
 const PAGES_PER_RUN = 10;
 
 const { findReconcileCandidates } = proxyActivities<ReconcileActivities>({

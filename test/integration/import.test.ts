@@ -66,7 +66,10 @@ describe('mono-reauth accounts import', () => {
     await stack.sim.change(gone, { change: 'unlink', webhook: false });
     expect((await stack.post(webhookBody(known, { kind: 'account_synced' }))).status).toBe(200);
     file = join(dir, 'ids.txt');
-    writeFileSync(file, `# accounts linked before mono-reauth\n${healthy}\n${failing}\n\n${gone}\n${known}\n${healthy}\nnot an id!\n`);
+    writeFileSync(
+      file,
+      `# accounts linked before mono-reauth\n${healthy}\n${failing}\n\n${gone}\n${known}\n${healthy}\nnot an id!\n`
+    );
     await eventually(
       () => cli(['accounts', 'import', file, '--dry-run', '--json']),
       (r) => r.code === 0 && (JSON.parse(r.stdout) as { known: number }).known === 1

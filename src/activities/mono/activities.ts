@@ -57,9 +57,7 @@ export function createMonoActivities({ mono }: MonoActivityDeps) {
 export type MonoActivities = ReturnType<typeof createMonoActivities>;
 
 /** What `inspectMonoAccount` found: no PII, only what the lifecycle needs. */
-export type MonoInspection =
-  | { found: true; dataStatus: string | null; institution: string | null }
-  | { found: false };
+export type MonoInspection = { found: true; dataStatus: string | null; institution: string | null } | { found: false };
 
 async function classify<T>(call: () => Promise<T>): Promise<T> {
   try {

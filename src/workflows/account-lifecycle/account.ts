@@ -324,7 +324,8 @@ export class Account {
     if (observation.source === 'sync') {
       this.sync = syncFinished(this.sync, { at: iso(nowMs), outcome: observation.outcome, code: observation.code });
     }
-    if (from !== startedIn) return this.finishCheck(nowMs, observed, 'confirmed', 'a webhook moved the account meanwhile');
+    if (from !== startedIn)
+      return this.finishCheck(nowMs, observed, 'confirmed', 'a webhook moved the account meanwhile');
     if (observation.source === 'details' && observation.found && observation.institution && from !== 'unlinked') {
       this.core.institution = observation.institution;
     }
@@ -357,7 +358,7 @@ export class Account {
       lastEventAt: c.lastEvent?.at ?? null,
       lastSyncAt: this.sync.last?.at ?? null,
       lastSyncOutcome: this.sync.last?.outcome ?? null,
-      lastCheckAt: c.check.last && c.check.last.outcome !== 'failed' ? c.check.last.at : null,
+      lastCheckAt: c.check.heardAt ?? null,
     });
   }
 
@@ -379,7 +380,7 @@ export class Account {
       to: this.core.state,
       ...(detail ? { detail } : {}),
     };
-    this.core.check = { ...c, pending: null, last: record };
+    this.core.check = { ...c, pending: null, last: record, heardAt: outcome === 'failed' ? c.heardAt : record.at };
     return record;
   }
 

@@ -30,7 +30,7 @@ export interface CarriedState {
   noticeSeq: number;
   contact: Contact | null;
   /** A check with Mono asked for (reconciliation, enrolment) and not yet run; the last check's result. */
-  check: { pending: CheckRequest | null; last: CheckRecord | null; tickets: number };
+  check: { pending: CheckRequest | null; last: CheckRecord | null; tickets: number; heardAt?: string | null };
 }
 
 /** Added after the first release: absent from what older runs carried. */

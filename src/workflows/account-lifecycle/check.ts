@@ -107,7 +107,12 @@ async function probe(account: Account, accountId: string, seen: string[]): Promi
   account.beginProbe(Date.now());
   try {
     const result = await triggerMonoSync(accountId);
-    const answer = account.observe({ source: 'sync', outcome: result.outcome, code: result.code }, Date.now(), startedIn, seen);
+    const answer = account.observe(
+      { source: 'sync', outcome: result.outcome, code: result.code },
+      Date.now(),
+      startedIn,
+      seen
+    );
     return 'sync' in answer ? account.checkFailed(Date.now(), seen, 'unexpected second sync') : answer;
   } catch (err) {
     return account.checkFailed(Date.now(), [...seen, 'sync'], messageOf(err));
@@ -116,6 +121,7 @@ async function probe(account: Account, accountId: string, seen: string[]): Promi
 
 function messageOf(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type === FAILURE.monoNeedsOperator) return `Mono refused: ${cause.message}`;
+  if (cause instanceof ApplicationFailure && cause.type === FAILURE.monoNeedsOperator)
+    return `Mono refused: ${cause.message}`;
   return cause instanceof Error ? cause.message : String(cause);
 }

@@ -114,11 +114,7 @@ export function lastHeardMs(parts: {
   lastSyncOutcome: string | null;
   lastCheckAt: string | null;
 }): number | null {
-  const times = [
-    parts.lastEventAt,
-    parts.lastSyncOutcome === 'error' ? null : parts.lastSyncAt,
-    parts.lastCheckAt,
-  ]
+  const times = [parts.lastEventAt, parts.lastSyncOutcome === 'error' ? null : parts.lastSyncAt, parts.lastCheckAt]
     .filter((t): t is string => t !== null)
     .map((t) => Date.parse(t))
     .filter((t) => !Number.isNaN(t));

@@ -123,7 +123,11 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   });
 
   // Enrolment and reconciliation: checks with Mono, run by the loop below (check.ts).
-  setCheckHandlers(account, () => void (changes += 1), () => isClosed() || rotate());
+  setCheckHandlers(
+    account,
+    () => void (changes += 1),
+    () => isClosed() || rotate()
+  );
 
   // The CLI may send no input at all, so the request can be undefined at run time.
   const acceptRetry = (request: OperatorRequest | undefined): RetrySyncAccepted => {
