@@ -204,7 +204,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         taskQueue: monoTaskQueueFor(config.temporal.taskQueue),
         activities: createMonoActivities({ mono: mono.client }),
         maxTaskQueueActivitiesPerSecond: config.monoMaxRps,
-        shutdownGraceTime: deps.workerOptions?.shutdownGraceTime ?? '10s',
+        shutdownGraceTime: (deps.workerOptions?.shutdownGraceTime as string | number | undefined) ?? '10s',
         ...(dataConverter && { dataConverter }),
       });
       const monoRun = monoWorker.run();

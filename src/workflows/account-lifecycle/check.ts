@@ -90,12 +90,10 @@ export async function runCheck(account: Account, accountId: string): Promise<Che
   } catch (err) {
     record = account.checkFailed(Date.now(), [], messageOf(err));
   }
-  const log_ = record.outcome === 'corrected' ? log.info : log.debug;
-  log_(`${pending?.reason ?? 'check'}: ${record.outcome}`, {
-    observed: record.observed,
-    from: record.from,
-    to: record.to,
-  });
+  const facts = { observed: record.observed, from: record.from, to: record.to };
+  const message = `${pending?.reason ?? 'check'}: ${record.outcome}`;
+  if (record.outcome === 'corrected') log.info(message, facts);
+  else log.debug(message, facts);
   // A check that closed the account (unlinked) answers its update before the run completes.
   if (account.state === 'unlinked') await condition(allHandlersFinished);
   return record;
