@@ -12,6 +12,7 @@ import { startDevServer } from '../src/temporal/dev-server.js';
 import { workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
+import { ENCRYPTED_MARKER } from '../test/replay/codec-fixture.js';
 import { SCENARIOS } from '../test/replay/scenarios.js';
 
 const prefix = process.argv[2];
@@ -43,7 +44,8 @@ try {
           console.error(`skipped run ${wf.runId}: no workflow task completed yet (nothing to replay)`);
           continue;
         }
-        const file = new URL(`${prefix}-${scenario.name}-${wf.runId.slice(0, 8)}.json`, outDir);
+        // Test stacks encrypt payloads with the replay fixture key: the name says so, and replay uses the codec.
+        const file = new URL(`${prefix}${ENCRYPTED_MARKER}${scenario.name}-${wf.runId.slice(0, 8)}.json`, outDir);
         writeFileSync(file, json);
         console.error(`recorded ${file.pathname} (${wf.historyLength} events, ${wf.status.name})`);
       }
