@@ -7,14 +7,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createAccountWorkflows, type AccountWorkflows } from './accounts/client.js';
 import { createActivities } from './activities/index.js';
 import { createMonoActivities } from './activities/mono/activities.js';
 import { createPacer } from './lib/pacer.js';
 import { createReconcileActivities } from './reconcile/activities.js';
 import { ensureReconcileSchedule } from './reconcile/schedule.js';
-import { monoTaskQueueFor } from './workflows/account-lifecycle/check.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { Notifier } from './activities/notify/notifier.js';
 import { codecKeysFor, type Config } from './config.js';
@@ -29,7 +28,7 @@ import { createTemporalClient, isTemporalReachable } from './temporal/client.js'
 import { AesGcmCodec, type CodecKey } from './temporal/codec.js';
 import { connectionOptions } from './temporal/connection.js';
 import { dataConverterFor } from './temporal/data-converter.js';
-import { createWorker } from './worker.js';
+import { createMonoWorker, createWorker } from './worker.js';
 import { buildWorkflowBundle } from './workflow-bundle.js';
 
 export interface ServiceDeps {
@@ -198,14 +197,18 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
 
       // Every call to Mono runs on its own task queue, whose rate Temporal enforces across all workers.
-      const monoWorker = await Worker.create({
+      const monoWorker = await createMonoWorker({
         connection: created.connection,
         namespace: config.temporal.namespace,
-        taskQueue: monoTaskQueueFor(config.temporal.taskQueue),
+        taskQueue: config.temporal.taskQueue,
         activities: createMonoActivities({ mono: mono.client }),
-        maxTaskQueueActivitiesPerSecond: config.monoMaxRps,
-        shutdownGraceTime: (deps.workerOptions?.shutdownGraceTime as string | number | undefined) ?? '10s',
-        ...(dataConverter && { dataConverter }),
+        maxRps: config.monoMaxRps,
+        options: {
+          ...(deps.workerOptions?.shutdownGraceTime !== undefined && {
+            shutdownGraceTime: deps.workerOptions.shutdownGraceTime as string | number,
+          }),
+          ...(dataConverter && { dataConverter }),
+        },
       });
       const monoRun = monoWorker.run();
       stoppers.push({

@@ -254,6 +254,10 @@ export async function startMonoSimulator(
   app.get('/_sim/rate', (_req, res) => {
     res.json(rate());
   });
+  app.delete('/_sim/rate', (_req, res) => {
+    perSecond.clear();
+    res.status(204).end();
+  });
   app.put('/_sim/accounts/:id', (req, res) => {
     const parsed = ScenarioSchema.safeParse(req.body);
     if (!parsed.success) {

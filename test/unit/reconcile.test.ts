@@ -226,7 +226,8 @@ describe('pacer', () => {
     const starts = await Promise.all(Array.from({ length: 6 }, () => pacer.wait().then(() => performance.now() - t0)));
     starts.sort((x, y) => x - y);
     expect(starts[0]).toBeLessThan(30);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
+    // 20/s with 10% headroom: 55.6 ms apart (a timer may fire a millisecond early in Node's rounding).
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(54);
   });
 
   it('gives up a wait when its call is cancelled', async () => {
