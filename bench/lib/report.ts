@@ -103,7 +103,8 @@ export function formatSummary(r: BenchResults): string {
         `${i.enrolledMs === null ? 'never' : `${fmt(i.enrolledMs / 1000, 1)} s`} (goal all: ${ok(i.goals.allEnrolled)})`,
       `Mono requests ${i.mono.requests} (${fmt(i.mono.requestsPerAccount)} per account) over ${i.mono.busySeconds} s: ` +
         `busiest second ${i.mono.maxRequestsPerSecond}, mean ${fmt(i.mono.meanRequestsPerSecond)}/s ` +
-        `(goal never above ${i.maxRps}: ${ok(i.goals.neverAboveLimit)})`
+        `(goal never above ${i.maxRps}: ${ok(i.goals.neverAboveLimit)}` +
+        `${i.mono.secondsAboveLimit ? `; ${i.mono.secondsAboveLimit} seconds above` : ''})`
     );
   }
   return out.join('\n');

@@ -106,6 +106,8 @@ export const ImportResult = z.object({
     maxRequestsPerSecond: z.number().int().nonnegative(),
     meanRequestsPerSecond: z.number().nonnegative(),
     requestsPerAccount: z.number().nonnegative(),
+    secondsAboveLimit: z.number().int().nonnegative().optional(),
+    histogram: z.record(z.string(), z.number().int().nonnegative()).optional(),
   }),
   goals: z.object({ neverAboveLimit: z.boolean(), allEnrolled: z.boolean() }),
 });

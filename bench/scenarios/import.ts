@@ -84,6 +84,13 @@ export async function measureImport(stack: LiveStack, options: ImportOptions) {
       maxRequestsPerSecond: rate.maxPerSecond,
       meanRequestsPerSecond: meanPerSecond,
       requestsPerAccount: Math.round((rate.total / Math.max(accounts, 1)) * 100) / 100,
+      secondsAboveLimit: rate.perSecond.filter(([, n]) => n > maxRps).length,
+      /** How many seconds saw each number of requests, e.g. {"9": 870, "10": 300}. */
+      histogram: Object.fromEntries(
+        [...rate.perSecond.reduce((m, [, n]) => m.set(n, (m.get(n) ?? 0) + 1), new Map<number, number>())]
+          .sort((a, b) => a[0] - b[0])
+          .map(([n, c]) => [String(n), c])
+      ),
     },
     goals: { neverAboveLimit: rate.maxPerSecond <= maxRps, allEnrolled: enrolled >= accounts },
   };
