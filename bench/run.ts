@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- options]`: measures the webhook path, the midnight storm, scale and the history bound
- * (issue 6), prints a summary table and writes the full results to bench/results/.
+ * (issue 6) and bulk enrolment at the Mono rate limit (issue 14), prints a summary table and writes the full results to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,8 @@ const HELP = `Usage: npm run bench [-- options]
   --storm N           accounts created and then stormed (default ${DEFAULT_OPTIONS.stormAccounts})
   --concurrency C     requests in flight (default ${DEFAULT_OPTIONS.concurrency})
   --days D            simulated days in the history-bound run (default ${DEFAULT_OPTIONS.historyDays})
+  --import N          account ids imported at MONO_MAX_RPS (default ${DEFAULT_OPTIONS.importAccounts}; the rate with
+                      --env MONO_MAX_RPS=R, default 10)
   --env KEY=VALUE     extra environment for the service process, repeatable
                       (e.g. --env WORKER_MAX_CACHED_WORKFLOWS=2000)
   --cluster           also run ingest and storm on Temporal's own server with PostgreSQL (scripts/cluster)
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
       storm: { type: 'string' },
       concurrency: { type: 'string' },
       days: { type: 'string' },
+      import: { type: 'string' },
       env: { type: 'string', multiple: true },
       keep: { type: 'boolean' },
       profile: { type: 'string' },
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     stormAccounts: positive('storm', values.storm, DEFAULT_OPTIONS.stormAccounts),
     concurrency: positive('concurrency', values.concurrency, DEFAULT_OPTIONS.concurrency),
     historyDays: positive('days', values.days, DEFAULT_OPTIONS.historyDays),
+    importAccounts: positive('import', values.import, DEFAULT_OPTIONS.importAccounts),
     serviceEnv,
     keep: values.keep ?? false,
     durableSqlite: values['durable-sqlite'] ?? false,

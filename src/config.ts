@@ -138,6 +138,19 @@ const EnvSchema = z
     ),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).optional()),
     INGRESS_TIMEOUT: duration('5s', 100),
+    // Reconciliation and the rate limit toward Mono (README, "Reconciliation").
+    RECONCILE_EVERY: duration('6h', 60_000),
+    RECONCILE_STUCK_AFTER: duration('6h', 1_000),
+    RECONCILE_SILENT_AFTER: duration('36h', 1_000),
+    RECONCILE_CONCURRENCY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(200).default(20)),
+    MONO_MAX_RPS: z.preprocess(
+      emptyAsUnset,
+      z.coerce
+        .number({ error: 'must be a number of requests per second, e.g. 10 or 0.5' })
+        .positive('must be more than 0 requests per second')
+        .max(1000, 'must be at most 1000 requests per second')
+        .default(10)
+    ),
     WEBHOOK_DEDUPE_WINDOW: duration(LIFECYCLE_DEFAULTS.dedupeWindowMs, 1_000),
     DELIVERY_KEY_SECRET: optionalString,
     HISTORY_EVENTS_PER_RUN: z.preprocess(
@@ -424,6 +437,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: e.TEMPORAL_DATA_DIR,
     },
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    /** The reconcile Schedule and its runs (src/reconcile). */
+    reconcile: {
+      everyMs: e.RECONCILE_EVERY,
+      stuckAfterMs: e.RECONCILE_STUCK_AFTER,
+      silentAfterMs: e.RECONCILE_SILENT_AFTER,
+      concurrency: e.RECONCILE_CONCURRENCY,
+    },
+    /** Requests per second toward Mono, for every kind of call and every worker together (the Mono task queue). */
+    monoMaxRps: e.MONO_MAX_RPS,
     /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */
     role: e.SERVICE_ROLE,
     /**

@@ -10,6 +10,10 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createAccountWorkflows, type AccountWorkflows } from './accounts/client.js';
 import { createActivities } from './activities/index.js';
+import { createMonoActivities } from './activities/mono/activities.js';
+import { createPacer } from './lib/pacer.js';
+import { createReconcileActivities } from './reconcile/activities.js';
+import { ensureReconcileSchedule } from './reconcile/schedule.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { Notifier } from './activities/notify/notifier.js';
 import { codecKeysFor, type Config } from './config.js';
@@ -21,10 +25,11 @@ import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
+import { grpcStatusOf } from './temporal/grpc-status.js';
 import { AesGcmCodec, type CodecKey } from './temporal/codec.js';
 import { connectionOptions } from './temporal/connection.js';
 import { dataConverterFor } from './temporal/data-converter.js';
-import { createWorker } from './worker.js';
+import { createMonoWorker, createWorker } from './worker.js';
 import { buildWorkflowBundle } from './workflow-bundle.js';
 
 export interface ServiceDeps {
@@ -68,6 +73,8 @@ export interface RunningService {
 }
 
 type Stopper = { name: string; stop: () => Promise<unknown> };
+
+const UNIMPLEMENTED = 12;
 
 export async function startService(deps: ServiceDeps): Promise<RunningService> {
   const { config, logger, metrics } = deps;
@@ -152,6 +159,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         webhookUrl: `${url}${WEBHOOK_PATH}`,
         simulator: deps.simulator,
         onCall: (endpoint, outcome) => metrics.monoCalls.inc({ endpoint, outcome }),
+        pacer: createPacer(config.monoMaxRps),
       });
       const connected = mono;
       stoppers.push({ name: 'mono', stop: () => connected.close() });
@@ -159,11 +167,15 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         connection: connectionOptions(config.temporal.target),
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({
-          mono: mono.client,
-          notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),
-          onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
-        }),
+        activities: {
+          ...createActivities({
+            mono: mono.client,
+            notifier: new Notifier(config.notify, links, logger.child({ source: 'notifier' })),
+            onDelivery: (notice, channel, outcome) =>
+              metrics.notifications.inc({ type: notice.type, channel, outcome }),
+          }),
+          ...createReconcileActivities({ accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
+        },
         options: {
           ...workerTuning(config),
           ...(dataConverter && { dataConverter }),
@@ -188,6 +200,41 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         logger.error({ err: String(err) }, 'worker failed');
         deps.onWorkerFailed?.(err);
       });
+
+      // Every call to Mono runs on its own task queue, whose rate Temporal enforces across all workers.
+      const monoWorker = await createMonoWorker({
+        connection: created.connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        activities: createMonoActivities({ mono: mono.client }),
+        maxRps: config.monoMaxRps,
+        options: {
+          ...(deps.workerOptions?.shutdownGraceTime !== undefined && {
+            shutdownGraceTime: deps.workerOptions.shutdownGraceTime as string | number,
+          }),
+          ...(dataConverter && { dataConverter }),
+        },
+      });
+      const monoRun = monoWorker.run();
+      stoppers.push({
+        name: 'mono worker',
+        stop: async () => {
+          if (monoWorker.getState() === 'RUNNING') monoWorker.shutdown();
+          await monoRun;
+        },
+      });
+      monoRun.catch((err: unknown) => {
+        logger.error({ err: String(err) }, 'mono worker failed');
+        deps.onWorkerFailed?.(err);
+      });
+      try {
+        const schedule = await ensureReconcileSchedule(client, config.temporal.taskQueue, config.reconcile);
+        logger.info({ schedule, everyMs: config.reconcile.everyMs }, 'reconcile schedule ready');
+      } catch (err) {
+        // The Java time-skipping test server has no Schedules; anything else is a real start-up failure.
+        if (grpcStatusOf(err) !== UNIMPLEMENTED) throw err;
+        logger.warn('this Temporal server has no Schedules: no reconcile schedule (reconcile accounts by hand)');
+      }
     }
     return { url, adminUrl, accounts, links, mono, worker, client, connection, stop };
   } catch (err) {

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from './activities/index.js';
+import type { MonoActivities } from './activities/mono/activities.js';
+import { monoTaskQueueFor } from './workflows/account-lifecycle/check.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
 export function workflowsPath(): string {
@@ -46,4 +48,35 @@ export async function createWorker({
     await connection.close();
     throw err;
   }
+}
+
+/**
+ * The worker of the Mono task queue (`<taskQueue>-mono`): Mono's activities only, at `maxRps` activities per
+ * second for the whole task queue — Temporal enforces it across every worker polling it.
+ */
+export function createMonoWorker({
+  connection,
+  namespace,
+  taskQueue,
+  activities,
+  maxRps,
+  options,
+}: {
+  connection: NativeConnection;
+  namespace: string;
+  /** The accounts' task queue; the Mono queue's name is derived from it. */
+  taskQueue: string;
+  activities: MonoActivities;
+  maxRps: number;
+  options?: Partial<WorkerOptions>;
+}): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: monoTaskQueueFor(taskQueue),
+    activities,
+    maxTaskQueueActivitiesPerSecond: maxRps,
+    shutdownGraceTime: '10s',
+    ...options,
+  });
 }

@@ -106,6 +106,19 @@ export function formatSummary(r: BenchResults): string {
         `${fmt(h.wallMs / 1000, 1)} s`
     );
   }
+  if (r.import) {
+    const i = r.import;
+    out.push(
+      '',
+      `Import: ${i.accounts} account ids at MONO_MAX_RPS=${i.maxRps}`,
+      `submitted in ${fmt(i.submit.ms / 1000, 1)} s (${fmt(i.submit.perSecond, 0)} ids/s); all ${i.enrolled} enrolled after ` +
+        `${i.enrolledMs === null ? 'never' : `${fmt(i.enrolledMs / 1000, 1)} s`} (goal all: ${ok(i.goals.allEnrolled)})`,
+      `Mono requests ${i.mono.requests} (${fmt(i.mono.requestsPerAccount)} per account) over ${i.mono.busySeconds} s: ` +
+        `busiest second ${i.mono.maxRequestsPerSecond}, mean ${fmt(i.mono.meanRequestsPerSecond)}/s ` +
+        `(goal never above ${i.maxRps}: ${ok(i.goals.neverAboveLimit)}` +
+        `${i.mono.secondsAboveLimit ? `; ${i.mono.secondsAboveLimit} seconds above` : ''})`
+    );
+  }
   return out.join('\n');
 }
 

@@ -99,6 +99,25 @@ export const HistoryResult = z.object({
   goals: z.object({ eventsAtMost2000: z.boolean(), carriedAtMost32KiB: z.boolean() }),
 });
 
+export const ImportResult = z.object({
+  accounts: z.number().int().positive(),
+  maxRps: z.number().positive(),
+  submit: z.object({ ms: z.number().nonnegative(), perSecond: z.number().nonnegative(), started: z.number().int() }),
+  enrolled: z.number().int().nonnegative(),
+  /** From the first request until visibility shows every account with its state (null: not within the wait). */
+  enrolledMs: z.number().positive().nullable(),
+  mono: z.object({
+    requests: z.number().int().nonnegative(),
+    busySeconds: z.number().int().nonnegative(),
+    maxRequestsPerSecond: z.number().int().nonnegative(),
+    meanRequestsPerSecond: z.number().nonnegative(),
+    requestsPerAccount: z.number().nonnegative(),
+    secondsAboveLimit: z.number().int().nonnegative().optional(),
+    histogram: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  }),
+  goals: z.object({ neverAboveLimit: z.boolean(), allEnrolled: z.boolean() }),
+});
+
 export const BenchResults = z.object({
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
@@ -107,6 +126,8 @@ export const BenchResults = z.object({
   ingest: IngestResult.optional(),
   storm: StormResult.optional(),
   history: HistoryResult.optional(),
+  /** Bulk enrolment at MONO_MAX_RPS, the rate measured by the simulator (issue 14). */
+  import: ImportResult.optional(),
   /** `--cluster`: the same scenarios on Temporal's own server with PostgreSQL (scripts/cluster), same run. */
   cluster: z
     .object({
@@ -122,4 +143,5 @@ export type BenchResults = z.infer<typeof BenchResults>;
 export type IngestResult = z.infer<typeof IngestResult>;
 export type StormResult = z.infer<typeof StormResult>;
 export type HistoryResult = z.infer<typeof HistoryResult>;
+export type ImportResult = z.infer<typeof ImportResult>;
 export type LoadSummaryT = z.infer<typeof LoadSummary>;

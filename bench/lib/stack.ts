@@ -32,6 +32,9 @@ export interface LiveStack {
   deliveryKey: DeliveryKeyFn;
   secret: string;
   maxCachedWorkflows: number;
+  /** The Mono simulator's base URL (its control API counts requests per second). */
+  monoUrl: string;
+  adminToken: string;
   /** Prefix of every account id this run creates, so visibility queries see only this run's accounts. */
   runTag: string;
   progress: Progress;

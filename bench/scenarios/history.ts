@@ -9,6 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
+import { createMonoActivities } from '../../src/activities/mono/activities.js';
 import { MonoClient } from '../../src/activities/mono/client.js';
 import { Notifier } from '../../src/activities/notify/notifier.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -17,7 +18,7 @@ import { startMonoSimulator } from '../../src/mono-sim/simulator.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { createAccountWorkflows } from '../../src/accounts/client.js';
 import { startTimeSkippingEnv } from '../../src/temporal/time-skipping.js';
-import { createWorker } from '../../src/worker.js';
+import { createMonoWorker, createWorker } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import type {
   AccountLifecycleInput,
@@ -51,17 +52,18 @@ export async function measureHistoryBound({
   const sim = await startMonoSimulator(0, '127.0.0.1', { enforceSyncInterval: false });
   const silent = createLogger('silent');
   const taskQueue = 'bench-history';
+  const mono = new MonoClient({
+    baseUrl: sim.url,
+    secretKey: sim.secretKey,
+    timeoutMs: 5_000,
+    outbound: DEVELOPMENT_OUTBOUND,
+  });
   const { worker, connection: workerConnection } = await createWorker({
     connection: { address: env.address },
     namespace: 'default',
     taskQueue,
     activities: createActivities({
-      mono: new MonoClient({
-        baseUrl: sim.url,
-        secretKey: sim.secretKey,
-        timeoutMs: 5_000,
-        outbound: DEVELOPMENT_OUTBOUND,
-      }),
+      mono,
       notifier: new Notifier(
         { channels: ['log'], outbound: DEVELOPMENT_OUTBOUND },
         createReauthLinks({ baseUrl: 'http://bench.invalid', secrets: ['bench'], ttlMs: 7 * DAY_MS }),
@@ -69,6 +71,15 @@ export async function measureHistoryBound({
       ),
     }),
   });
+  // Mono's calls run on their own task queue (MONO_MAX_RPS); here at the default rate.
+  const monoWorker = await createMonoWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: createMonoActivities({ mono }),
+    maxRps: 10,
+  });
+  const monoRun = monoWorker.run();
   const workerRun = worker.run();
   try {
     const handOff = createAccountWorkflows({
@@ -144,7 +155,8 @@ export async function measureHistoryBound({
     };
   } finally {
     worker.shutdown();
-    await workerRun.catch(() => undefined);
+    monoWorker.shutdown();
+    await Promise.all([workerRun.catch(() => undefined), monoRun.catch(() => undefined)]);
     await workerConnection.close();
     await sim.close();
     await env.teardown();

@@ -15,6 +15,9 @@ import {
 import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import {
+  enrolSignal,
+  reconcileUpdate,
+  type CheckAnswer,
   monoEventSignal,
   redeliverNoticesUpdate,
   resendReauthLinkUpdate,
@@ -229,10 +232,14 @@ export function createAccountWorkflows({
   }
 
   /** Runs an operator update, turning refusals and missing or completed accounts into typed errors. */
-  async function operatorUpdate<T>(accountId: string, call: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+  async function operatorUpdate<T>(
+    accountId: string,
+    call: (handle: WorkflowHandle) => Promise<T>,
+    deadlineMs?: number
+  ): Promise<T> {
     const handle = client.workflow.getHandle(workflowIdFor(accountId));
     try {
-      return await withDeadline(() => call(handle));
+      return await withDeadline(() => call(handle), deadlineMs);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RequestRefused(err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) {
@@ -324,6 +331,64 @@ export function createAccountWorkflows({
     return Number(res.count ?? 0);
   }
 
+  // --- enrolment and reconciliation (README, "Reconciliation", "Importing existing accounts") ---
+
+  /** Starts the account's workflow if it has none, asking it to learn its state from Mono; idempotent. */
+  function enrol(accountId: string, source = 'import'): Promise<DeliveryResult> {
+    return signalWithStart(accountId, enrolSignal, [{ source }], {
+      memo: { service: 'mono-reauth', accountId, firstEvent: 'enrol', firstSeenAt: new Date().toISOString() },
+    });
+  }
+
+  /** Which of `accountIds` already have a workflow (running or closed), from visibility, 100 ids a query. */
+  async function knownIds(accountIds: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (let i = 0; i < accountIds.length; i += 100) {
+      const ids = accountIds.slice(i, i + 100).map((id) => `'${workflowIdFor(id)}'`);
+      const query = `WorkflowType = '${WORKFLOW_TYPE}' AND WorkflowId IN (${ids.join(', ')})`;
+      let nextPageToken: Uint8Array | undefined;
+      do {
+        const res = await withDeadline(() =>
+          connection.workflowService.listWorkflowExecutions({ namespace, query, pageSize: 1000, nextPageToken })
+        );
+        for (const e of res.executions ?? [])
+          known.add((e.execution?.workflowId ?? '').slice(WORKFLOW_ID_PREFIX.length));
+        nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
+      } while (nextPageToken);
+    }
+    return known;
+  }
+
+  /** The account checks itself with Mono now; resolves with what it found (it may wait for Mono's limits). */
+  async function reconcile(accountId: string, source?: string, deadlineMs = 14 * 60_000): Promise<CheckAnswer> {
+    return operatorUpdate(
+      accountId,
+      (handle) => handle.executeUpdate(reconcileUpdate, { args: [source ? { source } : {}] }),
+      deadlineMs
+    );
+  }
+
+  /** Account ids of one page of a visibility query (the query is built by the caller, e.g. reconcile/query.ts). */
+  async function listIds(
+    query: string,
+    pageSize: number,
+    pageToken: string | null
+  ): Promise<{ accountIds: string[]; nextPageToken: string | null }> {
+    const res = await withDeadline(() =>
+      connection.workflowService.listWorkflowExecutions({
+        namespace,
+        query,
+        pageSize,
+        nextPageToken: pageToken ? Buffer.from(pageToken, 'base64') : undefined,
+      })
+    );
+    return {
+      accountIds: (res.executions ?? []).map((e) => (e.execution?.workflowId ?? '').slice(WORKFLOW_ID_PREFIX.length)),
+      nextPageToken:
+        res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64') : null,
+    };
+  }
+
   return {
     deliver,
     setContact,
@@ -336,6 +401,10 @@ export function createAccountWorkflows({
     list,
     listAll,
     count,
+    enrol,
+    knownIds,
+    reconcile,
+    listIds,
   };
 }
 

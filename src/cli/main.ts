@@ -9,6 +9,7 @@
  *   mono-reauth accounts resend <accountId> [--reason R] [--json]
  *   mono-reauth notices list [--account A] [--since T] [--json]
  *   mono-reauth notices redeliver [--account A] [--id N …] [--since T] [--yes] [--concurrency N] [--json]
+ *   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ import {
 import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/messages.js';
 import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
+import { importAccounts, ImportUsageError } from './import.js';
 
 const USAGE = `usage:
   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
@@ -38,6 +40,8 @@ const USAGE = `usage:
 
 Notices are the messages sent to owners and operators; "notices list" shows those that gave up on a channel
 (dead letters) and "notices redeliver" sends them again under the same ids.
+  mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
+      Mono account ids one a line (or a CSV column) from the file or stdin; already known ids are skipped.
 
 States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
 Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
@@ -61,6 +65,8 @@ const { values: opts, positionals } = (() => {
         id: { type: 'string', multiple: true },
         since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        column: { type: 'string' },
+        'dry-run': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -327,7 +333,7 @@ async function main(): Promise<number> {
   }
   const [group, command, accountId, ...extra] = positionals;
   const commands: Record<string, string[]> = {
-    accounts: ['list', 'show', 'retry', 'resend'],
+    accounts: ['list', 'show', 'retry', 'resend', 'import'],
     notices: ['list', 'redeliver'],
   };
   const known = group !== undefined && command !== undefined && commands[group]?.includes(command);
@@ -378,6 +384,18 @@ async function main(): Promise<number> {
         else print(`accepted: a fresh re-auth link goes to the owner of ${accountId} (message ${accepted.noticeId})`);
         return 0;
       }
+      case 'import':
+        return await importAccounts(accounts, {
+          file: accountId,
+          column: opts.column,
+          dryRun: opts['dry-run'] ?? false,
+          yes: opts.yes ?? false,
+          json: opts.json ?? false,
+          concurrency: positiveInt(opts.concurrency, 'concurrency', 16),
+          confirm,
+          print,
+          progress: (line) => void process.stderr.write(`${line}\n`),
+        });
       default:
         throw new UsageError(`unknown command: accounts ${command}`);
     }
@@ -389,7 +407,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ImportUsageError) {
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);
     }

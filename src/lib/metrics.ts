@@ -52,6 +52,24 @@ export function createMetrics() {
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    reconcileCorrections: new Counter({
+      name: 'mono_reauth_reconcile_corrections_total',
+      help: 'Accounts whose state a reconcile check corrected from what Mono reported, by from and to state',
+      labelNames: ['from', 'to'] as const,
+      registers: [registry],
+    }),
+    reconcileChecks: new Counter({
+      name: 'mono_reauth_reconcile_checks_total',
+      help: 'Accounts checked by reconcile runs, by outcome (corrected, confirmed, deferred, failed, skipped)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    enrolments: new Counter({
+      name: 'mono_reauth_enrolments_total',
+      help: 'Account ids submitted for enrolment (import), by outcome (started, known, closed, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     escalatedAccounts: new Gauge({
       name: 'mono_reauth_accounts_escalated',
       help: 'Accounts escalated to operators, from visibility counts',

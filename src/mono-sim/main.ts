@@ -32,6 +32,8 @@ process.stderr.write(
     `  Scenario       PUT  ${sim.url}/_sim/accounts/<id>  {"sync":["sync_error","reauth_required","success"],"institution":"GTBank"}`,
     `  Send webhook   POST ${sim.url}/_sim/webhooks       {"event":"sync_failed","accountId":"<id>"}`,
     `  Call log       GET  ${sim.url}/_sim/calls`,
+    `  Lose a webhook POST ${sim.url}/_sim/accounts/<id>/change {"change":"reauthorise","webhook":false}`,
+    `  Requests/s     GET  ${sim.url}/_sim/rate`,
     'Press Ctrl-C to stop.',
     '',
   ].join('\n')

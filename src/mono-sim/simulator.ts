@@ -38,6 +38,38 @@ const ScenarioSchema = z.object({
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
+/**
+ * What is true of an account on Mono's side. The API answers from it (details' data status, 404 once
+ * unlinked, a manual sync's answer when no `sync` scenario is set); `change` moves it, with or without the
+ * webhook Mono would send — a lost webhook on purpose.
+ */
+export interface SimAccountState {
+  linked: boolean;
+  dataStatus: string;
+  needsReauth: boolean;
+}
+
+export const SIM_CHANGES = ['reauthorise', 'require_reauth', 'unlink', 'data_status'] as const;
+export type SimChange = (typeof SIM_CHANGES)[number];
+
+const ChangeRequest = z.object({
+  change: z.enum(SIM_CHANGES),
+  /** For `data_status`: e.g. AVAILABLE, FAILED, UNAVAILABLE. */
+  dataStatus: z.string().min(1).max(20).optional(),
+  /** Send the webhook Mono would send for the change (default true); false loses it on purpose. */
+  webhook: z.boolean().default(true),
+});
+export type SimChangeRequest = z.input<typeof ChangeRequest>;
+
+/** Requests to the Mono API (not the control API) per wall-clock second. */
+export interface SimRate {
+  total: number;
+  maxPerSecond: number;
+  seconds: number;
+  /** [epoch second, requests] for every second with at least one request. */
+  perSecond: Array<[number, number]>;
+}
+
 export interface SimulatorCall {
   at: string;
   method: string;
@@ -64,6 +96,12 @@ export interface MonoSimulator {
   calls: SimulatorCall[];
   setScenario(accountId: string, scenario: Scenario): void;
   sendWebhook(event: SimWebhook): Promise<number>;
+  /** Changes the account on Mono's side; with `webhook: false` the webhook is lost on purpose. */
+  change(accountId: string, request: SimChangeRequest): Promise<SimAccountState>;
+  accountState(accountId: string): SimAccountState;
+  /** Mono API requests per second since the start (or the last `resetRate`). */
+  rate(): SimRate;
+  resetRate(): void;
   close(): Promise<void>;
 }
 
@@ -126,6 +164,22 @@ export async function startMonoSimulator(
   const now = options.now ?? Date.now;
   const enforceInterval = options.enforceSyncInterval ?? true;
   const scenarios = new Map<string, Scenario>();
+  const states = new Map<string, SimAccountState>();
+  const stateOf = (id: string): SimAccountState => {
+    let state = states.get(id);
+    if (!state) states.set(id, (state = { linked: true, dataStatus: 'AVAILABLE', needsReauth: false }));
+    return state;
+  };
+  const perSecond = new Map<number, number>();
+  const rate = (): SimRate => {
+    const entries = [...perSecond.entries()].sort((a, b) => a[0] - b[0]);
+    return {
+      total: entries.reduce((sum, [, n]) => sum + n, 0),
+      maxPerSecond: entries.reduce((max, [, n]) => Math.max(max, n), 0),
+      seconds: entries.length,
+      perSecond: entries,
+    };
+  };
   const lastSync = new Map<string, number>();
   const calls: SimulatorCall[] = [];
   const app = express();
@@ -156,8 +210,54 @@ export async function startMonoSimulator(
     if (calls.length > 10_000) calls.splice(0, calls.length - 10_000);
   };
 
+  const change = async (id: string, request: SimChangeRequest): Promise<SimAccountState> => {
+    const { change: what, dataStatus, webhook } = ChangeRequest.parse(request);
+    const state = stateOf(id);
+    let event: SimWebhook | null = null;
+    switch (what) {
+      case 'reauthorise':
+        state.needsReauth = false;
+        state.dataStatus = 'AVAILABLE';
+        event = { event: 'account_reauthorized', accountId: id };
+        break;
+      case 'require_reauth':
+        state.needsReauth = true;
+        event = { event: 'reauthorisation_required', accountId: id };
+        break;
+      case 'unlink':
+        state.linked = false;
+        event = { event: 'account_unlinked', accountId: id };
+        break;
+      case 'data_status':
+        state.dataStatus = (dataStatus ?? 'AVAILABLE').toUpperCase();
+        event = { event: 'account_updated', accountId: id, dataStatus: state.dataStatus };
+        break;
+    }
+    if (webhook && event && options.webhookTarget) await sendWebhook(event);
+    return { ...state };
+  };
+
   // --- control API (not part of Mono) ---
   app.use('/_sim', express.json());
+  app.post('/_sim/accounts/:id/change', async (req, res) => {
+    const parsed = ChangeRequest.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      return;
+    }
+    try {
+      res.json({ accountId: req.params.id, state: await change(req.params.id, parsed.data) });
+    } catch (err) {
+      res.status(502).json({ error: `changed, but the webhook was not delivered: ${(err as Error).message}` });
+    }
+  });
+  app.get('/_sim/rate', (_req, res) => {
+    res.json(rate());
+  });
+  app.delete('/_sim/rate', (_req, res) => {
+    perSecond.clear();
+    res.status(204).end();
+  });
   app.put('/_sim/accounts/:id', (req, res) => {
     const parsed = ScenarioSchema.safeParse(req.body);
     if (!parsed.success) {
@@ -193,6 +293,24 @@ export async function startMonoSimulator(
     calls.push({ at: new Date(now()).toISOString(), method: req.method, path: req.path, accountId: null, status: 401 });
     res.status(401).json({ status: 'failed', message: 'Invalid secret key provided' });
   });
+  app.use((_req, _res, next) => {
+    const second = Math.floor(now() / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    next();
+  });
+  // An account unlinked on Mono's side is unknown to every endpoint.
+  app.use('/', (req, res, next) => {
+    const id = /\/accounts\/([^/]+)/.exec(req.path)?.[1];
+    if (!id || stateOf(decodeURIComponent(id)).linked) return next();
+    calls.push({
+      at: new Date(now()).toISOString(),
+      method: req.method,
+      path: req.path,
+      accountId: decodeURIComponent(id),
+      status: 404,
+    });
+    res.status(404).json({ status: 'failed', message: 'Account not found' });
+  });
   app.use(async (req, _res, next) => {
     const id = /\/accounts\/([^/]+)/.exec(req.path)?.[1];
     const delay = id ? scenarios.get(decodeURIComponent(id))?.delayMs : undefined;
@@ -203,7 +321,7 @@ export async function startMonoSimulator(
   app.post('/accounts/:id/sync', async (req, res) => {
     const id = req.params.id;
     const scenario = scenarios.get(id) ?? {};
-    const queue = scenario.sync ?? ['success'];
+    const queue = scenario.sync ?? [stateOf(id).needsReauth ? 'reauth_required' : 'success'];
     const behaviour = queue.length > 1 ? queue.shift()! : queue[0]!;
     const last = lastSync.get(id);
     if (enforceInterval && last !== undefined && now() - last < SYNC_INTERVAL_MS && behaviour !== 'rate_limited') {
@@ -220,6 +338,9 @@ export async function startMonoSimulator(
       record(req, status, code);
       res.status(status).json(body);
     };
+    if (behaviour === 'success' || behaviour === 'slow' || behaviour === 'success_legacy_spelling') {
+      stateOf(id).dataStatus = 'AVAILABLE';
+    }
     switch (behaviour) {
       case 'success':
       case 'slow':
@@ -300,7 +421,7 @@ export async function startMonoSimulator(
   app.get('/accounts/:id', (req, res) => {
     record(req, 200);
     res.json({
-      meta: { data_status: 'AVAILABLE', auth_method: 'internet_banking' },
+      meta: { data_status: stateOf(req.params.id).dataStatus, auth_method: 'internet_banking' },
       account: fakeAccountV1(req.params.id, scenarios.get(req.params.id)?.institution ?? 'GTBank'),
     });
   });
@@ -324,7 +445,7 @@ export async function startMonoSimulator(
           institution: { name: institution, bank_code: '058', type: 'PERSONAL_BANKING' },
         },
         meta: {
-          data_status: 'AVAILABLE',
+          data_status: stateOf(req.params.id).dataStatus,
           auth_method: 'internet_banking',
           retrieved_data: ['balance', 'transactions'],
         },
@@ -333,6 +454,7 @@ export async function startMonoSimulator(
   });
 
   app.post('/accounts/:id/unlink', (req, res) => {
+    stateOf(req.params.id).linked = false;
     record(req, 200);
     res.json({ status: 'successful', message: 'Account unlinked successfully' });
     if (options.webhookTarget) {
@@ -368,6 +490,10 @@ export async function startMonoSimulator(
     calls,
     setScenario: (accountId, scenario) => scenarios.set(accountId, ScenarioSchema.parse(scenario)),
     sendWebhook,
+    change,
+    accountState: (accountId) => ({ ...stateOf(accountId) }),
+    rate,
+    resetRate: () => perSecond.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

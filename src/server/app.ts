@@ -8,6 +8,7 @@ import type { AccountWorkflows, DeliverEvent } from '../accounts/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { isTemporalUnavailable } from '../temporal/grpc-status.js';
+import { createImportRouter } from './admin/import-route.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
@@ -78,6 +79,7 @@ function newApp(): Express {
 function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
   addMetricsRoute(app, metrics);
   if (admin.codec) app.use(createCodecRouter({ ...admin.codec, token: admin.token, logger }));
+  app.use(createImportRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
   app.use(createAdminRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
 }
 

@@ -21,7 +21,7 @@ export class MissingSearchAttributes extends Error {
   override name = 'MissingSearchAttributes';
 }
 
-/** Which of the four attributes are missing (or of another type), by `Name=Type`. */
+/** Which of the attributes are missing (or of another type), by `Name=Type`. */
 export async function missingSearchAttributes(
   connection: Connection,
   namespace: string,
@@ -51,6 +51,7 @@ async function missingByQuery(connection: Connection, namespace: string, timeout
     MonoEscalated: `MonoEscalated = true`,
     MonoStateSince: `MonoStateSince > '2000-01-01T00:00:00Z'`,
     MonoUndelivered: `MonoUndelivered = true`,
+    MonoLastHeard: `MonoLastHeard > '2000-01-01T00:00:00Z'`,
   };
   const missing: string[] = [];
   for (const flag of SEARCH_ATTRIBUTE_FLAGS) {

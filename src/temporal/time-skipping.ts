@@ -20,6 +20,7 @@ export async function startTimeSkippingEnv(testServerPath: string): Promise<Test
       MonoEscalated: BOOL,
       MonoStateSince: DATETIME,
       MonoUndelivered: BOOL,
+      MonoLastHeard: DATETIME,
     },
   });
   return env;

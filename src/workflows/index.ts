@@ -1,2 +1,3 @@
 /** Entry point of the workflow bundle (the worker's `workflowsPath`). Sandbox code only. */
 export { accountLifecycle } from './account-lifecycle/workflow.js';
+export { reconcileAccounts } from './reconcile.js';

@@ -20,6 +20,7 @@ describe('npm run bench (smoke, toy sizes)', () => {
       stormAccounts: 40,
       concurrency: 8,
       historyDays: 45,
+      importAccounts: 30,
       // A small budget so that the simulated weeks continue-as-new and carried state is measured.
       serviceEnv: { HISTORY_EVENTS_PER_RUN: '100' },
       progress: (line) => progress.push(line),
@@ -36,8 +37,11 @@ describe('npm run bench (smoke, toy sizes)', () => {
     expect(history.runs.slice(1).every((run) => run.carriedBytes > 0)).toBe(true);
     expect(history.maxEventsPerRun).toBe(Math.max(...history.runs.map((r) => r.events)));
     expect(progress.some((line) => line.includes('storm'))).toBe(true);
+    // Every imported account learnt its state from the simulator, one details request each.
+    expect(results.import).toMatchObject({ accounts: 30, enrolled: 30, maxRps: 10, goals: { allEnrolled: true } });
+    expect(results.import?.mono.requests).toBe(30);
     const summary = formatSummary(results);
-    for (const heading of ['Ingest', 'Midnight storm', 'History bound']) expect(summary).toContain(heading);
+    for (const heading of ['Ingest', 'Midnight storm', 'History bound', 'Import']) expect(summary).toContain(heading);
   }, 300_000);
 
   it('drives the service as one process (npm start) as well as split into its two roles', async () => {

@@ -41,6 +41,7 @@ it('names the missing attributes with the commands to create them, and passes on
     'MonoInstitution=Keyword',
     'MonoEscalated=Bool',
     'MonoStateSince=Datetime',
+    'MonoLastHeard=Datetime',
   ]) {
     expect(message).toContain(flag);
   }

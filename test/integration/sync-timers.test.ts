@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { retrySyncSignal, retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { SYNC_JITTER_SPREAD } from '../../src/workflows/account-lifecycle/sync-schedule.js';
 import type { AccountView } from '../../src/workflows/account-lifecycle/types.js';
 import { eventually, type Stack } from '../helpers/stack.js';
 import { sleepUntilJustBefore, startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
@@ -45,6 +46,16 @@ async function afterCalls(
   );
 }
 
+/** Skips to just after the account's first scheduled sync (2 minutes after sync_failed, plus jitter). */
+async function untilFirstSync(id: string): Promise<void> {
+  const view = await eventually(
+    () => stack.state(id),
+    (v) => v.nextSyncAt !== null
+  );
+  await sleepUntilJustBefore(env, view.nextSyncAt!, 0);
+  await env.sleep(10_000);
+}
+
 /** Checks that no further call happens: the server clock is held, so a short real wait is enough. */
 async function stillCalls(id: string, n: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
@@ -72,7 +83,10 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     for (const [step, ms] of steps) {
       const before = await stack.state(id);
       const from = Date.parse(before.lastSync?.at ?? before.since!);
-      expect(Date.parse(before.nextSyncAt!) - from, `the ${step} step`).toBe(ms);
+      // Each step is lengthened by up to 25% (jitter), never shortened.
+      const wait = Date.parse(before.nextSyncAt!) - from;
+      expect(wait, `the ${step} step`).toBeGreaterThanOrEqual(ms);
+      expect(wait, `the ${step} step`).toBeLessThanOrEqual(ms * (1 + SYNC_JITTER_SPREAD));
       await sleepUntilJustBefore(env, before.nextSyncAt!, 5_000);
       await stillCalls(id, calls);
       await env.sleep(10_000);
@@ -120,7 +134,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['reauth_required'] });
     await stack.post(webhookBody(id, { kind: 'sync_failed' }));
-    await env.sleep('2m');
+    await untilFirstSync(id);
     const view = await afterCalls(id, 1, (v) => v.state === 'reauth_required');
     expect(view).toMatchObject({
       nextSyncAt: null,
@@ -134,7 +148,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['server_error', 'success_legacy_spelling'] });
     await stack.post(webhookBody(id, { kind: 'sync_failed' }));
-    await env.sleep('2m');
+    await untilFirstSync(id);
     await afterCalls(id, 1);
     await env.sleep('2m');
     const view = await afterCalls(id, 2, (v) => v.state === 'synced');
@@ -145,7 +159,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['rate_limited', 'success'], retryAfterSeconds: 300 });
     await stack.post(webhookBody(id, { kind: 'sync_failed' }));
-    await env.sleep('2m');
+    await untilFirstSync(id);
     await afterCalls(id, 1);
     await env.sleep('4m');
     await stillCalls(id, 1);
@@ -188,7 +202,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['not_found'] });
     await stack.post(webhookBody(id, { kind: 'sync_failed' }));
-    await env.sleep('2m');
+    await untilFirstSync(id);
     const view = await afterCalls(id, 1, (v) => v.escalated);
     expect(view.escalation?.reason).toMatch(/404.*unlinked or belong to another Mono app/);
     await env.sleep('1d');
@@ -231,7 +245,7 @@ describe('reauthorised: grace period for fresh data', () => {
       attempts: 0,
       history: expect.arrayContaining([expect.objectContaining({ cause: 'sync:SYNC_ERROR' })]),
     });
-    await env.sleep('2m');
+    await untilFirstSync(id);
     await afterCalls(id, 2);
   });
 });

@@ -33,6 +33,10 @@ it('has recorded histories to replay', () => {
   expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(4);
   expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
   expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(5);
+  // v4: Mono calls on their own task queue, enrolment and reconciliation checks, jitter, MonoLastHeard.
+  expect(files.filter((f) => f.startsWith('v4-')).length).toBeGreaterThanOrEqual(7);
+  expect(files.some((f) => f.startsWith('v4-encrypted-enrol-'))).toBe(true);
+  expect(files.some((f) => f.startsWith('v4-encrypted-reconcile-'))).toBe(true);
   expect(encrypted.length).toBeGreaterThanOrEqual(1);
 });
 

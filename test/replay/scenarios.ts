@@ -2,6 +2,8 @@
 import {
   redeliverNoticesSignal,
   resendReauthLinkSignal,
+  enrolSignal,
+  reconcileUpdate,
   retrySyncSignal,
   retrySyncUpdate,
   workflowIdFor,
@@ -89,6 +91,42 @@ export const SCENARIOS: Scenario[] = [
       await handle.signal(redeliverNoticesSignal, {});
       await send(stack, id, [{ kind: 'account_reauthorized' }, { kind: 'reauthorisation_required' }]);
       await send(stack, id, [{ kind: 'account_synced' }]);
+      await settle();
+      return id;
+    },
+  },
+  {
+    // Enrolment (import): the account starts with the enrol signal and learns its state from Mono's details.
+    name: 'enrol',
+    async run(stack) {
+      const id = newAccountId();
+      await stack.client.workflow.signalWithStart('accountLifecycle', {
+        workflowId: workflowIdFor(id),
+        taskQueue: stack.taskQueue,
+        args: [{ accountId: id, settings: { dedupeWindowMs: 3_600_000, historyEventsPerRun: 1_500 } }],
+        signal: enrolSignal,
+        signalArgs: [{ source: 'recording' }],
+      });
+      await settle(3_000);
+      await send(stack, id, [{ kind: 'sync_failed' }]);
+      await settle();
+      return id;
+    },
+  },
+  {
+    // Reconciliation: a lost re-authorisation found by the reconcile update (details, then a manual sync).
+    name: 'reconcile',
+    async run(stack) {
+      const id = newAccountId();
+      await stack.sim.change(id, { change: 'require_reauth' });
+      await settle();
+      await stack.sim.change(id, { change: 'reauthorise', webhook: false });
+      const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+      await handle.executeUpdate(reconcileUpdate, { args: [{ source: 'recording' }] });
+      await settle();
+      await handle.executeUpdate(reconcileUpdate, { args: [{ source: 'recording' }] });
+      await stack.sim.change(id, { change: 'unlink', webhook: false });
+      await handle.executeUpdate(reconcileUpdate, { args: [{ source: 'recording' }] }).catch(() => undefined);
       await settle();
       return id;
     },

@@ -23,6 +23,24 @@ export function createMonoActivities({ mono }: MonoActivityDeps) {
       });
     },
 
+    /**
+     * What account details say (reconciliation, enrolment): one call to one version, so that each activity is
+     * one request toward Mono's rate limit. Mono not knowing the account is an answer (`found: false`), not an
+     * error. Only the data status and the institution's name leave.
+     */
+    async inspectMonoAccount(accountId: string, version: 'v1' | 'v2' = 'v2'): Promise<MonoInspection> {
+      const signal = Context.current().cancellationSignal;
+      return classify(async () => {
+        try {
+          const details = await mono.accountDetails(accountId, { version, signal });
+          return { found: true, dataStatus: details.dataStatus, institution: details.institution?.name ?? null };
+        } catch (err) {
+          if (err instanceof MonoApiError && err.kind === 'not_found') return { found: false };
+          throw err;
+        }
+      });
+    },
+
     /** The account's institution name from its details (v2, falling back to v1); nothing else leaves. */
     async fetchInstitution(accountId: string): Promise<string | null> {
       const signal = Context.current().cancellationSignal;
@@ -41,6 +59,9 @@ export function createMonoActivities({ mono }: MonoActivityDeps) {
 }
 
 export type MonoActivities = ReturnType<typeof createMonoActivities>;
+
+/** What `inspectMonoAccount` found: no PII, only what the lifecycle needs. */
+export type MonoInspection = { found: true; dataStatus: string | null; institution: string | null } | { found: false };
 
 async function classify<T>(call: () => Promise<T>, { minRetryDelayMs = 0 } = {}): Promise<T> {
   try {

@@ -8,6 +8,7 @@
  */
 import { fetchWithoutRedirects, OutboundRefused, STRICT_OUTBOUND, type OutboundPolicy } from '../../lib/outbound.js';
 import { z } from 'zod';
+import type { Pacer } from '../../lib/pacer.js';
 import { errorForStatus, MonoApiError, parseRetryAfter } from './errors.js';
 
 export interface MonoClientOptions {
@@ -20,6 +21,8 @@ export interface MonoClientOptions {
   now?: () => number;
   /** Told about every call: the endpoint and `ok` or the error kind (metrics). */
   onCall?: (endpoint: string, outcome: string) => void;
+  /** Waited on before every request (lib/pacer.ts: MONO_MAX_RPS for this process). */
+  pacer?: Pacer;
 }
 
 /** The three spellings Mono's docs have used for a successful manual sync. */
@@ -193,6 +196,7 @@ export class MonoClient {
     endpoint: string,
     signal?: AbortSignal
   ): Promise<{ status: number; json: unknown; retryAfter: string | null }> {
+    await this.options.pacer?.wait(signal);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../lib/logger.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../mono-sim/simulator.js';
 import { DEVELOPMENT_OUTBOUND } from '../../lib/outbound.js';
+import type { Pacer } from '../../lib/pacer.js';
 import { MonoClient } from './client.js';
 
 export interface MonoConnection {
@@ -25,6 +26,8 @@ export interface ConnectMonoOptions {
   /** Options for the simulator, when one is started. */
   simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
   onCall?: (endpoint: string, outcome: string) => void;
+  /** Paces every request (MONO_MAX_RPS). */
+  pacer?: Pacer;
 }
 
 export async function connectMono({
@@ -33,6 +36,7 @@ export async function connectMono({
   webhookUrl,
   simulator,
   onCall,
+  pacer,
 }: ConnectMonoOptions): Promise<MonoConnection> {
   const timeoutMs = config.monoRequestTimeoutMs;
   if (config.monoSecretKey) {
@@ -42,6 +46,7 @@ export async function connectMono({
         secretKey: config.monoSecretKey,
         timeoutMs,
         onCall,
+        pacer,
         outbound: config.outbound,
       }),
       description: config.monoApiUrl,
@@ -61,6 +66,7 @@ export async function connectMono({
       secretKey: sim.secretKey,
       timeoutMs,
       onCall,
+      pacer,
       outbound: DEVELOPMENT_OUTBOUND,
     }),
     description: `sandbox simulator at ${sim.url} (MONO_SECRET_KEY unset)`,

@@ -8,6 +8,15 @@
 import { normaliseCarried, type CarriedState, type RecordedCarriedState } from './carried-state.js';
 import { DeliveryMemory } from './delivery-memory.js';
 import { causeOf, transition } from './machine.js';
+import {
+  decide,
+  lastHeardMs,
+  mayProbe,
+  probeStarted,
+  type CheckReason,
+  type CheckRecord,
+  type Observation,
+} from './observations.js';
 import { Outbox, type ChannelFinished, type ChannelTask, type NoticePlan } from './outbox.js';
 import { isValidTimeZone } from './quiet-hours.js';
 import {
@@ -104,6 +113,8 @@ type Core = Omit<CarriedState, 'recentDeliveries' | 'outbox' | 'noticeSeq' | 'un
 export class Account {
   private sync: SyncSchedule;
   private reauth: ReauthSchedule | null;
+  /** Lengthens sync retry waits (the workflow's deterministic Math.random); unset: exact waits. */
+  private jitter: (() => number) | undefined;
 
   private constructor(
     readonly accountId: string,
@@ -244,7 +255,7 @@ export class Account {
     }
     if (state === 'sync_failed') {
       const attempts = this.core.attempts;
-      const next = nextRetryAtMs(attempts, nowMs, this.settings);
+      const next = nextRetryAtMs(attempts, nowMs, this.settings, this.jitter?.());
       if (next === null)
         this.escalate(`manual sync failed ${attempts} times (last: ${code}); waiting for an operator`, nowMs);
       else this.sync = syncAt(this.sync, next);
@@ -343,6 +354,111 @@ export class Account {
     this.addHistory({ at: iso(nowMs), from: state, to: state, cause: 'operator:resendReauthLink' });
     if (this.reauth) this.reauth = { ...this.reauth, lastNoticeAtMs: nowMs };
     return this.notify('account.reauth_required', 'owner', nowMs, { resent: true }).id;
+  }
+
+  /** Spreads sync retries with `random` (0 ≤ r < 1), so that one bank outage does not make a thundering herd. */
+  useJitter(random: () => number): void {
+    this.jitter = random;
+  }
+
+  // --- checks with Mono (reconciliation, enrolment): observations through the transition table ---
+
+  /** Asks for a check with Mono; returns its ticket (a check already waiting is shared). */
+  requestCheck(reason: CheckReason, nowMs: number): number {
+    const c = this.core.check;
+    if (c.pending) return c.pending.ticket;
+    const ticket = c.tickets + 1;
+    this.core.check = { ...c, tickets: ticket, pending: { ticket, reason, atMs: nowMs } };
+    return ticket;
+  }
+
+  /** The check waiting to run, if any. */
+  pendingCheck(): { ticket: number; reason: CheckReason } | null {
+    return this.core.check.pending;
+  }
+
+  /** The result of check `ticket` once it has run (or been overtaken by a later one). */
+  checkResult(ticket: number): CheckRecord | null {
+    const last = this.core.check.last;
+    return last && last.ticket >= ticket ? last : null;
+  }
+
+  /**
+   * Applies what Mono answered to the pending check: the observation becomes the webhook event it stands for
+   * and goes through the transition table, or (where the answer cannot tell) asks for a manual sync, returned
+   * as `{ sync: observed }`. `startedIn` is the state the check began in: if a webhook moved the account while
+   * Mono was asked, the webhook wins and the observation is only recorded.
+   */
+  observe(
+    observation: Observation,
+    nowMs: number,
+    startedIn: AccountState | null,
+    seen: string[] = []
+  ): { sync: string[] } | CheckRecord {
+    const from = this.core.state;
+    const decision = decide(from, observation);
+    const observed = [...seen, decision.cause];
+    if (observation.source === 'sync') {
+      this.sync = syncFinished(this.sync, { at: iso(nowMs), outcome: observation.outcome, code: observation.code });
+    }
+    if (from !== startedIn)
+      return this.finishCheck(nowMs, observed, 'confirmed', 'a webhook moved the account meanwhile');
+    if (observation.source === 'details' && observation.found && observation.institution && from !== 'unlinked') {
+      this.core.institution = observation.institution;
+    }
+    if (decision.kind === 'sync') {
+      if (observation.source === 'details' && mayProbe(this.sync, nowMs)) return { sync: observed };
+      return this.finishCheck(nowMs, observed, 'deferred', 'a manual sync ran or is due within 2 minutes');
+    }
+    const pending = this.core.check.pending;
+    if (from === 'unlinked' || !pending) return this.finishCheck(nowMs, observed, 'confirmed');
+    const { to, changed } = transition(from, decision.event);
+    if (!changed) return this.finishCheck(nowMs, observed, 'confirmed');
+    this.moveTo(to, `${pending.reason}:${observed.join(' → ')}`, nowMs);
+    return this.finishCheck(nowMs, observed, 'corrected');
+  }
+
+  /** A reconciliation sync starts now: the account's own syncs keep Mono's 2-minute limit after it. */
+  beginProbe(nowMs: number): void {
+    this.sync = probeStarted(this.sync, nowMs);
+  }
+
+  /** Mono could not be asked (it failed, or is unreachable): the check ends without a conclusion. */
+  checkFailed(nowMs: number, seen: string[], message: string): CheckRecord {
+    return this.finishCheck(nowMs, seen, 'failed', message.slice(0, 200));
+  }
+
+  /** When the account last heard from Mono (webhook, sync answer or check); MonoLastHeard. */
+  lastHeardMs(): number | null {
+    const c = this.core;
+    return lastHeardMs({
+      lastEventAt: c.lastEvent?.at ?? null,
+      lastSyncAt: this.sync.last?.at ?? null,
+      lastSyncOutcome: this.sync.last?.outcome ?? null,
+      lastCheckAt: c.check.heardAt ?? null,
+    });
+  }
+
+  private finishCheck(
+    nowMs: number,
+    observed: string[],
+    outcome: CheckRecord['outcome'],
+    detail?: string
+  ): CheckRecord {
+    const c = this.core.check;
+    const pending = c.pending ?? { ticket: c.tickets, reason: 'reconcile' as const, atMs: nowMs };
+    const record: CheckRecord = {
+      ticket: pending.ticket,
+      reason: pending.reason,
+      at: iso(nowMs),
+      observed: observed.join(' → '),
+      outcome,
+      from: outcome === 'corrected' ? (this.core.history.at(-1)?.from ?? null) : this.core.state,
+      to: this.core.state,
+      ...(detail ? { detail } : {}),
+    };
+    this.core.check = { ...c, pending: null, last: record, heardAt: outcome === 'failed' ? c.heardAt : record.at };
+    return record;
   }
 
   // --- the owner's contact and the outbox ---
@@ -497,7 +613,7 @@ export class Account {
     c.attempts = 0;
     c.escalated = false;
     c.escalation = null;
-    this.sync = syncOnEntering(this.sync, to, nowMs, this.settings);
+    this.sync = syncOnEntering(this.sync, to, nowMs, this.settings, this.jitter?.());
     this.addHistory(entry);
     // Leaving reauth_required cancels its reminders, deadline and queued messages; entering it tells the owner.
     this.reauth = null;

@@ -4,6 +4,7 @@
  * the code sees one complete shape. Field names never change: a rolled-back deploy must still read them.
  */
 import type { DeliveryEntry } from './delivery-memory.js';
+import type { CheckRecord, CheckRequest } from './observations.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
 import type { AccountState, AccountView, Contact, Escalation, Notice, Transition, UndeliveredNotice } from './types.js';
@@ -32,11 +33,13 @@ export interface CarriedState {
   undelivered: UndeliveredNotice[];
   /** State changes ever made; delivery memory tells a redelivery from the same event after the state moved on. */
   stateChanges: number;
+  /** A check with Mono asked for (reconciliation, enrolment) and not yet run; the last check's result. */
+  check: { pending: CheckRequest | null; last: CheckRecord | null; tickets: number; heardAt?: string | null };
 }
 
 /** Added after the first release: absent from what older runs carried. */
 type LaterParts =
-  'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact' | 'undelivered' | 'stateChanges';
+  'sync' | 'escalation' | 'reauth' | 'outbox' | 'noticeSeq' | 'contact' | 'undelivered' | 'stateChanges' | 'check';
 
 /** Carried state as any release wrote it. */
 export type RecordedCarriedState = Omit<CarriedState, LaterParts> & Partial<Pick<CarriedState, LaterParts>>;
@@ -62,8 +65,11 @@ function newAccount(): CarriedState {
     contact: null,
     undelivered: [],
     stateChanges: 0,
+    check: NO_CHECK,
   };
 }
+
+const NO_CHECK: CarriedState['check'] = { pending: null, last: null, tickets: 0 };
 
 /** The complete state for a run: a new account's, or the previous run's with missing parts filled in. */
 export function normaliseCarried(carried: RecordedCarriedState | undefined): CarriedState {
@@ -79,5 +85,6 @@ export function normaliseCarried(carried: RecordedCarriedState | undefined): Car
     contact: carried.contact ?? null,
     undelivered: [...(carried.undelivered ?? [])],
     stateChanges: carried.stateChanges ?? 0,
+    check: carried.check ?? NO_CHECK,
   };
 }

@@ -5,8 +5,9 @@
  * lookup, optional, never delays the owner's first notice; one manual sync at a time. Every lane wakes the loop
  * when it ends. Sandbox code.
  */
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
+import { CHECKS_PATCH, runCheck } from './check.js';
 import { describeSpan, isFinalAttempt, nextDeliveryDelayMs } from './delivery-retry.js';
 import { attemptNoticeOn, lookUpInstitution, planNotice, quietHoursEnd, runManualSync } from './effects.js';
 import type { LoopContext } from './loop-context.js';
@@ -95,7 +96,11 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
       lookedUp = true;
       launch('lookup', async () => account.setInstitution(await lookUpInstitution(accountId)));
     }
-    if (!lanes.has('sync') && account.syncDue(Date.now())) {
+    // A check's manual sync and the account's own never run together (Mono's 2-minute limit).
+    if (!lanes.has('check') && !lanes.has('sync') && account.pendingCheck() && patched(CHECKS_PATCH)) {
+      launch('check', async () => void (await runCheck(account, accountId)));
+    }
+    if (!lanes.has('sync') && !lanes.has('check') && account.syncDue(Date.now())) {
       const startedIn = account.beginSync(Date.now());
       launch('sync', async () => {
         const outcome = await runManualSync(accountId);
@@ -119,10 +124,10 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
     ctx.publisher.ifChanged();
     if (ctx.isClosed()) return ctx.view();
     if (ctx.rotate()) {
-      // A manual sync in flight finishes first (the next run would not know to repeat it). Everything else goes on
+      // A manual sync or a check in flight finishes first (the next run would not know to repeat the sync). Everything else goes on
       // in the next run: a lookup or a plan is made again, and a delivery attempt cut off is tried again under the
       // same id (receivers dedupe on it); waiting for them here would let the history outgrow its budget.
-      await condition(() => !lanes.has('sync'));
+      await condition(() => !lanes.has('sync') && !lanes.has('check'));
       return ctx.continueAsNewNow();
     }
     if (await runReauthTimers()) continue;

@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
 } from '@temporalio/workflow';
@@ -14,10 +15,11 @@ import type { MonoActivities } from '../../activities/mono/activities.js';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
 import type { SyncOutcome } from './account.js';
+import { MONO_QUEUE_PATCH, onMonoQueue } from './check.js';
 import type { Contact, Notice, NoticeChannel } from './types.js';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
-const { triggerMonoSync } = proxyActivities<MonoActivities>({
+const SYNC_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '2 minutes',
@@ -25,7 +27,8 @@ const { triggerMonoSync } = proxyActivities<MonoActivities>({
     maximumAttempts: 3,
     nonRetryableErrorTypes: [FAILURE.monoNeedsOperator],
   },
-});
+};
+const { triggerMonoSync } = proxyActivities<MonoActivities>(SYNC_OPTIONS);
 
 // Runs from before per-channel delivery: every channel in one activity, within about an hour.
 const { deliverNotice } = proxyActivities<NotifyActivities>({
@@ -40,10 +43,20 @@ const { deliverNotice } = proxyActivities<NotifyActivities>({
 });
 
 // Display data only: a few quick tries, and the account carries on without it.
-const { fetchInstitution } = proxyActivities<MonoActivities>({
+const INSTITUTION_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.monoNeedsOperator] },
-});
+};
+const { fetchInstitution } = proxyActivities<MonoActivities>(INSTITUTION_OPTIONS);
+
+/** Mono activities on the Mono task queue (one global rate limit); runs from before it keep the main queue. */
+function mono(): Pick<MonoActivities, 'triggerMonoSync' | 'fetchInstitution'> {
+  if (!patched(MONO_QUEUE_PATCH)) return { triggerMonoSync, fetchInstitution };
+  return {
+    triggerMonoSync: proxyActivities<MonoActivities>(onMonoQueue(SYNC_OPTIONS)).triggerMonoSync,
+    fetchInstitution: proxyActivities<MonoActivities>(onMonoQueue(INSTITUTION_OPTIONS)).fetchInstitution,
+  };
+}
 
 // Worker-side decisions whose results must be recorded in history: which channels apply, when quiet hours end.
 const { planNotice, quietHoursEnd } = proxyLocalActivities<NotifyActivities>({
@@ -55,7 +68,7 @@ export { planNotice, quietHoursEnd };
 
 export async function runManualSync(accountId: string): Promise<SyncOutcome> {
   try {
-    const result = await triggerMonoSync(accountId);
+    const result = await mono().triggerMonoSync(accountId);
     return result.outcome === 'failed' ? { outcome: 'failed', code: result.code } : result;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -111,7 +124,7 @@ export async function attemptNoticeOn(
 
 export async function lookUpInstitution(accountId: string): Promise<string | null> {
   try {
-    return await fetchInstitution(accountId);
+    return await mono().fetchInstitution(accountId);
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('institution lookup failed; continuing without it', {

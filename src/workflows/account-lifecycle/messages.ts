@@ -4,6 +4,7 @@
  * `temporal workflow query`, `temporal workflow update execute` and `temporal workflow signal`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CheckRecord } from './observations.js';
 import type { LifecycleSettings } from './settings.js';
 import type {
   AccountEvent,
@@ -17,6 +18,17 @@ import type {
 } from './types.js';
 
 export const WORKFLOW_TYPE = 'accountLifecycle';
+
+/** Who asked for an enrolment (shown in logs only). */
+export interface EnrolRequest {
+  source?: string;
+}
+/** Who asked for a reconciliation check (the schedule's run id, an operator). */
+export interface ReconcileRequest {
+  source?: string;
+}
+/** A check's result, or `pending` when the run rolled over (or closed) before it ran: the next run runs it. */
+export type CheckAnswer = CheckRecord | { ticket: number; outcome: 'pending' };
 
 /**
  * What Mono said about this account, and the service's current lifecycle settings (so configuration changes
@@ -44,6 +56,18 @@ export const redeliverNoticesSignal = defineSignal<[RedeliverRequest]>('redelive
 
 /** Registers how to reach the owner (email, time zone); sent with signal-with-start by the admin API. */
 export const setContactSignal = defineSignal<[Contact]>('setContact');
+
+/**
+ * Enrolment (a bulk import of accounts linked before the service): a new account asks Mono what is true of it
+ * (account details) and takes its first state from the answer. Ignored by an account that already has a state.
+ */
+export const enrolSignal = defineSignal<[EnrolRequest]>('enrol');
+
+/**
+ * Reconciliation: the account asks Mono what is true now (details; a manual sync where they cannot tell) and
+ * applies it through the transition table. Answers with the check's result once it has run.
+ */
+export const reconcileUpdate = defineUpdate<CheckAnswer, [ReconcileRequest]>('reconcile');
 
 /** Mono account ids are opaque tokens (24 hex characters today); anything else never names a workflow. */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;

@@ -10,6 +10,8 @@ export const MonoEscalated = defineSearchAttributeKey('MonoEscalated', SearchAtt
 export const MonoStateSince = defineSearchAttributeKey('MonoStateSince', SearchAttributeType.DATETIME);
 /** The account has notices that gave up on a channel (dead letters an operator can redeliver). */
 export const MonoUndelivered = defineSearchAttributeKey('MonoUndelivered', SearchAttributeType.BOOL);
+/** When the account last heard from Mono (webhook, sync answer, check), to the hour: reconciliation finds silence. */
+export const MonoLastHeard = defineSearchAttributeKey('MonoLastHeard', SearchAttributeType.DATETIME);
 
 export const SEARCH_ATTRIBUTES = [
   MonoAccountState,
@@ -17,6 +19,7 @@ export const SEARCH_ATTRIBUTES = [
   MonoEscalated,
   MonoStateSince,
   MonoUndelivered,
+  MonoLastHeard,
 ] as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` takes them. */
@@ -26,4 +29,5 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   'MonoEscalated=Bool',
   'MonoStateSince=Datetime',
   'MonoUndelivered=Bool',
+  'MonoLastHeard=Datetime',
 ] as const;

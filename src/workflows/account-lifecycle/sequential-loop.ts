@@ -1,10 +1,12 @@
 /**
  * The loop of runs recorded before per-channel delivery (`notices-per-channel-v1`): one effect at a time, every
- * channel of a notice in one activity. Frozen: it replays those runs; new runs use concurrent-loop.ts. It can be
- * removed once no run without that patch is open (README, "Changing the workflow safely").
+ * channel of a notice in one activity. Frozen but for checks with Mono (`mono-checks-v1`, which such runs adopt
+ * when they meet a check): it replays those runs; new runs use concurrent-loop.ts. It can be removed once no run
+ * without that patch is open (README, "Changing the workflow safely").
  */
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
+import { CHECKS_PATCH, runCheck } from './check.js';
 import { lookUpInstitution, runManualSync, sendNotice } from './effects.js';
 import type { LoopContext } from './loop-context.js';
 import type { AccountView } from './types.js';
@@ -20,6 +22,10 @@ export async function sequentialLoop(ctx: LoopContext, notifies: boolean): Promi
     if (!institutionLookedUp && account.state !== null && account.institution === null) {
       institutionLookedUp = true;
       account.setInstitution(await lookUpInstitution(ctx.accountId));
+      continue;
+    }
+    if (account.pendingCheck() && patched(CHECKS_PATCH)) {
+      await runCheck(account, ctx.accountId);
       continue;
     }
     if (notifies && account.runReauthTimers(Date.now())) continue;

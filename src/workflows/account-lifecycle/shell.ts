@@ -3,13 +3,22 @@
  * summary in step with the account, the continue-as-new threshold, and the handlers that behave alike in every
  * version (the `state` query and `setContact`).
  */
-import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  log,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Account } from './account.js';
 import { setContactSignal, stateQuery } from './messages.js';
+import { LAST_HEARD_RESOLUTION_MS } from './observations.js';
 import {
   MonoAccountState,
   MonoEscalated,
   MonoInstitution,
+  MonoLastHeard,
   MonoStateSince,
   MonoUndelivered,
 } from './search-attributes.js';
@@ -17,9 +26,13 @@ import type { LifecycleSettings } from './settings.js';
 import { contactFrom } from './signals.js';
 import type { AccountView } from './types.js';
 
+/** Marks runs that keep MonoLastHeard current; runs from before it never upsert it. */
+export const LAST_HEARD_PATCH = 'last-heard-v1';
+
 /** Upserts the search attributes when an indexed fact changed (once per wake-up, not per event). */
 export class Publisher {
   private indexed: string;
+  private heard: number | null;
 
   /** `undelivered`: runs that keep dead letters also index whether they have any (MonoUndelivered). */
   constructor(
@@ -27,16 +40,27 @@ export class Publisher {
     private readonly options: { undelivered: boolean } = { undelivered: false }
   ) {
     this.indexed = this.key();
+    this.heard = account.lastHeardMs();
     describeForUi(account);
   }
 
   ifChanged(): void {
     const key = this.key();
-    if (key === this.indexed) return;
+    const heard = this.account.lastHeardMs();
+    // MonoLastHeard moves with any other indexed change, otherwise at most once an hour whatever the traffic.
+    const heardMoved =
+      heard !== null &&
+      heard !== this.heard &&
+      (this.heard === null || key !== this.indexed || heard - this.heard >= LAST_HEARD_RESOLUTION_MS);
+    // Upserting MonoLastHeard is a command older runs never issued: only past the patch.
+    const withHeard = heardMoved && patched(LAST_HEARD_PATCH);
+    if (key === this.indexed && !withHeard) return;
     this.indexed = key;
-    publish(this.account, this.options.undelivered);
+    if (withHeard) this.heard = heard;
+    publish(this.account, this.options.undelivered, withHeard ? heard : undefined);
   }
 
+  /** The indexed facts; a change in any of them means the search attributes need an upsert. */
   private key(): string {
     const facts: unknown[] = [this.account.state, this.account.since, this.account.escalated, this.account.institution];
     if (this.options.undelivered) facts.push(this.account.undeliveredCount > 0);
@@ -65,7 +89,7 @@ export function setCommonHandlers(account: Account, onChange: () => void): () =>
   return view;
 }
 
-function publish(account: Account, undelivered: boolean): void {
+function publish(account: Account, undelivered: boolean, lastHeardMs?: number): void {
   if (account.state === null || account.since === null) return;
   upsertSearchAttributes([
     { key: MonoAccountState, value: account.state },
@@ -73,6 +97,7 @@ function publish(account: Account, undelivered: boolean): void {
     { key: MonoEscalated, value: account.escalated },
     ...(account.institution ? [{ key: MonoInstitution, value: account.institution }] : []),
     ...(undelivered ? [{ key: MonoUndelivered, value: account.undeliveredCount > 0 }] : []),
+    ...(lastHeardMs !== undefined ? [{ key: MonoLastHeard, value: new Date(lastHeardMs) }] : []),
   ]);
   describeForUi(account);
 }

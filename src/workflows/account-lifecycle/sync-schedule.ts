@@ -57,16 +57,35 @@ export function syncOnEntering(
   schedule: SyncSchedule,
   state: AccountState,
   nowMs: number,
-  settings: ResolvedSettings
+  settings: ResolvedSettings,
+  jitter?: number
 ): SyncSchedule {
   const cleared = cancelSync(schedule);
-  if (state === 'sync_failed') return syncAt(cleared, nowMs + settings.syncRetryBackoffMs[0]!);
+  if (state === 'sync_failed') return syncAt(cleared, nowMs + jittered(settings.syncRetryBackoffMs[0]!, jitter));
   if (state === 'reauthorised') return syncAt(cleared, nowMs + settings.reauthSyncGraceMs);
   return cleared;
 }
 
-/** After `attempts` failed syncs in `sync_failed`: when to try again, or null when the backoff is used up. */
-export function nextRetryAtMs(attempts: number, nowMs: number, settings: ResolvedSettings): number | null {
+/**
+ * After `attempts` failed syncs in `sync_failed`: when to try again, or null when the backoff is used up.
+ * `jitter` (0 ≤ jitter < 1, the workflow's deterministic Math.random) lengthens the wait by up to
+ * SYNC_JITTER_SPREAD, so that accounts failed by one bank outage do not all retry on the same second.
+ */
+export function nextRetryAtMs(
+  attempts: number,
+  nowMs: number,
+  settings: ResolvedSettings,
+  jitter?: number
+): number | null {
   const wait = settings.syncRetryBackoffMs[attempts];
-  return wait === undefined ? null : nowMs + wait;
+  return wait === undefined ? null : nowMs + jittered(wait, jitter);
+}
+
+/** Retry waits are lengthened by up to this fraction (never shortened: the 2-minute floor stays). */
+export const SYNC_JITTER_SPREAD = 0.25;
+
+/** `waitMs` lengthened by `jitter` × SYNC_JITTER_SPREAD; unchanged without jitter (runs from before it). */
+export function jittered(waitMs: number, jitter: number | undefined): number {
+  if (jitter === undefined || !(jitter >= 0 && jitter < 1)) return waitMs;
+  return Math.round(waitMs * (1 + SYNC_JITTER_SPREAD * jitter));
 }

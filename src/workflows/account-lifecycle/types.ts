@@ -3,6 +3,7 @@
  * This file is imported into the workflow sandbox: plain types and constants only.
  */
 import type { RecordedCarriedState } from './carried-state.js';
+import type { CheckRecord } from './observations.js';
 import type { LifecycleSettings } from './settings.js';
 
 export type { LifecycleSettings } from './settings.js';
@@ -108,6 +109,8 @@ export interface AccountView {
   lastEvent: { at: string; cause: string; outcome: 'changed' | 'unchanged' | 'duplicate' } | null;
   counts: { events: number; unchanged: number; duplicates: number };
   run: { number: number; historyLength: number };
+  /** The last check with Mono (reconciliation or enrolment), and whether one is waiting to run. */
+  check?: { last: CheckRecord | null; pending: boolean };
 }
 
 /** How to reach the account's owner, registered through the admin API. */

@@ -30,6 +30,7 @@ export function accountView(accountId: string, s: CarriedState, historyLength: n
     lastEvent: s.lastEvent,
     counts: s.counts,
     run: { number: s.runNumber, historyLength },
+    check: { last: s.check.last, pending: s.check.pending !== null },
   };
 }
 

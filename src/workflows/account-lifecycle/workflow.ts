@@ -13,6 +13,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { Account, currentRules, FIRST_RULES } from './account.js';
+import { setCheckHandlers } from './check.js';
 import { concurrentLoop } from './concurrent-loop.js';
 import type { LoopContext } from './loop-context.js';
 import {
@@ -50,6 +51,8 @@ export const NOTIFICATIONS_PATCH = 'notifications-v1';
  * call, quiet hours recorded by a local activity).
  */
 export const NOTICES_PER_CHANNEL_PATCH = 'notices-per-channel-v1';
+/** Marks runs whose sync retry waits are spread by jitter (sync-schedule.ts `jittered`). */
+export const SYNC_JITTER_PATCH = 'sync-jitter-v1';
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
   if (!patched(SYNC_RETRIES_PATCH)) return recordOnlyLifecycle(input);
@@ -59,6 +62,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   let settings = input.settings;
   const rules = perChannel ? currentRules(() => `msg_${uuid4()}`) : FIRST_RULES;
   const account = Account.restore(input.accountId, withDefaults(settings), input.carried, rules);
+  if (patched(SYNC_JITTER_PATCH)) account.useJitter(Math.random);
   const publisher = new Publisher(account, { undelivered: perChannel });
   let changes = 0;
   const wake = (): void => void (changes += 1);
@@ -79,6 +83,9 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
     const result = account.apply(event, Date.now());
     if (result.outcome === 'changed') log.info('account transition', { ...result.transition });
   });
+
+  // Enrolment and reconciliation: checks with Mono, run by the loop (check.ts).
+  setCheckHandlers(account, wake, () => isClosed() || rotate());
 
   // The CLI may send no input at all, so the request can be undefined at run time.
   const acceptRetry = (request: OperatorRequest | undefined): RetrySyncAccepted => {
