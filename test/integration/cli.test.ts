@@ -2,33 +2,22 @@
  * The operator CLI as operators run it (`node bin/mono-reauth.js …`, a real child process) against the real
  * dev server: list, show, retry one, and bulk retry with preview, confirmation, progress and outcomes.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startStack, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
+import { runCli } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/mono-reauth.js', import.meta.url));
 let stack: Stack;
 const institution = `CLI Bank ${process.pid}`;
 const failed = [newAccountId(), newAccountId(), newAccountId()];
 const synced = newAccountId();
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = '') =>
+  runCli(
+    args,
+    { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
+    stdin
+  );
 
 beforeAll(async () => {
   stack = await startStack({ address: inject('temporalAddress') });

@@ -67,9 +67,11 @@ it('when a run reaches its history budget, then it continues as new carrying sta
   expect(runs.filter((r) => r.status === 'CONTINUED_AS_NEW')).toHaveLength(runs.length - 1);
 
   // The budget is checked between tasks; signals racing the continue-as-new command make the server reject
-  // that task once (UNHANDLED_COMMAND), and an activity in flight (a notice) finishes first: hence the slack.
+  // that task (UNHANDLED_COMMAND), and a notice's local activity (its channel plan) still running keeps the task
+  // open meanwhile, while this test signals as fast as it can: hence the slack. At the production budget (1,500
+  // events) it is a few percent.
   for (const r of runs) {
-    expect(r.historyLength).toBeLessThanOrEqual(BUDGET + 25);
+    expect(r.historyLength).toBeLessThanOrEqual(BUDGET + 45);
   }
 
   // The new run is findable by its search attributes without having upserted them itself.

@@ -5,17 +5,15 @@
  * redelivered by an operator under the same webhook-id; notice ids never repeat across runs; and search attributes
  * follow the state while a Mono call is still running.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import type { UndeliveredNotice } from '../../src/workflows/account-lifecycle/types.js';
 import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
+import { runCli } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/mono-reauth.js', import.meta.url));
 const SECRET = `whsec_${Buffer.from('a-32-byte-secret-for-the-tests!!').toString('base64')}`;
 
 interface Hit {
@@ -51,21 +49,12 @@ let customer: Awaited<ReturnType<typeof receiver>>;
 let operators: Awaited<ReturnType<typeof receiver>>;
 let stack: Stack;
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = '') =>
+  runCli(
+    args,
+    { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
+    stdin
+  );
 
 const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
   fetch(`${stack.adminUrl}${path}`, {

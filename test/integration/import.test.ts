@@ -4,41 +4,30 @@
  * enrolled account learns its state from the simulator's API through the Mono task queue, whose rate the
  * simulator measures.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
+import { runCli } from '../helpers/cli.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
-const BIN = fileURLToPath(new URL('../../bin/mono-reauth.js', import.meta.url));
 const MAX_RPS = 4;
 let stack: Stack;
 const dir = mkdtempSync(join(tmpdir(), 'mono-reauth-import-'));
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
-        TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = '') =>
+  runCli(
+    args,
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    },
+    stdin
+  );
 
 const stateOf = (id: string, state: string) =>
   eventually(

@@ -139,7 +139,7 @@ describe('retries and dead letters', () => {
     expect(moved.state).toBe('sync_failed');
     const described = await stack.client.workflow.getHandle(workflowIdFor(id)).describe();
     expect(described.searchAttributes.MonoAccountState).toEqual(['sync_failed']);
-    await env.sleep('2m');
+    await env.sleep('3m'); // the first retry is 2 minutes later, plus up to 25 % jitter
     const view = await eventually(
       () => stack.state(id),
       (v) => v.state === 'synced' && v.lastSync !== null

@@ -4,9 +4,7 @@
  * worker, the start-up check and the operator CLI connect through it from the same TEMPORAL_* variables; a wrong
  * certificate, CA or key fails fast with a message that says what to check.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -15,8 +13,8 @@ import { ensureTemporal } from '../../src/temporal/local-server.js';
 import { eventually, startStack, TEST_CODEC_KEYS } from '../helpers/stack.js';
 import { makeCertificates, nginxPath, startTlsProxy, type Certificates, type TlsProxy } from '../helpers/tls-proxy.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
+import { runCli } from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/mono-reauth.js', import.meta.url));
 const API_KEY = 'test-api-key-Zk3xV8nR1tQ6wM9pL2cJ';
 const hasNginx = nginxPath() !== undefined;
 if (!hasNginx) console.error('TLS proxy tests not run: install nginx (apt-get install nginx); .ci/run installs it');
@@ -52,23 +50,8 @@ const apiKeyEnv = (): Record<string, string> => ({
   TEMPORAL_API_KEY: API_KEY,
 });
 
-function cli(
-  args: string[],
-  env: Record<string, string>
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) =>
+  runCli(args, { PATH: process.env.PATH!, HOME: process.env.HOME!, TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS, ...env });
 
 /** Checks the connection and returns how long the answer took and what it said. */
 async function failure(env: Record<string, string>): Promise<{ ms: number; message: string }> {

@@ -216,9 +216,13 @@ export class Account {
     return syncDueAtMs(this.sync, this.rules.syncFloorFromLastCall);
   }
 
-  /** When the workflow must next act (a sync, a reminder or the deadline), or null when it only waits for events. */
-  nextWakeMs(): number | null {
-    const due = [this.nextSyncAtMs(), nextReauthTimerMs(this.reauth)].filter((t): t is number => t !== null);
+  /**
+   * When the workflow must next act (a sync, a reminder or the deadline), or null when it only waits for events.
+   * `syncBlocked`: a sync (or a check's) is running, so a due sync waits for it to end rather than for a timer.
+   */
+  nextWakeMs(syncBlocked = false): number | null {
+    const sync = syncBlocked ? null : this.nextSyncAtMs();
+    const due = [sync, nextReauthTimerMs(this.reauth)].filter((t): t is number => t !== null);
     return due.length === 0 ? null : Math.min(...due);
   }
 
@@ -399,7 +403,8 @@ export class Account {
     const decision = decide(from, observation);
     const observed = [...seen, decision.cause];
     if (observation.source === 'sync') {
-      this.sync = syncFinished(this.sync, { at: iso(nowMs), outcome: observation.outcome, code: observation.code });
+      const record = { at: iso(nowMs), outcome: observation.outcome, code: observation.code };
+      this.sync = syncFinished(this.sync, record, this.rules.syncFloorFromLastCall ? nowMs : undefined);
     }
     if (from !== startedIn)
       return this.finishCheck(nowMs, observed, 'confirmed', 'a webhook moved the account meanwhile');
@@ -618,7 +623,11 @@ export class Account {
     // Leaving reauth_required cancels its reminders, deadline and queued messages; entering it tells the owner.
     this.reauth = null;
     if (this.rules.dropStaleNotices && from === 'reauth_required' && to !== 'reauth_required') {
-      const dropped = this.outbox.dropWhere((n) => REAUTH_MESSAGES.includes(n.type));
+      // Dead letters of re-auth messages go too: redelivering one later would ask a recovered owner to reconnect.
+      const dropped = [
+        ...this.outbox.dropWhere((n) => REAUTH_MESSAGES.includes(n.type)),
+        ...this.outbox.dropUndeliveredWhere((n) => REAUTH_MESSAGES.includes(n.type)),
+      ];
       if (dropped.length > 0) {
         const ids = dropped.map((n) => n.id).join(', ');
         this.addHistory({ at: entry.at, from: to, to, cause: `re-auth notices dropped (${ids}): no longer needed` });

@@ -5,7 +5,7 @@
  * lookup, optional, never delays the owner's first notice; one manual sync at a time. Every lane wakes the loop
  * when it ends. Sandbox code.
  */
-import { condition, log, patched } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
 import { CHECKS_PATCH, runCheck } from './check.js';
 import { describeSpan, isFinalAttempt, nextDeliveryDelayMs } from './delivery-retry.js';
@@ -16,25 +16,40 @@ import type { AccountView, NoticeChannel } from './types.js';
 const NOTICE_LANE = 'notice:';
 /** The notice left the outbox (no longer wanted) while its channel was being delivered. */
 const DROPPED = Symbol('dropped');
+/** The run rolled over before the next attempt: the next run makes it. */
+const CARRIED = Symbol('carried');
 
 export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
   const { account, accountId } = ctx;
   const lanes = new Set<string>();
   let lookedUp = false;
 
+  /** Notice lanes with an activity in flight (not waiting between attempts). */
+  const attempting = new Set<string>();
+  /** Set when the run rolls over: no new delivery attempt starts (the next run makes it). */
+  let rollingOver = false;
+
   const launch = (key: string, work: () => Promise<void>): void => {
     lanes.add(key);
-    void work().finally(() => {
-      lanes.delete(key);
-      ctx.wake();
-    });
+    work()
+      .catch((err: unknown) => {
+        // A lane must never fail the workflow task: the run would stop making progress for every effect.
+        if (!isCancellation(err)) log.error('effect failed', { lane: key, message: (err as Error)?.message });
+      })
+      .finally(() => {
+        lanes.delete(key);
+        ctx.wake();
+      });
   };
 
   /**
    * Delivers a notice on one channel on the retry schedule (delivery-retry.ts), looking at the account before
    * every attempt. Returns why it gave up, if it did.
    */
-  const deliver = async (id: string, channel: NoticeChannel): Promise<string | undefined | typeof DROPPED> => {
+  const deliver = async (
+    id: string,
+    channel: NoticeChannel
+  ): Promise<string | undefined | typeof DROPPED | typeof CARRIED> => {
     for (;;) {
       const pending = account.pendingChannel(id, channel);
       if (!pending) return DROPPED;
@@ -52,22 +67,30 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
         log.info('stale notice dropped', { noticeId: id, type: notice.type });
         return DROPPED;
       }
+      if (rollingOver) return CARRIED;
       const startedAt = Date.now();
       const firstAt = delivery.firstAttemptAt ? Date.parse(delivery.firstAttemptAt) : startedAt;
       const deadline = firstAt + ctx.notifyRetryForMs();
       const attempt = (delivery.attempts ?? 0) + 1;
       account.noteDeliveryAttempt(id, channel, startedAt);
-      const result = await attemptNoticeOn(notice, channel, account.getContact(), isFinalAttempt(startedAt, deadline));
+      const final = isFinalAttempt(startedAt, deadline);
+      const key = `${NOTICE_LANE}${id}/${channel}`;
+      attempting.add(key);
+      const result = await attemptNoticeOn(notice, channel, account.getContact(), final).finally(() =>
+        attempting.delete(key)
+      );
       if (result.ok) return undefined;
       if (result.permanent) return result.message;
       const now = Date.now();
-      const delay = nextDeliveryDelayMs({
-        attempt,
-        nowMs: now,
-        deadlineMs: deadline,
-        retryAfterMs: result.retryAfterMs,
-        random: Math.random(), // the workflow's seeded generator: replays the same jitter
-      });
+      const delay = final
+        ? null
+        : nextDeliveryDelayMs({
+            attempt,
+            nowMs: now,
+            deadlineMs: deadline,
+            retryAfterMs: result.retryAfterMs,
+            random: Math.random(), // the workflow's seeded generator: replays the same jitter
+          });
       if (delay === null)
         return `gave up after ${attempt} attempts in ${describeSpan(now - firstAt)}: ${result.message}`;
       account.noteDeliveryRetry(id, channel, now + delay);
@@ -89,7 +112,7 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
       if (lanes.has(key)) continue;
       launch(key, async () => {
         const failure = await deliver(notice.id, channel);
-        if (failure !== DROPPED) account.finishChannel(notice.id, channel, failure, Date.now());
+        if (failure !== DROPPED && failure !== CARRIED) account.finishChannel(notice.id, channel, failure, Date.now());
       });
     }
     if (!lookedUp && account.state !== null && account.institution === null) {
@@ -124,15 +147,18 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
     ctx.publisher.ifChanged();
     if (ctx.isClosed()) return ctx.view();
     if (ctx.rotate()) {
-      // A manual sync or a check in flight finishes first (the next run would not know to repeat the sync). Everything else goes on
-      // in the next run: a lookup or a plan is made again, and a delivery attempt cut off is tried again under the
-      // same id (receivers dedupe on it); waiting for them here would let the history outgrow its budget.
-      await condition(() => !lanes.has('sync') && !lanes.has('check'));
+      // A manual sync, a check or an email attempt in flight finishes first (a cut-off email could be sent twice,
+      // and mail does not dedupe; webhook receivers dedupe on webhook-id, so a cut-off webhook attempt is simply
+      // made again). No new attempt starts. A lookup or a plan is made again in the next run, and deliveries
+      // waiting between attempts go on there at the time recorded for them.
+      rollingOver = true;
+      const emailInFlight = (): boolean => [...attempting].some((key) => key.endsWith('/email'));
+      await condition(() => !lanes.has('sync') && !lanes.has('check') && !emailInFlight());
       return ctx.continueAsNewNow();
     }
     if (await runReauthTimers()) continue;
     startLanes();
-    alarm.set(account.nextWakeMs());
+    alarm.set(account.nextWakeMs(lanes.has('sync') || lanes.has('check')));
     const seen = ctx.wakeups();
     await condition(() => ctx.wakeups() !== seen || alarm.rang || ctx.rotate());
     alarm.take();

@@ -111,6 +111,7 @@ export async function attemptNoticeOn(
     await deliverNoticeOn(notice, channel, channel === 'email' ? contact : null, final);
     return { ok: true };
   } catch (err) {
+    if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const message = failureMessage(err);
     const permanent = cause instanceof ApplicationFailure && cause.type === FAILURE.notifyMisconfigured;

@@ -88,6 +88,13 @@ export class Outbox {
     return dropped;
   }
 
+  /** Removes the dead letters `unwanted` picks; returns them. */
+  dropUndeliveredWhere(unwanted: (letter: UndeliveredNotice) => boolean): UndeliveredNotice[] {
+    const dropped = this.undelivered.filter(unwanted);
+    if (dropped.length > 0) this.undelivered = this.undelivered.filter((u) => !unwanted(u));
+    return dropped;
+  }
+
   /** Notices whose channels the notifier has not yet been asked for, oldest first. */
   unplanned(): Notice[] {
     return this.notices.filter((n) => n.channels === undefined);
