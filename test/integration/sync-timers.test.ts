@@ -171,7 +171,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['rate_limited', 'success'], retryAfterSeconds: 30 });
     await stack.post(webhookBody(id, { kind: 'sync_failed' }));
-    await env.sleep('2m');
+    await untilFirstSync(id);
     await afterCalls(id, 1);
     await env.sleep('1m');
     await stillCalls(id, 1);
@@ -183,7 +183,7 @@ describe('sync_failed: manual sync retries on the backoff schedule, then escalat
     const id = newAccountId();
     stack.sim.setScenario(id, { sync: ['server_error', 'server_error', 'server_error', 'success'] });
     await stack.post(webhookBody(id, { kind: 'sync_failed' }));
-    await env.sleep('2m');
+    await untilFirstSync(id);
     await afterCalls(id, 1);
     await env.sleep('2m');
     await afterCalls(id, 2);
