@@ -9,7 +9,6 @@ import type {
   Notice,
   NoticeChannel,
   NoticeType,
-  PendingNoticeView,
   RedeliverAccepted,
   RedeliverRequest,
   UndeliveredNotice,
@@ -210,10 +209,6 @@ export class Outbox {
 
   get undeliveredCount(): number {
     return this.undelivered.length;
-  }
-
-  pendingView(): PendingNoticeView[] {
-    return this.notices.map((n) => ({ id: n.id, type: n.type, at: n.at, channels: n.channels ?? {} }));
   }
 
   undeliveredView(): UndeliveredNotice[] {
