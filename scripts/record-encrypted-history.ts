@@ -2,7 +2,7 @@
  * Records a workflow history written with encrypted payloads for the replay test (issue 12): one account with a
  * registered email goes through reauth_required while the SMTP server refuses the first delivery (so an encoded
  * activity failure is in the history), then recovers. The service runs as startService wires it, with
- * `dataConverterFor(REPLAY_CODEC_KEYS)` on its client and worker and a bundle built with CODEC_BUNDLE_OPTIONS.
+ * `dataConverterFor(REPLAY_CODEC_KEYS)` on its client and worker and a bundle built with workflowBundleOptions().
  * Writes test/replay/histories/<prefix>-encrypted-contact-<run>.json (the CLI's JSON, payloads still encrypted):
  *   npx tsx scripts/record-encrypted-history.ts v3
  */
@@ -17,9 +17,9 @@ import { createLogger } from '../src/lib/logger.js';
 import { createMetrics } from '../src/lib/metrics.js';
 import { startService } from '../src/service.js';
 import { resolveBinary } from '../src/temporal/binaries.js';
-import { CODEC_BUNDLE_OPTIONS, dataConverterFor } from '../src/temporal/data-converter.js';
+import { dataConverterFor } from '../src/temporal/data-converter.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { workflowsPath } from '../src/worker.js';
+import { workflowBundleOptions } from '../src/worker.js';
 import { stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
 import type { AccountView } from '../src/workflows/account-lifecycle/types.js';
 import { freePort } from '../test/helpers/ports.js';
@@ -58,9 +58,8 @@ const dataConverter = dataConverterFor(REPLAY_CODEC_KEYS);
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection, namespace: 'default', dataConverter });
 const { code } = await bundleWorkflowCode({
-  workflowsPath: workflowsPath(),
+  ...workflowBundleOptions(),
   logger: new DefaultLogger('WARN'),
-  ...CODEC_BUNDLE_OPTIONS,
 });
 const base = loadConfig({
   HOST: '127.0.0.1',

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
-import { workflowsPath } from './worker.js';
+import { workflowBundleOptions } from './worker.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
@@ -34,9 +33,8 @@ if (process.argv[1] && resolve(process.argv[1]) === THIS_FILE) {
   const outFile = process.argv[2];
   if (!outFile) throw new Error('usage: node --import tsx src/workflow-bundle.ts <out-file>');
   const { code } = await bundleWorkflowCode({
-    workflowsPath: workflowsPath(),
+    ...workflowBundleOptions(),
     logger: new DefaultLogger('WARN'),
-    ...CODEC_BUNDLE_OPTIONS,
   });
   writeFileSync(outFile, code);
 }

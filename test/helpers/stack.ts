@@ -17,12 +17,12 @@ import type { ReauthLinks } from '../../src/lib/reauth-link.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
 import type { MonoSimulator, SimulatorOptions } from '../../src/mono-sim/simulator.js';
 import { startService } from '../../src/service.js';
-import { workflowsPath } from '../../src/worker.js';
+import { workflowBundleOptions } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { LIFECYCLE_DEFAULTS } from '../../src/workflows/account-lifecycle/settings.js';
 import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
 import { parseCodecKeys } from '../../src/temporal/codec.js';
-import { CODEC_BUNDLE_OPTIONS, dataConverterFor } from '../../src/temporal/data-converter.js';
+import { dataConverterFor } from '../../src/temporal/data-converter.js';
 import { REPLAY_CODEC_KEYS_TEXT } from '../replay/codec-fixture.js';
 import { TEST_SECRET } from './webhooks.js';
 
@@ -34,9 +34,8 @@ let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
   if (!bundle) {
     bundle = bundleWorkflowCode({
-      workflowsPath: workflowsPath(),
+      ...workflowBundleOptions(),
       logger: new DefaultLogger('WARN'),
-      ...CODEC_BUNDLE_OPTIONS,
     });
   }
   return bundle;

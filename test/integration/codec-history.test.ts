@@ -23,8 +23,8 @@ import { createMetrics } from '../../src/lib/metrics.js';
 import { createCodecRouter } from '../../src/server/codec/routes.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys, type CodecKey } from '../../src/temporal/codec.js';
-import { CODEC_BUNDLE_OPTIONS, dataConverterFor } from '../../src/temporal/data-converter.js';
-import { workflowsPath } from '../../src/worker.js';
+import { dataConverterFor } from '../../src/temporal/data-converter.js';
+import { workflowBundleOptions } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { DEFAULT_SETTINGS, eventually, TEST_ADMIN_TOKEN, workflowBundle } from '../helpers/stack.js';
 import { newAccountId, TEST_SECRET, webhookBody } from '../helpers/webhooks.js';
@@ -64,9 +64,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   smtpPort = (smtp.server.address() as AddressInfo).port;
   codecBundle = await bundleWorkflowCode({
-    workflowsPath: workflowsPath(),
+    ...workflowBundleOptions(),
     logger: new DefaultLogger('WARN'),
-    ...CODEC_BUNDLE_OPTIONS,
   });
 });
 afterAll(async () => {

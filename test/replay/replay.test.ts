@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { expect, it } from 'vitest';
-import { CODEC_BUNDLE_OPTIONS, dataConverterFor } from '../../src/temporal/data-converter.js';
-import { workflowsPath } from '../../src/worker.js';
+import { dataConverterFor } from '../../src/temporal/data-converter.js';
+import { workflowBundleOptions } from '../../src/worker.js';
 import { workflowBundle } from '../helpers/stack.js';
 import { ENCRYPTED_MARKER, REPLAY_CODEC_KEYS } from './codec-fixture.js';
 
@@ -19,9 +19,8 @@ const encrypted = files.filter((f) => f.includes(ENCRYPTED_MARKER));
 let codecBundle: Promise<WorkflowBundle> | undefined;
 const withCodec = async () => ({
   workflowBundle: await (codecBundle ??= bundleWorkflowCode({
-    workflowsPath: workflowsPath(),
+    ...workflowBundleOptions(),
     logger: new DefaultLogger('WARN'),
-    ...CODEC_BUNDLE_OPTIONS,
   })),
   dataConverter: dataConverterFor(REPLAY_CODEC_KEYS),
 });
