@@ -1,6 +1,7 @@
 /**
  * Notification activities, built by a factory over a Notifier:
- *  - `planNotice` (local): which channels a notice goes to on this configuration, and those skipped;
+ *  - `planNotice` (local): which channels a notice goes to on this configuration, and those skipped; asked to,
+ *    it also delivers the log channel there and then (a line in this worker's log needs no task of its own);
  *  - `deliverNoticeOn`: one attempt of one notice on one channel (the workflow retries on the Standard Webhooks
  *    schedule until `NOTIFY_RETRY_FOR` has passed, then keeps it as a dead letter);
  *  - `quietHoursEnd` (local): when the owner's quiet hours end, recorded in history so that time-zone data never
@@ -40,9 +41,13 @@ export function createNotifyActivities({ notifier, onDelivery = () => undefined 
       }
     },
 
-    planNotice(notice: Notice, hasEmail: boolean): Promise<NoticePlan> {
+    async planNotice(notice: Notice, hasEmail: boolean, deliverLog = false): Promise<NoticePlan> {
       // Only whether an address exists matters here; the address itself travels with the email delivery alone.
-      return Promise.resolve(notifier.plan(notice, hasEmail));
+      const plan = notifier.plan(notice, hasEmail);
+      if (!deliverLog || !plan.channels.includes('log')) return plan;
+      await notifier.deliverOn('log', notice, null);
+      onDelivery(notice, 'log', 'sent');
+      return { ...plan, channels: plan.channels.filter((c) => c !== 'log'), sent: ['log'] };
     },
 
     /**

@@ -5,7 +5,7 @@
  * lookup, optional, never delays the owner's first notice; one manual sync at a time. Every lane wakes the loop
  * when it ends. Sandbox code.
  */
-import { condition, isCancellation, log, patched } from '@temporalio/workflow';
+import { condition, isCancellation, log } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
 import { CHECKS_PATCH, runCheck } from './check.js';
 import { describeSpan, isFinalAttempt, nextDeliveryDelayMs } from './delivery-retry.js';
@@ -103,7 +103,11 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
       const key = `plan:${notice.id}`;
       if (lanes.has(key)) continue;
       launch(key, async () => {
-        const plan = await planNotice(notice, !!account.getContact()?.email);
+        // Runs of this release have the plan deliver the log channel too, unless the notice is already stale.
+        const deliverLog = ctx.features.release && account.staleNoticeReason(notice) === undefined;
+        const plan = deliverLog
+          ? await planNotice(notice, !!account.getContact()?.email, true)
+          : await planNotice(notice, !!account.getContact()?.email);
         account.planNotice(notice.id, plan, Date.now());
       });
     }
@@ -117,16 +121,16 @@ export async function concurrentLoop(ctx: LoopContext): Promise<AccountView> {
     }
     if (!lookedUp && account.state !== null && account.institution === null) {
       lookedUp = true;
-      launch('lookup', async () => account.setInstitution(await lookUpInstitution(accountId)));
+      launch('lookup', async () => account.setInstitution(await lookUpInstitution(accountId, ctx.features)));
     }
     // A check's manual sync and the account's own never run together (Mono's 2-minute limit).
-    if (!lanes.has('check') && !lanes.has('sync') && account.pendingCheck() && patched(CHECKS_PATCH)) {
+    if (!lanes.has('check') && !lanes.has('sync') && account.pendingCheck() && ctx.features.has(CHECKS_PATCH)) {
       launch('check', async () => void (await runCheck(account, accountId)));
     }
     if (!lanes.has('sync') && !lanes.has('check') && account.syncDue(Date.now())) {
       const startedIn = account.beginSync(Date.now());
       launch('sync', async () => {
-        const outcome = await runManualSync(accountId);
+        const outcome = await runManualSync(accountId, ctx.features);
         const moved = account.finishSync(outcome, startedIn, Date.now());
         log.info('manual sync finished', { outcome: outcome.outcome, ...(moved ? { to: moved.to } : {}) });
       });

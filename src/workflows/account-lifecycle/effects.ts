@@ -7,7 +7,6 @@ import {
   ApplicationFailure,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
 } from '@temporalio/workflow';
@@ -16,6 +15,7 @@ import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
 import type { SyncOutcome } from './account.js';
 import { MONO_QUEUE_PATCH, onMonoQueue } from './check.js';
+import type { Features } from './features.js';
 import type { Contact, Notice, NoticeChannel } from './types.js';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
@@ -50,8 +50,8 @@ const INSTITUTION_OPTIONS = {
 const { fetchInstitution } = proxyActivities<MonoActivities>(INSTITUTION_OPTIONS);
 
 /** Mono activities on the Mono task queue (one global rate limit); runs from before it keep the main queue. */
-function mono(): Pick<MonoActivities, 'triggerMonoSync' | 'fetchInstitution'> {
-  if (!patched(MONO_QUEUE_PATCH)) return { triggerMonoSync, fetchInstitution };
+function mono(features: Features): Pick<MonoActivities, 'triggerMonoSync' | 'fetchInstitution'> {
+  if (!features.has(MONO_QUEUE_PATCH)) return { triggerMonoSync, fetchInstitution };
   return {
     triggerMonoSync: proxyActivities<MonoActivities>(onMonoQueue(SYNC_OPTIONS)).triggerMonoSync,
     fetchInstitution: proxyActivities<MonoActivities>(onMonoQueue(INSTITUTION_OPTIONS)).fetchInstitution,
@@ -66,9 +66,9 @@ const { planNotice, quietHoursEnd } = proxyLocalActivities<NotifyActivities>({
 
 export { planNotice, quietHoursEnd };
 
-export async function runManualSync(accountId: string): Promise<SyncOutcome> {
+export async function runManualSync(accountId: string, features: Features): Promise<SyncOutcome> {
   try {
-    const result = await mono().triggerMonoSync(accountId);
+    const result = await mono(features).triggerMonoSync(accountId);
     return result.outcome === 'failed' ? { outcome: 'failed', code: result.code } : result;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -123,9 +123,9 @@ export async function attemptNoticeOn(
   }
 }
 
-export async function lookUpInstitution(accountId: string): Promise<string | null> {
+export async function lookUpInstitution(accountId: string, features: Features): Promise<string | null> {
   try {
-    return await mono().fetchInstitution(accountId);
+    return await mono(features).fetchInstitution(accountId);
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('institution lookup failed; continuing without it', {

@@ -1,11 +1,14 @@
 /** What a lifecycle loop needs from the workflow that runs it. Sandbox code. */
 import type { Account } from './account.js';
+import type { Features } from './features.js';
 import type { Publisher } from './shell.js';
 import type { AccountView } from './types.js';
 
 export interface LoopContext {
   accountId: string;
   account: Account;
+  /** The patches this run has (features.ts). */
+  features: Features;
   publisher: Publisher;
   /** How many times handlers (or finished effects) changed something; the loop waits for it to move. */
   wakeups(): number;

@@ -17,10 +17,14 @@ import type {
 /** Dead letters kept per account (newest kept); older ones are only in the account's history. */
 export const UNDELIVERED_LIMIT = 50;
 
-/** What the notifier said about a notice before delivering it: the channels that apply, and those skipped. */
+/**
+ * What the notifier said about a notice before delivering it: the channels that apply, and those skipped; and
+ * the channels it delivered itself while planning (the log channel, on runs of the current release).
+ */
 export interface NoticePlan {
   channels: NoticeChannel[];
   skipped: Array<{ channel: NoticeChannel; reason: string }>;
+  sent?: NoticeChannel[];
 }
 
 /** One channel of one notice, ready to be delivered. */
@@ -106,6 +110,7 @@ export class Outbox {
     const channels: Partial<Record<NoticeChannel, ChannelDelivery>> = {};
     for (const channel of plan.channels) channels[channel] = { status: 'pending' };
     for (const { channel, reason } of plan.skipped) channels[channel] = { status: 'skipped', at, detail: reason };
+    for (const channel of plan.sent ?? []) channels[channel] = { status: 'sent', at };
     this.replace({ ...notice, channels });
     return this.completeIfDone(id);
   }

@@ -6,6 +6,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, log, setHandler } from '@temporalio/workflow';
 import { Account } from './account.js';
+import type { Features } from './features.js';
 import {
   monoEventSignal,
   resendReauthLinkSignal,
@@ -17,17 +18,18 @@ import { withDefaults } from './settings.js';
 import { Publisher, setCommonHandlers, shouldContinueAsNew } from './shell.js';
 import { isAccountEvent, isOperatorReason, type RecordedAccountEvent } from './signals.js';
 import type { AccountLifecycleInput, AccountView, OperatorRequest } from './types.js';
+import type { accountLifecycle } from './workflow.js';
 
 export const NO_SYNC_RETRIES =
   'this account runs a workflow version without sync retries; it gains them at its next continue-as-new';
 export const NO_NOTIFICATIONS =
   'this account runs a workflow version without notifications; it gains them at its next continue-as-new';
 
-export async function recordOnlyLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
+export async function recordOnlyLifecycle(input: AccountLifecycleInput, features: Features): Promise<AccountView> {
   const { settings } = input;
   const account = Account.restore(input.accountId, withDefaults(settings), input.carried);
   const inbox: RecordedAccountEvent[] = [];
-  const publisher = new Publisher(account);
+  const publisher = new Publisher(account, features);
   const view = setCommonHandlers(account, () => undefined);
   const isClosed = (): boolean => account.state === 'unlinked';
 
@@ -69,7 +71,7 @@ export async function recordOnlyLifecycle(input: AccountLifecycleInput): Promise
       await condition(allHandlersFinished);
       drainInbox();
       if (isClosed()) return view();
-      return continueAsNew<typeof recordOnlyLifecycle>({ ...input, carried: account.snapshot(Date.now()) });
+      return continueAsNew<typeof accountLifecycle>({ ...input, carried: account.snapshot(Date.now()) });
     }
   }
 }

@@ -4,7 +4,7 @@
  * when they meet a check): it replays those runs; new runs use concurrent-loop.ts. It can be removed once no run
  * without that patch is open (README, "Changing the workflow safely").
  */
-import { condition, log, patched } from '@temporalio/workflow';
+import { condition, log } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
 import { CHECKS_PATCH, runCheck } from './check.js';
 import { lookUpInstitution, runManualSync, sendNotice } from './effects.js';
@@ -21,10 +21,10 @@ export async function sequentialLoop(ctx: LoopContext, notifies: boolean): Promi
     if (ctx.rotate()) return ctx.continueAsNewNow();
     if (!institutionLookedUp && account.state !== null && account.institution === null) {
       institutionLookedUp = true;
-      account.setInstitution(await lookUpInstitution(ctx.accountId));
+      account.setInstitution(await lookUpInstitution(ctx.accountId, ctx.features));
       continue;
     }
-    if (account.pendingCheck() && patched(CHECKS_PATCH)) {
+    if (account.pendingCheck() && ctx.features.has(CHECKS_PATCH)) {
       await runCheck(account, ctx.accountId);
       continue;
     }
@@ -37,7 +37,7 @@ export async function sequentialLoop(ctx: LoopContext, notifies: boolean): Promi
     }
     if (account.syncDue(Date.now())) {
       const startedIn = account.beginSync(Date.now());
-      const outcome = await runManualSync(ctx.accountId);
+      const outcome = await runManualSync(ctx.accountId, ctx.features);
       const moved = account.finishSync(outcome, startedIn, Date.now());
       log.info('manual sync finished', { outcome: outcome.outcome, ...(moved ? { to: moved.to } : {}) });
       continue;

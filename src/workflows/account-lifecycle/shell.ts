@@ -3,15 +3,9 @@
  * summary in step with the account, the continue-as-new threshold, and the handlers that behave alike in every
  * version (the `state` query and `setContact`).
  */
-import {
-  log,
-  patched,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Account } from './account.js';
+import type { Features } from './features.js';
 import { setContactSignal, stateQuery } from './messages.js';
 import { LAST_HEARD_RESOLUTION_MS } from './observations.js';
 import {
@@ -37,6 +31,7 @@ export class Publisher {
   /** `undelivered`: runs that keep dead letters also index whether they have any (MonoUndelivered). */
   constructor(
     private readonly account: Account,
+    private readonly features: Features,
     private readonly options: { undelivered: boolean } = { undelivered: false }
   ) {
     this.indexed = this.key();
@@ -53,7 +48,7 @@ export class Publisher {
       heard !== this.heard &&
       (this.heard === null || key !== this.indexed || heard - this.heard >= LAST_HEARD_RESOLUTION_MS);
     // Upserting MonoLastHeard is a command older runs never issued: only past the patch.
-    const withHeard = heardMoved && patched(LAST_HEARD_PATCH);
+    const withHeard = heardMoved && this.features.has(LAST_HEARD_PATCH);
     if (key === this.indexed && !withHeard) return;
     this.indexed = key;
     if (withHeard) this.heard = heard;

@@ -9,12 +9,14 @@
  * Versions: runs started before `sync-retries-v1` replay on the frozen loop in record-only-lifecycle.ts; runs
  * started before `notifications-v1` (never deployed, kept for their recorded histories) sync but never notify;
  * runs started before `notices-per-channel-v1` replay on sequential-loop.ts with the first release's account
- * rules. Every decision that depends on the version is made here, not in `Account`.
+ * rules. Runs started on the current release record one marker for all of these (features.ts). Every decision
+ * that depends on the version is made here, not in `Account`.
  */
-import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, uuid4 } from '@temporalio/workflow';
 import { Account, currentRules, FIRST_RULES } from './account.js';
 import { setCheckHandlers } from './check.js';
 import { concurrentLoop } from './concurrent-loop.js';
+import { Features } from './features.js';
 import type { LoopContext } from './loop-context.js';
 import {
   monoEventSignal,
@@ -55,15 +57,16 @@ export const NOTICES_PER_CHANNEL_PATCH = 'notices-per-channel-v1';
 export const SYNC_JITTER_PATCH = 'sync-jitter-v1';
 
 export async function accountLifecycle(input: AccountLifecycleInput): Promise<AccountView> {
-  if (!patched(SYNC_RETRIES_PATCH)) return recordOnlyLifecycle(input);
-  const notifies = patched(NOTIFICATIONS_PATCH);
-  const perChannel = notifies && patched(NOTICES_PER_CHANNEL_PATCH);
+  const features = Features.ofThisRun();
+  if (!features.has(SYNC_RETRIES_PATCH)) return recordOnlyLifecycle(input, features);
+  const notifies = features.has(NOTIFICATIONS_PATCH);
+  const perChannel = notifies && features.has(NOTICES_PER_CHANNEL_PATCH);
 
   let settings = input.settings;
   const rules = perChannel ? currentRules(() => `msg_${uuid4()}`) : FIRST_RULES;
   const account = Account.restore(input.accountId, withDefaults(settings), input.carried, rules);
-  if (patched(SYNC_JITTER_PATCH)) account.useJitter(Math.random);
-  const publisher = new Publisher(account, { undelivered: perChannel });
+  if (features.has(SYNC_JITTER_PATCH)) account.useJitter(Math.random);
+  const publisher = new Publisher(account, features, { undelivered: perChannel });
   let changes = 0;
   const wake = (): void => void (changes += 1);
   const view = setCommonHandlers(account, wake);
@@ -149,6 +152,7 @@ export async function accountLifecycle(input: AccountLifecycleInput): Promise<Ac
   const ctx: LoopContext = {
     accountId: input.accountId,
     account,
+    features,
     publisher,
     wakeups: () => changes,
     wake,
