@@ -18,7 +18,8 @@ import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { createJsonPoster } from './lib/load.js';
 import { sqliteBytes, startBareServer, startMonoSim, startService, type ChildService } from './lib/processes.js';
 import { SIMULATOR_SECRET_KEY } from '../src/mono-sim/simulator.js';
-import { BenchResults } from './lib/results.js';
+import { BenchResults, type IngestResult, type RecoveryCost, type StormResult } from './lib/results.js';
+import { ratio } from './lib/stats.js';
 import type { LiveStack, Progress } from './lib/stack.js';
 import { measureHistoryBound } from './scenarios/history.js';
 import { measureImport } from './scenarios/import.js';
@@ -155,6 +156,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
       results.cluster = onCluster;
     }
+    results.recoveryCost = recoveryCost(results.ingest, results.storm);
+    if (results.cluster) results.cluster.recoveryCost = recoveryCost(results.cluster.ingest, results.cluster.storm);
     if (options.scenarios.includes('import')) {
       results.import = await withLiveStack('import', serviceEnv, config, options, (stack) =>
         measureImport(stack, {
@@ -186,6 +189,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     options: recorded,
     ...results,
   });
+}
+
+/** The storm's server-plus-worker CPU per recovered account against ingest's per signal-with-start, same run. */
+function recoveryCost(ingest?: IngestResult, storm?: StormResult): RecoveryCost | undefined {
+  if (!ingest || !storm) return undefined;
+  const stormMsPerAccount = storm.storm.cpuMsPerAccount ?? null;
+  const signalWithStartMs = ingest.cpuMsPerWebhook?.signalWithStart ?? null;
+  const r =
+    stormMsPerAccount === null || signalWithStartMs === null ? null : ratio(stormMsPerAccount, signalWithStartMs);
+  return { stormMsPerAccount, signalWithStartMs, ratio: r, goalAtMost2: r !== null && r <= 2 };
 }
 
 /** Starts Temporal, the Mono simulator and the service in `<workDir>/<name>`, runs `measure`, stops them all. */

@@ -44,7 +44,8 @@ export function formatSummary(r: BenchResults): string {
       `throughput service/direct ${fmt(i.ratios.throughputServiceVsDirect, 3)} (goal >= 0.9: ${ok(i.goals.throughputAtLeast90Percent)}), ` +
         `p99 service/direct ${fmt(i.ratios.p99ServiceVsDirect, 3)} (goal <= 1.5: ${ok(i.goals.p99AtMost150Percent)}), ` +
         `throughput service/bare ${fmt(i.ratios.throughputServiceVsBare, 3)}`,
-      `CPU seconds (Temporal server / service / bench client): service path ${cpu(i.cpuSeconds.service)}, direct path ${cpu(i.cpuSeconds.directClient)}`
+      `CPU seconds (Temporal server / service / bench client): service path ${cpu(i.cpuSeconds.service)}, direct path ${cpu(i.cpuSeconds.directClient)}`,
+      ...perWebhookLines(i)
     );
   }
   if (r.storm) {
@@ -63,9 +64,11 @@ export function formatSummary(r: BenchResults): string {
       `worker RSS MiB: before ${fmt(s.scale.workerRssMiB.beforeAccounts, 0)}, at rest ${fmt(s.scale.workerRssMiB.atRest, 0)}, ` +
         `storm peak ${fmt(s.scale.workerRssMiB.peakDuringStorm, 0)} (goal <= 512: ${ok(s.goals.rssAtMost512MiB)}); ` +
         `Temporal DB ${mib(s.scale.temporalDbBytes.afterCreate)} MiB after create, ${mib(s.scale.temporalDbBytes.afterStorm)} MiB after storm`,
-      `CPU seconds (Temporal server / service / bench client): create ${cpu(s.create.cpuSeconds)}, storm ${cpu(s.storm.cpuSeconds)}`
+      `CPU seconds (Temporal server / service / bench client): create ${cpu(s.create.cpuSeconds)}, storm ${cpu(s.storm.cpuSeconds)}`,
+      ...stormCostLines(s)
     );
   }
+  if (r.recoveryCost) out.push(recoveryLine(r.recoveryCost));
   if (r.cluster) {
     const c = r.cluster;
     out.push('', `On ${c.server}, ${c.historyShards} history shards (same run):`);
@@ -92,9 +95,12 @@ export function formatSummary(r: BenchResults): string {
           `${fmt(s.scale.workerRssMiB.peakDuringStorm, 0)}; PostgreSQL ${mib(s.scale.temporalDbBytes.afterCreate)} MiB ` +
           `after create, ${mib(s.scale.temporalDbBytes.afterStorm)} MiB after storm`,
         `  storm CPU seconds (Temporal server / PostgreSQL / service / bench client): create ${clusterCpu(s.create.cpuSeconds)}, ` +
-          `storm ${clusterCpu(s.storm.cpuSeconds)}`
+          `storm ${clusterCpu(s.storm.cpuSeconds)}`,
+        ...stormCostLines(s).map((line) => `  ${line}`)
       );
     }
+    if (c.ingest) out.push(...perWebhookLines(c.ingest).map((line) => `  ${line}`));
+    if (c.recoveryCost) out.push(`  ${recoveryLine(c.recoveryCost)}`);
   }
   if (r.history) {
     const h = r.history;
@@ -120,6 +126,36 @@ export function formatSummary(r: BenchResults): string {
     );
   }
   return out.join('\n');
+}
+
+function perWebhookLines(i: NonNullable<BenchResults['ingest']>): string[] {
+  const c = i.cpuMsPerWebhook;
+  if (!c) return [];
+  return [
+    `CPU ms per webhook: ingress ${fmt(c.ingress)}, direct client ${fmt(c.directClient)}; ` +
+      `Temporal side + worker per signal-with-start ${fmt(c.signalWithStart)}; ` +
+      `goals throughput >= 0.95: ${ok(i.goals.throughputAtLeast95Percent ?? false)}, p99 <= 1.2: ${ok(i.goals.p99AtMost120Percent ?? false)}`,
+  ];
+}
+
+function stormCostLines(s: NonNullable<BenchResults['storm']>): string[] {
+  const h = s.storm.history;
+  return [
+    `per recovered account: ${fmt(s.storm.cpuMsPerAccount)} CPU ms (Temporal side + worker)` +
+      (h
+        ? `; ${fmt(h.events, 1)} events, ${fmt(h.workflowTasks, 1)} workflow tasks, ${fmt(h.activityTasks, 1)} activity tasks ` +
+          `(${fmt(h.eventsBefore, 1)} events before it, replayed if evicted; ${h.sampled} sampled)`
+        : '') +
+      `; processed/ingest <= 2.5: ${ok(s.goals.processedWithin250Percent ?? false)}`,
+    `memory per cached workflow ${fmt(s.scale.perCachedWorkflowKiB, 1)} KiB (goal <= 100: ${ok(s.goals.perCachedWorkflowAtMost100KiB ?? false)})`,
+  ];
+}
+
+function recoveryLine(c: NonNullable<BenchResults['recoveryCost']>): string {
+  return (
+    `Cost of a recovered account: ${fmt(c.stormMsPerAccount)} ms against ${fmt(c.signalWithStartMs)} ms per ` +
+    `signal-with-start, ratio ${fmt(c.ratio, 3)} (goal <= 2: ${ok(c.goalAtMost2)})`
+  );
 }
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);

@@ -29,8 +29,13 @@ const CpuSeconds = z.object({
    */
   temporalDatabase: z.number().nonnegative().nullable().optional(),
   service: z.number().nonnegative().nullable(),
+  /** With the service as two processes (the default): the worker's and the ingress's shares of `service`. */
+  worker: z.number().nonnegative().nullable().optional(),
+  ingress: z.number().nonnegative().nullable().optional(),
   benchClient: z.number().nonnegative(),
 });
+
+const Ms = z.number().nonnegative().nullable();
 
 const Ratio = z.number().nonnegative().nullable();
 
@@ -46,7 +51,41 @@ export const IngestResult = z.object({
     throughputServiceVsBare: Ratio,
   }),
   cpuSeconds: z.object({ service: CpuSeconds, directClient: CpuSeconds }),
-  goals: z.object({ throughputAtLeast90Percent: z.boolean(), p99AtMost150Percent: z.boolean() }),
+  /** CPU milliseconds per webhook (issue 16). */
+  cpuMsPerWebhook: z
+    .object({
+      /** The HTTP ingress: its own process when split, else the service path's service CPU less the direct path's. */
+      ingress: Ms,
+      /** The bench's Temporal client doing the same signal-with-start (with the same payload codec). */
+      directClient: Ms,
+      /** The Temporal side plus the worker per signal-with-start of a new account, direct path: the cost unit. */
+      signalWithStart: Ms,
+    })
+    .optional(),
+  goals: z.object({
+    throughputAtLeast90Percent: z.boolean(),
+    p99AtMost150Percent: z.boolean(),
+    throughputAtLeast95Percent: z.boolean().optional(),
+    p99AtMost120Percent: z.boolean().optional(),
+  }),
+});
+
+/** Events and tasks one recovery (`account_synced` for a broken account) added to sampled accounts' histories. */
+const RecoveryHistory = z.object({
+  sampled: z.number().int().nonnegative(),
+  events: z.number().nonnegative(),
+  workflowTasks: z.number().nonnegative(),
+  activityTasks: z.number().nonnegative(),
+  /** Events of the whole history before the storm (what a worker that evicted the account replays). */
+  eventsBefore: z.number().nonnegative(),
+});
+
+/** Server plus worker CPU per recovered account against the same per signal-with-start (issue 16, goal <= 2). */
+export const RecoveryCost = z.object({
+  stormMsPerAccount: Ms,
+  signalWithStartMs: Ms,
+  ratio: Ratio,
+  goalAtMost2: z.boolean(),
 });
 
 export const StormResult = z.object({
@@ -63,6 +102,9 @@ export const StormResult = z.object({
     missing: z.number().int().nonnegative(),
     missingSample: z.array(z.string()),
     cpuSeconds: CpuSeconds,
+    /** Temporal side plus worker CPU milliseconds per recovered account (the ingress left out). */
+    cpuMsPerAccount: Ms.optional(),
+    history: RecoveryHistory.optional(),
   }),
   scale: z.object({
     workerRssMiB: z.object({
@@ -76,8 +118,16 @@ export const StormResult = z.object({
       afterStorm: z.number().int().nonnegative(),
     }),
     maxCachedWorkflows: z.number().int().nonnegative(),
+    /** (RSS at rest − RSS before any account) / workflows the cache holds at rest, in KiB (issue 16, goal <= 100). */
+    perCachedWorkflowKiB: Ms.optional(),
   }),
-  goals: z.object({ noneMissing: z.boolean(), processedWithin125Percent: z.boolean(), rssAtMost512MiB: z.boolean() }),
+  goals: z.object({
+    noneMissing: z.boolean(),
+    processedWithin125Percent: z.boolean(),
+    rssAtMost512MiB: z.boolean(),
+    processedWithin250Percent: z.boolean().optional(),
+    perCachedWorkflowAtMost100KiB: z.boolean().optional(),
+  }),
 });
 
 export const HistoryRun = z.object({
@@ -128,6 +178,8 @@ export const BenchResults = z.object({
   history: HistoryResult.optional(),
   /** Bulk enrolment at MONO_MAX_RPS, the rate measured by the simulator (issue 14). */
   import: ImportResult.optional(),
+  /** The storm's cost per recovered account against ingest's per signal-with-start (both scenarios run). */
+  recoveryCost: RecoveryCost.optional(),
   /** `--cluster`: the same scenarios on Temporal's own server with PostgreSQL (scripts/cluster), same run. */
   cluster: z
     .object({
@@ -135,6 +187,7 @@ export const BenchResults = z.object({
       historyShards: z.number().int().positive(),
       ingest: IngestResult.optional(),
       storm: StormResult.optional(),
+      recoveryCost: RecoveryCost.optional(),
     })
     .optional(),
 });
@@ -145,3 +198,4 @@ export type StormResult = z.infer<typeof StormResult>;
 export type HistoryResult = z.infer<typeof HistoryResult>;
 export type ImportResult = z.infer<typeof ImportResult>;
 export type LoadSummaryT = z.infer<typeof LoadSummary>;
+export type RecoveryCost = z.infer<typeof RecoveryCost>;

@@ -75,7 +75,21 @@ export interface CpuReading {
   /** PostgreSQL (postmaster and backends) on the cluster; absent on the dev server (SQLite is in its process). */
   temporalDatabase?: number | null;
   service: number | null;
+  /** With the service split in two processes: the worker's and the ingress's shares of `service`. */
+  worker?: number | null;
+  ingress?: number | null;
   benchClient: number;
+}
+
+/**
+ * What the Temporal side (the server, and PostgreSQL on the cluster) and the worker spent, in CPU seconds: the
+ * cost of the work itself, without the HTTP ingress (null when a process could not be read). In one process the
+ * ingress is inside `service` and cannot be told apart.
+ */
+export function temporalAndWorkerSeconds(c: CpuReading): number | null {
+  const worker = c.worker !== undefined ? c.worker : c.service;
+  if (c.temporalServer === null || worker === null || c.temporalDatabase === null) return null;
+  return c.temporalServer + (c.temporalDatabase ?? 0) + worker;
 }
 
 /** Starts counting the CPU seconds each process uses; call the result to read them. */
@@ -83,10 +97,13 @@ export function cpuMeter(
   stack: Pick<LiveStack, 'temporalPid' | 'databasePid' | 'service' | 'worker'>
 ): () => CpuReading {
   const pids = [...new Set([stack.service.pid, stack.worker.pid])];
+  const split = pids.length > 1;
   const serviceCpu = (): number | null => {
     const each = pids.map(cpuSeconds);
     return each.some((x) => x === null) ? null : each.reduce((a, x) => a! + x!, 0);
   };
+  const worker0 = split ? cpuSeconds(stack.worker.pid) : null;
+  const ingress0 = split ? cpuSeconds(stack.service.pid) : null;
   const server0 = cpuSeconds(stack.temporalPid);
   const databaseCpu = (): number | null => {
     const pid = stack.databasePid?.();
@@ -103,6 +120,12 @@ export function cpuMeter(
       temporalServer: delta(cpuSeconds(stack.temporalPid), server0),
       ...(stack.databasePid ? { temporalDatabase: delta(databaseCpu(), database0) } : {}),
       service: delta(serviceCpu(), service0),
+      ...(split
+        ? {
+            worker: delta(cpuSeconds(stack.worker.pid), worker0),
+            ingress: delta(cpuSeconds(stack.service.pid), ingress0),
+          }
+        : {}),
       benchClient: Math.round((bench.user + bench.system) / 10_000) / 100,
     };
   };

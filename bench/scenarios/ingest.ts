@@ -12,6 +12,7 @@ import {
   loadProgress,
   sendDirect,
   sendThroughService,
+  temporalAndWorkerSeconds,
   webhookBody,
   type CpuReading,
   type LiveStack,
@@ -93,6 +94,19 @@ export async function measureIngest(
   const ceiling = mergeLoads(direct);
   const throughputServiceVsDirect = ratio(ours.throughputPerSec, ceiling.throughputPerSec);
   const p99ServiceVsDirect = ratio(ours.latency.p99Ms, ceiling.latency.p99Ms);
+  const servicePath = sumCpu(cpu.service);
+  const directPath = sumCpu(cpu.direct);
+  const perWebhook = (seconds: number | null | undefined, count: number): number | null =>
+    seconds === null || seconds === undefined ? null : Math.round((seconds * 1000 * 100) / count) / 100;
+  const serviceOk = ours.ok;
+  const directOk = ceiling.ok;
+  // Split: the ingress's own process. One process: what the service path cost the service beyond the direct path.
+  const ingressSeconds =
+    servicePath.ingress !== undefined
+      ? servicePath.ingress
+      : servicePath.service === null || directPath.service === null
+        ? null
+        : Math.max(0, servicePath.service - directPath.service);
   return {
     accounts: half * 2,
     concurrency,
@@ -104,10 +118,17 @@ export async function measureIngest(
       p99ServiceVsDirect,
       throughputServiceVsBare: ratio(ours.throughputPerSec, bareResult.throughputPerSec),
     },
-    cpuSeconds: { service: sumCpu(cpu.service), directClient: sumCpu(cpu.direct) },
+    cpuSeconds: { service: servicePath, directClient: directPath },
+    cpuMsPerWebhook: {
+      ingress: perWebhook(ingressSeconds, serviceOk),
+      directClient: perWebhook(directPath.benchClient, directOk),
+      signalWithStart: perWebhook(temporalAndWorkerSeconds(directPath), directOk),
+    },
     goals: {
       throughputAtLeast90Percent: (throughputServiceVsDirect ?? 0) >= 0.9,
       p99AtMost150Percent: p99ServiceVsDirect !== null && p99ServiceVsDirect <= 1.5,
+      throughputAtLeast95Percent: (throughputServiceVsDirect ?? 0) >= 0.95,
+      p99AtMost120Percent: p99ServiceVsDirect !== null && p99ServiceVsDirect <= 1.2,
     },
   };
 }
@@ -121,6 +142,9 @@ function sumCpu(readings: CpuReading[]): CpuReading {
       ? { temporalDatabase: add((r) => r.temporalDatabase ?? null) }
       : {}),
     service: add((r) => r.service),
+    ...(readings.some((r) => 'worker' in r)
+      ? { worker: add((r) => r.worker ?? null), ingress: add((r) => r.ingress ?? null) }
+      : {}),
     benchClient: add((r) => r.benchClient) ?? 0,
   };
 }

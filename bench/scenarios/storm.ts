@@ -7,8 +7,9 @@
 import { runLoad, withoutRaw } from '../lib/load.js';
 import { rssMiB, sampleRss, sleep, waitForQuiet } from '../lib/processes.js';
 import type { StormResult } from '../lib/results.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
 import { ratio } from '../lib/stats.js';
-import { cpuMeter, loadProgress, sendThroughService, type LiveStack } from '../lib/stack.js';
+import { cpuMeter, loadProgress, sendThroughService, temporalAndWorkerSeconds, type LiveStack } from '../lib/stack.js';
 
 export interface StormOptions {
   accounts: number;
@@ -102,6 +103,14 @@ export async function measureStorm(stack: LiveStack, options: StormOptions): Pro
   }
   const processedVsIngest = processedMs === null ? null : ratio(processedMs, ingestMs);
   const maxRss = Math.max(atRest ?? 0, peakDuringStorm ?? 0);
+  const workSeconds = temporalAndWorkerSeconds(stormCpu);
+  const cpuMsPerAccount = workSeconds === null ? null : Math.round((workSeconds * 1000 * 100) / accounts) / 100;
+  const cached = Math.min(stack.maxCachedWorkflows, create.ok);
+  const perCachedWorkflowKiB =
+    atRest === null || beforeAccounts === null || cached === 0
+      ? null
+      : Math.round(((atRest - beforeAccounts) * 1024 * 10) / cached) / 10;
+  const history = await recoveryHistory(stack, [0, 1, 2, 3, 4, 5].filter((i) => i < accounts).map(accountId));
   return {
     accounts,
     concurrency,
@@ -115,17 +124,62 @@ export async function measureStorm(stack: LiveStack, options: StormOptions): Pro
       missing,
       missingSample,
       cpuSeconds: stormCpu,
+      cpuMsPerAccount,
+      ...(history ? { history } : {}),
     },
     scale: {
       workerRssMiB: { beforeAccounts, atRest, peakDuringStorm },
       temporalDbBytes: { afterCreate: dbAfterCreate, afterStorm: await stack.dbBytes() },
       maxCachedWorkflows: stack.maxCachedWorkflows,
+      perCachedWorkflowKiB,
     },
     goals: {
       noneMissing: missing === 0,
       processedWithin125Percent: processedVsIngest !== null && processedVsIngest <= 1.25,
       rssAtMost512MiB: maxRss > 0 && maxRss <= RSS_GOAL_MIB,
+      processedWithin250Percent: processedVsIngest !== null && processedVsIngest <= 2.5,
+      perCachedWorkflowAtMost100KiB: perCachedWorkflowKiB !== null && perCachedWorkflowKiB <= 100,
     },
+  };
+}
+
+/**
+ * What the storm's `account_synced` added to a few accounts' histories: events from its signal on, workflow and
+ * activity tasks among them, and the events before it (what a worker that evicted the account replays first).
+ */
+async function recoveryHistory(
+  stack: LiveStack,
+  accountIds: string[]
+): Promise<StormResult['storm']['history'] | undefined> {
+  const samples: Array<{ events: number; workflowTasks: number; activityTasks: number; eventsBefore: number }> = [];
+  for (const id of accountIds) {
+    try {
+      const events = (await stack.client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events ?? [];
+      const signals = events.flatMap((e, i) =>
+        e.workflowExecutionSignaledEventAttributes?.signalName === 'monoEvent' ? [i] : []
+      );
+      const from = signals.at(-1);
+      if (from === undefined || signals.length < 2) continue;
+      const after = events.slice(from);
+      samples.push({
+        events: after.length,
+        workflowTasks: after.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+        activityTasks: after.filter((e) => e.activityTaskScheduledEventAttributes).length,
+        eventsBefore: from,
+      });
+    } catch {
+      // A sample that cannot be read is left out.
+    }
+  }
+  if (samples.length === 0) return undefined;
+  const mean = (pick: (s: (typeof samples)[number]) => number): number =>
+    Math.round((samples.reduce((a, s) => a + pick(s), 0) / samples.length) * 10) / 10;
+  return {
+    sampled: samples.length,
+    events: mean((s) => s.events),
+    workflowTasks: mean((s) => s.workflowTasks),
+    activityTasks: mean((s) => s.activityTasks),
+    eventsBefore: mean((s) => s.eventsBefore),
   };
 }
 

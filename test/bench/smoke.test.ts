@@ -32,6 +32,15 @@ describe('npm run bench (smoke, toy sizes)', () => {
     expect(results.ingest?.bareExpress.ok).toBe(40);
     expect(results.storm?.storm.missing).toBe(0);
     expect(results.storm?.scale.workerRssMiB.atRest).toBeGreaterThan(0);
+    // The cost figures of issue 16: per webhook, per recovered account (with its history) and per cached workflow.
+    expect(results.ingest?.cpuMsPerWebhook?.signalWithStart).toBeGreaterThan(0);
+    expect(results.ingest?.cpuMsPerWebhook?.ingress).toBeGreaterThan(0);
+    expect(results.storm?.storm.cpuMsPerAccount).toBeGreaterThan(0);
+    // A recovery is one workflow task and, with the log channel only, no activity task (the plan writes the line).
+    expect(results.storm?.storm.history?.workflowTasks).toBeLessThanOrEqual(1.5);
+    expect(results.storm?.storm.history?.activityTasks).toBe(0);
+    expect(results.storm?.scale.perCachedWorkflowKiB).not.toBeUndefined();
+    expect(results.recoveryCost?.ratio).toBeGreaterThan(0);
     const history = results.history!;
     expect(history.runs.length).toBeGreaterThan(1);
     expect(history.runs.slice(1).every((run) => run.carriedBytes > 0)).toBe(true);
@@ -41,7 +50,8 @@ describe('npm run bench (smoke, toy sizes)', () => {
     expect(results.import).toMatchObject({ accounts: 30, enrolled: 30, maxRps: 10, goals: { allEnrolled: true } });
     expect(results.import?.mono.requests).toBe(30);
     const summary = formatSummary(results);
-    for (const heading of ['Ingest', 'Midnight storm', 'History bound', 'Import']) expect(summary).toContain(heading);
+    for (const heading of ['Ingest', 'Midnight storm', 'History bound', 'Import', 'Cost of a recovered account'])
+      expect(summary).toContain(heading);
   }, 300_000);
 
   it('drives the service as one process (npm start) as well as split into its two roles', async () => {
