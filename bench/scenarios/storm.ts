@@ -29,6 +29,8 @@ export async function measureStorm(stack: LiveStack, options: StormOptions): Pro
     (await stack.client.workflow.count(`${ours} AND MonoAccountState IN (${states.map((s) => `"${s}"`).join(', ')})`))
       .count;
 
+  // Creating 30,000 accounts keeps the server busy long after the last webhook: the waits grow with the size.
+  const settleBudgetMs = Math.max(300_000, accounts * 200);
   const beforeAccounts = rssMiB(stack.worker.pid);
   progress(`storm: creating ${accounts} accounts (half sync_failed, half reauth_required) through the service`);
   let meter = cpuMeter(stack);
@@ -42,13 +44,13 @@ export async function measureStorm(stack: LiveStack, options: StormOptions): Pro
   const visible = await waitForCount(
     () => count(['sync_failed', 'reauth_required']),
     create.ok,
-    300_000,
+    settleBudgetMs,
     (n) => progress(`  visibility: ${n}/${create.ok} accounts in sync_failed or reauth_required`)
   );
   const untilVisibleMs = Math.round(performance.now() - createStarted);
   if (visible < create.ok) progress(`  only ${visible}/${create.ok} accounts became visible; going on`);
   progress("  waiting for the worker to finish the accounts' first notices and lookups");
-  await waitForQuiet(stack.worker.pid, { timeoutMs: 300_000 });
+  await waitForQuiet(stack.worker.pid, { timeoutMs: settleBudgetMs });
   const createCpu = meter();
   const atRest = rssMiB(stack.worker.pid);
   const dbAfterCreate = await stack.dbBytes();
