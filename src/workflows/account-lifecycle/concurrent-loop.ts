@@ -1,7 +1,8 @@
 /**
  * The lifecycle loop of current runs. Effects run side by side, each in a lane of its own, and the loop never
  * waits on one: a notice's channels are delivered by a lane each (one channel never blocks another, and a
- * notice retried for a day never holds up a sync, a state change or the search attributes); the institution
+ * notice retried for a day never holds up a sync, a state change or the search attributes; on runs of this
+ * release the log channel is written by the plan's local activity instead, features.ts); the institution
  * lookup, optional, never delays the owner's first notice; one manual sync at a time. Every lane wakes the loop
  * when it ends. Sandbox code.
  */
