@@ -61,6 +61,8 @@ export const REFUSALS_PER_MINUTE = 20;
 export interface RefusalGuard {
   /** Middleware: answers 429 to a source that has used up its refusals, without logging. */
   blockLimited: (req: Request, res: Response, next: NextFunction) => void;
+  /** `blockLimited` inside a handler: true when it answered 429 (the handler stops there). */
+  answeredLimited: (req: Request, res: Response) => boolean;
   /** Records a refusal (counted in the metric; logged until the source is limited, and once when it becomes so). */
   refused: (req: Request, logLine: string) => void;
 }
@@ -78,16 +80,21 @@ export function createRefusalGuard({
   limiter?: FailureLimiter;
 }): RefusalGuard {
   const sourceOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const answeredLimited = (req: Request, res: Response): boolean => {
+    const source = sourceOf(req);
+    if (!limiter.isLimited(source)) return false;
+    metrics.refusedRequests.inc({ surface, reason: 'rate_limited' });
+    res
+      .status(429)
+      .set('Retry-After', String(limiter.retryAfterSeconds(source)))
+      .json({ error: 'too many refused requests from this address; check the credentials and retry later' });
+    return true;
+  };
   return {
     blockLimited(req, res, next) {
-      const source = sourceOf(req);
-      if (!limiter.isLimited(source)) return next();
-      metrics.refusedRequests.inc({ surface, reason: 'rate_limited' });
-      res
-        .status(429)
-        .set('Retry-After', String(limiter.retryAfterSeconds(source)))
-        .json({ error: 'too many refused requests from this address; check the credentials and retry later' });
+      if (!answeredLimited(req, res)) next();
     },
+    answeredLimited,
     refused(req, logLine) {
       const source = sourceOf(req);
       metrics.refusedRequests.inc({ surface, reason: 'unauthorized' });

@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryResult } from '../../src/accounts/client.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -18,6 +19,8 @@ let server: Server;
 const metrics = createMetrics();
 let url: string;
 const delivered: AccountEvent[] = [];
+/** The service's log lines, parsed. */
+const logLines: Array<Record<string, unknown>> = [];
 let answer: () => Promise<DeliveryResult> = () =>
   Promise.resolve({ status: 'accepted', workflowId: 'mono-account-x', runId: 'r1' });
 
@@ -30,7 +33,15 @@ beforeAll(async () => {
       delivered.push(event);
       return answer();
     },
-    logger: createLogger('silent'),
+    logger: createLogger(
+      'info',
+      new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          for (const line of chunk.toString().trim().split('\n')) logLines.push(JSON.parse(line) as never);
+          done();
+        },
+      })
+    ),
     isReady: () => Promise.resolve(true),
   });
   server = await new Promise<Server>((resolve) => {
@@ -41,6 +52,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   delivered.length = 0;
+  logLines.length = 0;
   answer = () => Promise.resolve({ status: 'accepted', workflowId: 'mono-account-x', runId: 'r1' });
 });
 
@@ -108,6 +120,38 @@ describe('POST /webhooks/mono without Temporal', () => {
       accountId: '6176846672402e538139971b',
       updated: true,
     });
+  });
+
+  it('logs one line per accepted event: its kind, account, delivery key and workflow, nothing of the body', async () => {
+    await post(JSON.stringify(SEED_ACCOUNT_SYNCED));
+    expect(logLines).toEqual([
+      {
+        level: 30,
+        time: expect.any(String) as string,
+        service: 'mono-reauth',
+        event: 'account_synced',
+        accountId: '6176846672402e538139971b',
+        deliveryKey: delivered[0]!.deliveryKey,
+        workflowId: 'mono-account-x',
+        runId: 'r1',
+        msg: 'webhook handed to workflow',
+      },
+    ]);
+  });
+
+  it('logs why an event was not handed over, with the event it was', async () => {
+    answer = () => Promise.reject(Object.assign(new Error('unavailable'), { code: 14 }));
+    await post(JSON.stringify(SEED_REAUTH_REQUIRED));
+    expect(logLines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        event: 'reauthorisation_required',
+        accountId: '5fbcde8f8699984153e65537',
+        deliveryKey: delivered[0]!.deliveryKey,
+        err: expect.objectContaining({ message: 'unavailable' }) as unknown,
+        msg: 'webhook not handed over: Temporal unavailable or slow',
+      }),
+    ]);
   });
 
   it('answers 200 ignored for an account whose workflow has completed', async () => {

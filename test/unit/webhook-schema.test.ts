@@ -1,4 +1,6 @@
 /** Every documented shape of Mono's seven events (docs/mono-events.md), and the refusals. */
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDeliveryKey, jsonDepth } from '../../src/server/webhooks/delivery-key.js';
 import { parseWebhook } from '../../src/server/webhooks/schema.js';
@@ -145,5 +147,44 @@ describe('deliveryKey', () => {
     expect(deliveryKey('e', 'a1', { x: 2, y: { b: 2, a: [1, 2] } })).not.toBe(a);
     expect(deliveryKey('e', 'a2', { x: 1, y: { b: 2, a: [1, 2] } })).not.toBe(a);
     expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('stays the same from release to release (a changed key would let a redelivery through as new)', () => {
+    expect(deliveryKey('mono.events.account_synced', '6176846672402e538139971b', SEED_ACCOUNT_SYNCED)).toBe(
+      'zysFpGoyQPbTv17-s9f4z4'
+    );
+    expect(deliveryKey('mono.events.account_updated', '5f171a5301abca1153', SEED_ACCOUNT_UPDATED)).toBe(
+      '-Z5VRyzxdR0oCPfY3UGImH'
+    );
+    const odd = JSON.parse(
+      '{"z":[1,"two",null,true,{"b":1.5e300,"a":-0}],"ü":"\\u0000\\"q\\"","é":{},"Z":[],"__proto__":{"x":1},"10":1,"9":2}'
+    ) as unknown;
+    expect(createDeliveryKey('')('e', 'a1', odd)).toBe('f7uTkY1f5NaNOF0wXK2ESK');
+  });
+
+  it('is the HMAC of event, account and the body as JSON with sorted keys, for any JSON body', () => {
+    // The definition, written plainly: the digest must never drift from it.
+    const canonical = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0
+        );
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+      }
+      return JSON.stringify(value) ?? 'null';
+    };
+    const expected = (body: unknown): string =>
+      createHmac('sha256', 'server-secret')
+        .update(`e\na1\n${canonical(body)}`)
+        .digest('base64url')
+        .slice(0, 22);
+    fc.assert(
+      fc.property(fc.jsonValue(), (generated) => {
+        const body = JSON.parse(JSON.stringify(generated)) as unknown;
+        expect(deliveryKey('e', 'a1', body)).toBe(expected(body));
+      }),
+      { numRuns: 2000 }
+    );
   });
 });

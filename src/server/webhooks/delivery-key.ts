@@ -4,7 +4,7 @@
  * key, so the value stored in Temporal and logs reveals nothing about the body (which carries PII).
  * The workflow ignores a key it has seen within its dedupe window.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 
 /** Deeper bodies are refused before hashing (Mono's documented bodies nest 4 levels). */
 export const MAX_BODY_DEPTH = 32;
@@ -12,8 +12,9 @@ export const MAX_BODY_DEPTH = 32;
 export type DeliveryKeyFn = (event: string, accountId: string, body: unknown) => string;
 
 export function createDeliveryKey(secret: string): DeliveryKeyFn {
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return (event, accountId, body) =>
-    createHmac('sha256', secret)
+    createHmac('sha256', key)
       .update(`${event}\n${accountId}\n${canonicalJson(body)}`)
       .digest('base64url')
       .slice(0, 22);
@@ -33,11 +34,21 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
+/** JSON with object keys sorted (by UTF-16 code units, as `Array.prototype.sort` does) and no whitespace. */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return out + ']';
   }
-  return JSON.stringify(value) ?? 'null';
+  const fields = value as Record<string, unknown>;
+  const keys = Object.keys(fields).sort();
+  out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(fields[key]);
+  }
+  return out + '}';
 }

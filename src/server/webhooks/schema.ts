@@ -61,7 +61,12 @@ export function parseWebhook(body: unknown): ParsedWebhook {
   const kind = knownKind(name);
   if (!kind) return { kind: 'ignored', event: name };
 
-  const ids = IdCarrier.safeParse(data);
+  // An event with a schema of its own is parsed with that alone when it passes: it includes IdCarrier, so the ids
+  // come out the same. A body that fails it is parsed with IdCarrier too, so that an id problem is reported first.
+  const asUpdated = kind === 'account_updated' ? AccountUpdated.safeParse(data) : undefined;
+  const asSynced = kind === 'account_synced' ? AccountSynced.safeParse(data) : undefined;
+  const own = asUpdated ?? asSynced;
+  const ids = own?.success ? own : IdCarrier.safeParse(data);
   if (!ids.success) return { kind: 'invalid', error: describe(ids.error, 'data') };
   const accountId = extractAccountId(ids.data);
   if (!accountId) {
@@ -71,20 +76,18 @@ export function parseWebhook(body: unknown): ParsedWebhook {
     };
   }
 
-  if (kind === 'account_updated') {
-    const parsed = AccountUpdated.safeParse(data);
-    if (!parsed.success) return { kind: 'invalid', error: describe(parsed.error, 'data') };
-    const account = parsed.data.account;
+  if (asUpdated) {
+    if (!asUpdated.success) return { kind: 'invalid', error: describe(asUpdated.error, 'data') };
+    const account = asUpdated.data.account;
     const institution = typeof account === 'string' ? undefined : account.institution?.name?.trim() || undefined;
     return {
       kind: 'event',
-      event: { kind, accountId, dataStatus: parsed.data.meta.data_status, ...(institution ? { institution } : {}) },
+      event: { kind, accountId, dataStatus: asUpdated.data.meta.data_status, ...(institution ? { institution } : {}) },
     };
   }
-  if (kind === 'account_synced') {
-    const parsed = AccountSynced.safeParse(data);
-    if (!parsed.success) return { kind: 'invalid', error: describe(parsed.error, 'data') };
-    const { updated } = parsed.data;
+  if (asSynced) {
+    if (!asSynced.success) return { kind: 'invalid', error: describe(asSynced.error, 'data') };
+    const { updated } = asSynced.data;
     return { kind: 'event', event: { kind, accountId, ...(updated === undefined ? {} : { updated }) } };
   }
   return { kind: 'event', event: { kind, accountId } };
