@@ -1,8 +1,13 @@
 /** Builds the Temporal worker that runs `accountLifecycle` and its activities. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
-import type { BundleOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type BundleOptions,
+  type NativeConnectionOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { Activities } from './activities/index.js';
 import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
 import type { MonoActivities } from './activities/mono/activities.js';
@@ -28,6 +33,12 @@ export function workflowBundleOptions(): Pick<
   'workflowsPath' | 'failureConverterPath' | 'preloadModules'
 > {
   return { workflowsPath: workflowsPath(), ...CODEC_BUNDLE_OPTIONS, preloadModules: [workflowsPath()] };
+}
+
+/** A worker that bundles its workflows itself, with the same preloading (the failure converter comes with its dataConverter). */
+function bundledHere(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
+  const { workflowsPath: path, preloadModules } = workflowBundleOptions();
+  return { workflowsPath: path, bundlerOptions: { preloadModules } };
 }
 
 export interface WorkerDeps {
@@ -57,9 +68,7 @@ export async function createWorker({
       namespace,
       taskQueue,
       activities,
-      ...(options?.workflowBundle
-        ? {}
-        : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: [workflowsPath()] } }),
+      ...(options?.workflowBundle ? {} : bundledHere()),
       shutdownGraceTime: '10s',
       ...options,
     });
