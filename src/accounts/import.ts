@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/messages.js';
 import type { AccountWorkflows } from './client.js';
+import { forEachConcurrently } from '../lib/concurrently.js';
 
 export const AccountIdSchema = z.string().regex(ACCOUNT_ID_PATTERN, 'is not a Mono account id');
 
@@ -114,25 +115,20 @@ export async function runImport(
 ): Promise<ImportResult> {
   const startedAt = Date.now();
   const result: ImportResult = { started: 0, closed: 0, failed: 0, failures: [], seconds: 0, ratePerSecond: 0 };
-  let next = 0;
   let done = 0;
   const rate = (): number => done / Math.max((Date.now() - startedAt) / 1000, 0.001);
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const accountId = ids[next++]!;
-      try {
-        const delivered = await accounts.enrol(accountId, options.source ?? 'import');
-        if (delivered.status === 'accepted') result.started += 1;
-        else result.closed += 1;
-      } catch (err) {
-        result.failed += 1;
-        result.failures.push({ accountId, error: err instanceof Error ? err.message : String(err) });
-      }
-      done += 1;
-      options.onProgress?.(done, ids.length, rate());
+  await forEachConcurrently(ids, Math.min(options.concurrency ?? 16, ids.length), async (accountId) => {
+    try {
+      const delivered = await accounts.enrol(accountId, options.source ?? 'import');
+      if (delivered.status === 'accepted') result.started += 1;
+      else result.closed += 1;
+    } catch (err) {
+      result.failed += 1;
+      result.failures.push({ accountId, error: err instanceof Error ? err.message : String(err) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, ids.length)) }, worker));
+    done += 1;
+    options.onProgress?.(done, ids.length, rate());
+  });
   result.seconds = (Date.now() - startedAt) / 1000;
   result.ratePerSecond = Math.round(rate() * 10) / 10;
   return result;

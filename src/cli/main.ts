@@ -28,6 +28,7 @@ import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/messages.js';
 import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
 import { importAccounts, ImportUsageError } from './import.js';
+import { forEachConcurrently } from '../lib/concurrently.js';
 
 const USAGE = `usage:
   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
@@ -174,30 +175,22 @@ async function retryMany(accounts: Accounts): Promise<number> {
   }
 
   const outcomes: Outcome[] = [];
-  const queue = accounts.listAll(filter);
   let done = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const next = await queue.next();
-      if (next.done) return;
-      const { accountId } = next.value;
-      let outcome: Outcome;
-      try {
-        const accepted = await accounts.retry(accountId, opts.reason);
-        outcome = { accountId, outcome: 'accepted', detail: `sync at ${accepted.syncAt}` };
-      } catch (err) {
-        outcome =
-          err instanceof RequestRefused || err instanceof AccountNotFound
-            ? { accountId, outcome: 'refused', detail: err.message }
-            : { accountId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
-      }
-      outcomes.push(outcome);
-      done += 1;
-      if (!opts.json) print(`[${done}/${total}] ${accountId} ${outcome.outcome}: ${outcome.detail}`);
+  await forEachConcurrently(accounts.listAll(filter), concurrency, async ({ accountId }) => {
+    let outcome: Outcome;
+    try {
+      const accepted = await accounts.retry(accountId, opts.reason);
+      outcome = { accountId, outcome: 'accepted', detail: `sync at ${accepted.syncAt}` };
+    } catch (err) {
+      outcome =
+        err instanceof RequestRefused || err instanceof AccountNotFound
+          ? { accountId, outcome: 'refused', detail: err.message }
+          : { accountId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
     }
-  };
-  // The generator is shared, so workers take accounts one at a time, in listing order.
-  await Promise.all(Array.from({ length: concurrency }, worker));
+    outcomes.push(outcome);
+    done += 1;
+    if (!opts.json) print(`[${done}/${total}] ${accountId} ${outcome.outcome}: ${outcome.detail}`);
+  });
   const count = (o: Outcome['outcome']): number => outcomes.filter((x) => x.outcome === o).length;
   if (opts.json)
     json({
@@ -285,36 +278,31 @@ async function noticesRedeliver(accounts: Accounts): Promise<number> {
   }
   const concurrency = positiveInt(opts.concurrency, 'concurrency', 8);
   const since = sinceOption();
-  const queue = [...byAccount.entries()];
   const outcomes: RedeliverOutcome[] = [];
   const started = Date.now();
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [accountId, noticeIds] = next;
-      let outcome: RedeliverOutcome;
-      try {
-        const accepted = await accounts.redeliverNotices(accountId, { noticeIds, ...(since ? { since } : {}) });
-        const skipped = accepted.skipped.length > 0 ? `, ${accepted.skipped.length} no longer wanted` : '';
-        outcome = {
-          accountId,
-          outcome: 'requeued',
-          requeued: accepted.requeued,
-          detail: `${accepted.requeued.length} requeued${skipped}`,
-        };
-      } catch (err) {
-        const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
-        outcome = { accountId, outcome: refused ? 'refused' : 'failed', requeued: [], detail: (err as Error).message };
-      }
-      outcomes.push(outcome);
-      if (!opts.json) {
-        const rate = outcomes.length / Math.max((Date.now() - started) / 1000, 0.001);
-        print(
-          `[${outcomes.length}/${byAccount.size}] ${accountId} ${outcome.outcome}: ${outcome.detail} (${rate.toFixed(1)} accounts/s)`
-        );
-      }
+  await forEachConcurrently(byAccount.entries(), concurrency, async ([accountId, noticeIds]) => {
+    let outcome: RedeliverOutcome;
+    try {
+      const accepted = await accounts.redeliverNotices(accountId, { noticeIds, ...(since ? { since } : {}) });
+      const skipped = accepted.skipped.length > 0 ? `, ${accepted.skipped.length} no longer wanted` : '';
+      outcome = {
+        accountId,
+        outcome: 'requeued',
+        requeued: accepted.requeued,
+        detail: `${accepted.requeued.length} requeued${skipped}`,
+      };
+    } catch (err) {
+      const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
+      outcome = { accountId, outcome: refused ? 'refused' : 'failed', requeued: [], detail: (err as Error).message };
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+    outcomes.push(outcome);
+    if (!opts.json) {
+      const rate = outcomes.length / Math.max((Date.now() - started) / 1000, 0.001);
+      print(
+        `[${outcomes.length}/${byAccount.size}] ${accountId} ${outcome.outcome}: ${outcome.detail} (${rate.toFixed(1)} accounts/s)`
+      );
+    }
+  });
   const count = (o: RedeliverOutcome['outcome']): number => outcomes.filter((x) => x.outcome === o).length;
   const requeued = outcomes.reduce((n, o) => n + o.requeued.length, 0);
   if (opts.json)

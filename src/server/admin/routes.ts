@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
 import { createRefusalGuard, type RefusalGuard } from '../rate-limit.js';
+import { forEachConcurrently } from '../../lib/concurrently.js';
 import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import { AccountFilter } from '../../accounts/query.js';
 import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
@@ -190,24 +191,17 @@ export async function redeliverEverywhere(accounts: AccountWorkflows, since?: st
   const outcomes: Array<{ accountId: string; outcome: 'requeued' | 'refused' | 'failed'; detail: string }> = [];
   let requeued = 0;
   let skipped = 0;
-  const queue = accounts.listAll({ undelivered: true });
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const next = await queue.next();
-      if (next.done) return;
-      const { accountId } = next.value;
-      try {
-        const accepted = await accounts.redeliverNotices(accountId, since ? { since } : {});
-        requeued += accepted.requeued.length;
-        skipped += accepted.skipped.length;
-        outcomes.push({ accountId, outcome: 'requeued', detail: `${accepted.requeued.length} requeued` });
-      } catch (err) {
-        const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
-        outcomes.push({ accountId, outcome: refused ? 'refused' : 'failed', detail: (err as Error).message });
-      }
+  await forEachConcurrently(accounts.listAll({ undelivered: true }), REDELIVER_CONCURRENCY, async ({ accountId }) => {
+    try {
+      const accepted = await accounts.redeliverNotices(accountId, since ? { since } : {});
+      requeued += accepted.requeued.length;
+      skipped += accepted.skipped.length;
+      outcomes.push({ accountId, outcome: 'requeued', detail: `${accepted.requeued.length} requeued` });
+    } catch (err) {
+      const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
+      outcomes.push({ accountId, outcome: refused ? 'refused' : 'failed', detail: (err as Error).message });
     }
-  };
-  await Promise.all(Array.from({ length: REDELIVER_CONCURRENCY }, worker));
+  });
   const count = (o: string): number => outcomes.filter((x) => x.outcome === o).length;
   return {
     accounts: outcomes.length,
