@@ -16,7 +16,7 @@ export const MAX_IDS_PER_REQUEST = 10_000;
 
 const ID_HEADERS = ['account_id', 'accountid', 'account', 'id', '_id', 'mono_id', 'mono_account_id'];
 
-export interface ParsedIds {
+interface ParsedIds {
   /** Valid ids, first occurrence order, without repeats. */
   ids: string[];
   /** Lines that are not an id, with their 1-based line number (the value is not echoed: it may be anything). */
@@ -78,7 +78,7 @@ function splitCsv(line: string): string[] {
   return cells;
 }
 
-export interface ImportPlan {
+interface ImportPlan {
   total: number;
   newIds: string[];
   known: number;
@@ -89,8 +89,6 @@ export async function planImport(accounts: Pick<AccountWorkflows, 'knownIds'>, i
   const known = await accounts.knownIds(ids);
   return { total: ids.length, newIds: ids.filter((id) => !known.has(id)), known: known.size };
 }
-
-export type EnrolOutcome = 'started' | 'known' | 'closed' | 'failed';
 
 export interface ImportResult {
   started: number;
