@@ -8,8 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { codecKeysFor, loadConfig } from '../src/config.js';
 import { dataConverterFor } from '../src/temporal/data-converter.js';
 import { connectionOptions } from '../src/temporal/connection.js';
-import { retrySyncUpdate, stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
-import type { AccountState } from '../src/workflows/account-lifecycle/types.js';
+import { retrySyncUpdate, stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/api/messages.js';
+import type { AccountState } from '../src/workflows/account-lifecycle/model/types.js';
 
 const config = loadConfig();
 const simUrl = process.env.MONO_SIM_URL ?? `http://127.0.0.1:${config.monoSimPort}`;

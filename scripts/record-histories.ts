@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { resolveBinary } from '../src/temporal/binaries.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { workflowIdFor } from '../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../src/workflows/account-lifecycle/api/messages.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
 import { ENCRYPTED_MARKER } from '../test/replay/codec-fixture.js';

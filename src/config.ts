@@ -10,12 +10,12 @@ import { exposureReasons, isLoopbackHost, secretProblem } from './lib/exposure.j
 import { DEVELOPMENT_OUTBOUND, type OutboundPolicy } from './lib/outbound.js';
 import { CodecKeyError, loadOrCreateDevCodecKey, parseCodecKeys, type CodecKey } from './temporal/codec.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
-import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/quiet-hours.js';
+import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/model/quiet-hours.js';
 import {
   LIFECYCLE_DEFAULTS,
   MIN_SYNC_INTERVAL_MS,
   type LifecycleSettings,
-} from './workflows/account-lifecycle/settings.js';
+} from './workflows/account-lifecycle/model/settings.js';
 
 /**
  * Development defaults: public values that let `npm start` work with no configuration. They are accepted only

@@ -11,7 +11,7 @@ import {
 import type { Activities } from './activities/index.js';
 import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
 import type { MonoActivities } from './activities/mono/activities.js';
-import { monoTaskQueueFor } from './workflows/account-lifecycle/check.js';
+import { monoTaskQueueFor } from './workflows/account-lifecycle/checks.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
 export function workflowsPath(): string {

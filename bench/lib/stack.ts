@@ -5,7 +5,7 @@ import type { DeliverEvent } from '../../src/accounts/client.js';
 import { EVENT_PREFIX } from '../../src/server/webhooks/schema.js';
 import { SECRET_HEADER } from '../../src/server/webhooks/verify.js';
 import { WEBHOOK_PATH } from '../../src/server/webhooks/route.js';
-import type { MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';
+import type { MonoEventKind } from '../../src/workflows/account-lifecycle/model/types.js';
 import type { JsonPoster } from './load.js';
 import { cpuSeconds, treeCpuSeconds, type ChildService } from './processes.js';
 

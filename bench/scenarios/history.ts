@@ -19,12 +19,12 @@ import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { createAccountWorkflows } from '../../src/accounts/client.js';
 import { startTimeSkippingEnv } from '../../src/temporal/time-skipping.js';
 import { createMonoWorker, createWorker } from '../../src/worker.js';
-import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import type {
   AccountLifecycleInput,
   LifecycleSettings,
   MonoEventKind,
-} from '../../src/workflows/account-lifecycle/types.js';
+} from '../../src/workflows/account-lifecycle/model/types.js';
 import type { HistoryResult } from '../lib/results.js';
 import { webhookBody, type Progress } from '../lib/stack.js';
 

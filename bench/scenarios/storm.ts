@@ -7,7 +7,7 @@
 import { runLoad, withoutRaw } from '../lib/load.js';
 import { rssMiB, sampleRss, sleep, waitForQuiet } from '../lib/processes.js';
 import type { StormResult } from '../lib/results.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { ratio } from '../lib/stats.js';
 import { cpuMeter, loadProgress, sendThroughService, temporalAndWorkerSeconds, type LiveStack } from '../lib/stack.js';
 

@@ -29,7 +29,7 @@ import { promisify } from 'node:util';
 import { resolveBinary } from '../../src/temporal/binaries.js';
 import { answers } from '../../src/temporal/dev-server.js';
 import { freePort } from '../../src/lib/free-port.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/search-attributes.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/api/search-attributes.js';
 
 const run = promisify(execFile);
 

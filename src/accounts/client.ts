@@ -24,7 +24,7 @@ import {
   stateQuery,
   workflowIdFor,
   WORKFLOW_TYPE,
-} from '../workflows/account-lifecycle/messages.js';
+} from '../workflows/account-lifecycle/api/messages.js';
 import type {
   AccountEvent,
   AccountLifecycleInput,
@@ -37,7 +37,7 @@ import type {
   ResendAccepted,
   RetrySyncAccepted,
   UndeliveredNotice,
-} from '../workflows/account-lifecycle/types.js';
+} from '../workflows/account-lifecycle/model/types.js';
 import { accountListing, type AccountPage, type AccountSummary } from './listing.js';
 import type { AccountFilter } from './query.js';
 

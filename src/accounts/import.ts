@@ -5,7 +5,7 @@
  * Idempotent: an account that already has a workflow is left alone, so running an import again resumes it.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/messages.js';
+import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/api/messages.js';
 import type { AccountWorkflows } from './client.js';
 import { forEachConcurrently } from '../lib/concurrently.js';
 

@@ -3,14 +3,14 @@
  * have a workflow (import), and pages of account ids for a query built elsewhere (reconcile).
  */
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { workflowIdFor, WORKFLOW_ID_PREFIX, WORKFLOW_TYPE } from '../workflows/account-lifecycle/messages.js';
+import { workflowIdFor, WORKFLOW_ID_PREFIX, WORKFLOW_TYPE } from '../workflows/account-lifecycle/api/messages.js';
 import {
   MonoAccountState,
   MonoEscalated,
   MonoInstitution,
   MonoStateSince,
   MonoUndelivered,
-} from '../workflows/account-lifecycle/search-attributes.js';
+} from '../workflows/account-lifecycle/api/search-attributes.js';
 import {
   countExecutions,
   listExecutions,

@@ -3,8 +3,8 @@
  * reach a query string, so nothing a caller sends can change the query's meaning.
  */
 import { z } from 'zod';
-import { WORKFLOW_TYPE } from '../workflows/account-lifecycle/messages.js';
-import { ACCOUNT_STATES } from '../workflows/account-lifecycle/types.js';
+import { WORKFLOW_TYPE } from '../workflows/account-lifecycle/api/messages.js';
+import { ACCOUNT_STATES } from '../workflows/account-lifecycle/model/types.js';
 
 export const AccountFilter = z.object({
   state: z.enum(ACCOUNT_STATES).optional(),

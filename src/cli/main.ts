@@ -24,7 +24,7 @@ import {
   type AccountDeadLetter,
   type AccountWorkflows as Accounts,
 } from '../accounts/client.js';
-import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/messages.js';
+import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/api/messages.js';
 import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
 import { importAccounts, ImportUsageError } from './import.js';

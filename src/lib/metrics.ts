@@ -3,7 +3,7 @@
  * by `createMetrics` (no module-level singletons, so tests can make their own).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ACCOUNT_STATES } from '../workflows/account-lifecycle/types.js';
+import { ACCOUNT_STATES } from '../workflows/account-lifecycle/model/types.js';
 
 export function createMetrics() {
   const registry = new Registry();

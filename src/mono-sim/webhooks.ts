@@ -1,6 +1,6 @@
 /** The webhooks the simulator sends: Mono's documented bodies, posted to the target with its secret. */
 import { z } from 'zod';
-import { MONO_EVENT_KINDS } from '../workflows/account-lifecycle/types.js';
+import { MONO_EVENT_KINDS } from '../workflows/account-lifecycle/model/types.js';
 import { DEFAULT_INSTITUTION, fakeAccountV1 } from './answers.js';
 
 export const WebhookRequest = z.object({

@@ -3,8 +3,8 @@
  * in a state Mono should have moved them out of, or that have not heard from Mono for longer than its nightly
  * cycle allows. Every value in the query is built here from numbers and fixed names, never from input text.
  */
-import { WORKFLOW_TYPE } from '../workflows/account-lifecycle/messages.js';
-import type { AccountState } from '../workflows/account-lifecycle/types.js';
+import { WORKFLOW_TYPE } from '../workflows/account-lifecycle/api/messages.js';
+import type { AccountState } from '../workflows/account-lifecycle/model/types.js';
 
 /** States that Mono's webhooks should move an account out of; stuck in one, the account is checked. */
 export const STUCK_STATES: readonly AccountState[] = ['sync_failed', 'reauth_required', 'reauthorised'];

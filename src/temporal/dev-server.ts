@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/account-lifecycle/search-attributes.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/account-lifecycle/api/search-attributes.js';
 
 export interface DevServerOptions {
   cliPath: string;

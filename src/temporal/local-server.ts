@@ -58,7 +58,7 @@ export async function ensureTemporal(config: Config, logger: Logger): Promise<()
 /** Last resort when no binary was found or installed: the SDK downloads and runs the dev server itself. */
 async function startWithSdkDownload(config: Config, logger: Logger): Promise<() => Promise<void>> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const { SEARCH_ATTRIBUTES } = await import('../workflows/account-lifecycle/search-attributes.js');
+  const { SEARCH_ATTRIBUTES } = await import('../workflows/account-lifecycle/api/search-attributes.js');
   const [host = 'localhost', portText = '7233'] = config.temporal.address.split(':');
   try {
     const env = await TestWorkflowEnvironment.createLocal({

@@ -5,7 +5,7 @@
  */
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/account-lifecycle/search-attributes.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/account-lifecycle/api/search-attributes.js';
 import { grpcStatusOf } from './grpc-status.js';
 
 // A CommonJS package: Node's ESM loader gives it as a default export only.

@@ -18,7 +18,7 @@ import { createCodecRouter } from '../../src/server/codec/routes.js';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
 import { dataConverterFor } from '../../src/temporal/data-converter.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
 import { DEFAULT_SETTINGS } from '../helpers/stack.js';

@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
 import { startStack, type Stack } from '../helpers/stack.js';

@@ -1,5 +1,5 @@
 /** Mono webhook bodies for tests: the seed documents' payloads verbatim, and builders for every event. */
-import type { DataStatus, MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';
+import type { DataStatus, MonoEventKind } from '../../src/workflows/account-lifecycle/model/types.js';
 
 export const TEST_SECRET = 'test-webhook-secret';
 

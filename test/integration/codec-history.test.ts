@@ -25,7 +25,7 @@ import { startService, type RunningService } from '../../src/service.js';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys, type CodecKey } from '../../src/temporal/codec.js';
 import { dataConverterFor } from '../../src/temporal/data-converter.js';
 import { workflowBundleOptions } from '../../src/worker.js';
-import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { DEFAULT_SETTINGS, eventually, TEST_ADMIN_TOKEN, workflowBundle } from '../helpers/stack.js';
 import { newAccountId, TEST_SECRET, webhookBody } from '../helpers/webhooks.js';
 

@@ -3,7 +3,7 @@
  * state, history, counters, search attributes and dedupe memory all survive into the new run.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 

@@ -8,8 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
-import type { UndeliveredNotice } from '../../src/workflows/account-lifecycle/types.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
+import type { UndeliveredNotice } from '../../src/workflows/account-lifecycle/model/types.js';
 import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 import { runCli } from '../helpers/cli.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
 import { startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { runCli } from '../helpers/cli.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';

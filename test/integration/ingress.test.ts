@@ -3,7 +3,7 @@
  * the webhook contract (README), state through the `state` query and through a visibility search on MonoAccountState.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import {
   newAccountId,

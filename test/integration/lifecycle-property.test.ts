@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { transition } from '../../src/workflows/account-lifecycle/machine.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { transition } from '../../src/workflows/account-lifecycle/model/machine.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import {
   DATA_STATUSES,
   MONO_EVENT_KINDS,
@@ -14,7 +14,7 @@ import {
   type AccountView,
   type DataStatus,
   type MonoEventKind,
-} from '../../src/workflows/account-lifecycle/types.js';
+} from '../../src/workflows/account-lifecycle/model/types.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
 

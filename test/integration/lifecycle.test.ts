@@ -4,7 +4,7 @@
  * connected → sync_failed → reauth_required → reauthorised → synced.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 

@@ -19,7 +19,7 @@ import {
   STRICT_OUTBOUND,
 } from '../../src/lib/outbound.js';
 import { createReauthLinks } from '../../src/lib/reauth-link.js';
-import type { Notice } from '../../src/workflows/account-lifecycle/types.js';
+import type { Notice } from '../../src/workflows/account-lifecycle/model/types.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const links = createReauthLinks({ baseUrl: 'http://reauth.test', secrets: ['k'.repeat(40)], ttlMs: 60_000 });

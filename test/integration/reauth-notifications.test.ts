@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createReauthLinks } from '../../src/lib/reauth-link.js';
-import { resendReauthLinkUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { resendReauthLinkUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, TEST_LINK_SECRET, type Stack } from '../helpers/stack.js';
 import { sleepUntilJustBefore, startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';

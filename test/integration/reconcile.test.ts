@@ -7,7 +7,7 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureReconcileSchedule, reconcileScheduleId } from '../../src/reconcile/schedule.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import type { ReconcileTotals } from '../../src/workflows/reconcile.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId } from '../helpers/webhooks.js';

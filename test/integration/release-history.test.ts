@@ -6,7 +6,7 @@
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { RELEASE_PATCH } from '../../src/workflows/account-lifecycle/features.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
+import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 

@@ -2,7 +2,7 @@
  * Start-up's check of the namespace's search attributes against a real dev server started without them: the
  * error lists the missing ones with the exact commands, and running those commands makes the check pass.
  */
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/search-attributes.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/api/search-attributes.js';
 import { execFileSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';

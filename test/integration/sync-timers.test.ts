@@ -6,9 +6,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { retrySyncSignal, retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/messages.js';
-import { SYNC_JITTER_SPREAD } from '../../src/workflows/account-lifecycle/sync-schedule.js';
-import type { AccountView } from '../../src/workflows/account-lifecycle/types.js';
+import { retrySyncSignal, retrySyncUpdate, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
+import { SYNC_JITTER_SPREAD } from '../../src/workflows/account-lifecycle/model/sync-schedule.js';
+import type { AccountView } from '../../src/workflows/account-lifecycle/model/types.js';
 import { eventually, type Stack } from '../helpers/stack.js';
 import { sleepUntilJustBefore, startTimeSkippingEnv, startTimeSkippingStack } from '../helpers/time-skipping.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';

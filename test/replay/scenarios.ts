@@ -7,8 +7,8 @@ import {
   retrySyncSignal,
   retrySyncUpdate,
   workflowIdFor,
-} from '../../src/workflows/account-lifecycle/messages.js';
-import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/types.js';
+} from '../../src/workflows/account-lifecycle/api/messages.js';
+import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/model/types.js';
 import type { Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
 

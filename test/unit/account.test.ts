@@ -1,9 +1,9 @@
 /** The pure account record: dedupe window, bounded history and delivery memory, snapshot/restore. */
 import { describe, expect, it } from 'vitest';
-import { Account, HISTORY_LIMIT } from '../../src/workflows/account-lifecycle/account.js';
-import { DELIVERY_MEMORY_LIMIT } from '../../src/workflows/account-lifecycle/delivery-memory.js';
-import { withDefaults } from '../../src/workflows/account-lifecycle/settings.js';
-import type { AccountEvent } from '../../src/workflows/account-lifecycle/types.js';
+import { Account, HISTORY_LIMIT } from '../../src/workflows/account-lifecycle/model/account.js';
+import { DELIVERY_MEMORY_LIMIT } from '../../src/workflows/account-lifecycle/model/delivery-memory.js';
+import { withDefaults } from '../../src/workflows/account-lifecycle/model/settings.js';
+import type { AccountEvent } from '../../src/workflows/account-lifecycle/model/types.js';
 
 const HOUR = 3_600_000;
 const settings = (dedupeWindowMs: number) => withDefaults({ dedupeWindowMs, historyEventsPerRun: 1_000 });

@@ -11,7 +11,7 @@ import {
   HISTORY_SHARDS,
   TEMPORAL_SERVER_VERSION,
 } from '../../scripts/cluster/temporal-cluster.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/search-attributes.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/api/search-attributes.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');

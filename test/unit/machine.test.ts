@@ -1,7 +1,7 @@
 /** The transition table (README, "The accountLifecycle workflow"), every (state, event) pair spelled out independently of the code. */
 import { describe, expect, it } from 'vitest';
-import { causeOf, transition } from '../../src/workflows/account-lifecycle/machine.js';
-import type { AccountState, DataStatus, MonoEventKind } from '../../src/workflows/account-lifecycle/types.js';
+import { causeOf, transition } from '../../src/workflows/account-lifecycle/model/machine.js';
+import type { AccountState, DataStatus, MonoEventKind } from '../../src/workflows/account-lifecycle/model/types.js';
 
 type Col = [MonoEventKind, DataStatus?];
 const EVENTS: Record<string, Col> = {

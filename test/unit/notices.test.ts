@@ -4,16 +4,16 @@
  * 2-minute floor from the last call, quiet hours decided by a recorded answer).
  */
 import { describe, expect, it } from 'vitest';
-import { Account, currentRules } from '../../src/workflows/account-lifecycle/account.js';
+import { Account, currentRules } from '../../src/workflows/account-lifecycle/model/account.js';
 import {
   ATTEMPT_BUDGET_MS,
   isFinalAttempt,
   nextDeliveryDelayMs,
   STANDARD_WEBHOOKS_DELAYS_MS,
-} from '../../src/workflows/account-lifecycle/delivery-retry.js';
-import { Outbox, UNDELIVERED_LIMIT } from '../../src/workflows/account-lifecycle/outbox.js';
-import { withDefaults } from '../../src/workflows/account-lifecycle/settings.js';
-import type { AccountEvent } from '../../src/workflows/account-lifecycle/types.js';
+} from '../../src/workflows/account-lifecycle/model/delivery-retry.js';
+import { Outbox, UNDELIVERED_LIMIT } from '../../src/workflows/account-lifecycle/model/outbox.js';
+import { withDefaults } from '../../src/workflows/account-lifecycle/model/settings.js';
+import type { AccountEvent } from '../../src/workflows/account-lifecycle/model/types.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const HOUR = 3_600_000;

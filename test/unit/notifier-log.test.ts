@@ -5,7 +5,7 @@ import { Notifier } from '../../src/activities/notify/notifier.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createReauthLinks } from '../../src/lib/reauth-link.js';
-import type { Notice } from '../../src/workflows/account-lifecycle/types.js';
+import type { Notice } from '../../src/workflows/account-lifecycle/model/types.js';
 
 const notice: Notice = {
   id: 'msg_acc1_1',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deferOutOfQuietHours, isValidTimeZone } from '../../src/workflows/account-lifecycle/quiet-hours.js';
+import { deferOutOfQuietHours, isValidTimeZone } from '../../src/workflows/account-lifecycle/model/quiet-hours.js';
 
 const lagos = (iso: string) => Date.parse(`${iso}+01:00`); // Africa/Lagos is UTC+1 all year
 

@@ -8,23 +8,27 @@ import { parseAccountIds } from '../../src/accounts/import.js';
 import { loadConfig } from '../../src/config.js';
 import { createPacer } from '../../src/lib/pacer.js';
 import { candidatesQuery } from '../../src/reconcile/query.js';
-import { Account } from '../../src/workflows/account-lifecycle/account.js';
-import { transition } from '../../src/workflows/account-lifecycle/machine.js';
+import { Account } from '../../src/workflows/account-lifecycle/model/account.js';
+import { transition } from '../../src/workflows/account-lifecycle/model/machine.js';
 import {
   decide,
   lastHeardMs,
   mayProbe,
   probeStarted,
   type Observation,
-} from '../../src/workflows/account-lifecycle/observations.js';
-import { withDefaults } from '../../src/workflows/account-lifecycle/settings.js';
+} from '../../src/workflows/account-lifecycle/model/observations.js';
+import { withDefaults } from '../../src/workflows/account-lifecycle/model/settings.js';
 import {
   jittered,
   nextRetryAtMs,
   NO_SYNC,
   SYNC_JITTER_SPREAD,
-} from '../../src/workflows/account-lifecycle/sync-schedule.js';
-import { ACCOUNT_STATES, type AccountEvent, type AccountState } from '../../src/workflows/account-lifecycle/types.js';
+} from '../../src/workflows/account-lifecycle/model/sync-schedule.js';
+import {
+  ACCOUNT_STATES,
+  type AccountEvent,
+  type AccountState,
+} from '../../src/workflows/account-lifecycle/model/types.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 1);

@@ -4,9 +4,9 @@
  * behaviour steady while its parts move into their own modules.
  */
 import { describe, expect, it } from 'vitest';
-import { Account, type SyncOutcome } from '../../src/workflows/account-lifecycle/account.js';
-import { withDefaults, type LifecycleSettings } from '../../src/workflows/account-lifecycle/settings.js';
-import type { AccountEvent } from '../../src/workflows/account-lifecycle/types.js';
+import { Account, type SyncOutcome } from '../../src/workflows/account-lifecycle/model/account.js';
+import { withDefaults, type LifecycleSettings } from '../../src/workflows/account-lifecycle/model/settings.js';
+import type { AccountEvent } from '../../src/workflows/account-lifecycle/model/types.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

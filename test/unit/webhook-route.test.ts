@@ -12,7 +12,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createApp } from '../../src/server/app.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
-import type { AccountEvent } from '../../src/workflows/account-lifecycle/types.js';
+import type { AccountEvent } from '../../src/workflows/account-lifecycle/model/types.js';
 import { SEED_ACCOUNT_SYNCED, SEED_REAUTH_REQUIRED, TEST_SECRET } from '../helpers/webhooks.js';
 
 let server: Server;

@@ -7,7 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FAILURE } from '../failures.js';
 import type { MonoClient, SyncResult } from './client.js';
 import { MonoApiError } from './errors.js';
-import { MIN_SYNC_INTERVAL_MS } from '../../workflows/account-lifecycle/settings.js';
+import { MIN_SYNC_INTERVAL_MS } from '../../workflows/account-lifecycle/model/settings.js';
 
 export interface MonoActivityDeps {
   mono: MonoClient;

@@ -9,9 +9,9 @@
  *  - `deliverNotice`: every channel in one activity, for runs from before per-channel delivery.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { deferOutOfQuietHours } from '../../workflows/account-lifecycle/quiet-hours.js';
-import type { NoticePlan } from '../../workflows/account-lifecycle/outbox.js';
-import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/types.js';
+import { deferOutOfQuietHours } from '../../workflows/account-lifecycle/model/quiet-hours.js';
+import type { NoticePlan } from '../../workflows/account-lifecycle/model/outbox.js';
+import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/model/types.js';
 import { FAILURE } from '../failures.js';
 import { PermanentDeliveryError, TransientDeliveryError, type Notifier } from './notifier.js';
 

@@ -19,8 +19,8 @@ import { Webhook } from 'standardwebhooks';
 import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
-import type { NoticePlan } from '../../workflows/account-lifecycle/outbox.js';
-import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/types.js';
+import type { NoticePlan } from '../../workflows/account-lifecycle/model/outbox.js';
+import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/model/types.js';
 
 export interface NotifierConfig {
   channels: Array<'log' | 'webhook' | 'email'>;

@@ -19,8 +19,8 @@ import { createRefusalGuard, type RefusalGuard } from '../rate-limit.js';
 import { forEachConcurrently } from '../../lib/concurrently.js';
 import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import { AccountFilter } from '../../accounts/query.js';
-import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
-import { isValidTimeZone } from '../../workflows/account-lifecycle/quiet-hours.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
+import { isValidTimeZone } from '../../workflows/account-lifecycle/model/quiet-hours.js';
 
 const AccountIdParam = z.string().regex(ACCOUNT_ID_PATTERN, 'is not an account id');
 const ListQuery = AccountFilter.extend({

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import express, { type Response, type Router } from 'express';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
 import { AccountNotFound, type AccountWorkflows } from '../../accounts/client.js';
-import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
 
 const require = createRequire(import.meta.url);
 export const WIDGET_SCRIPT_PATH = '/reauth/assets/connect.js';

@@ -5,7 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
-import type { AccountEvent } from '../../workflows/account-lifecycle/types.js';
+import type { AccountEvent } from '../../workflows/account-lifecycle/model/types.js';
 import { jsonDepth, MAX_BODY_DEPTH, type DeliveryKeyFn } from './delivery-key.js';
 import type { DeliverEvent } from '../../accounts/client.js';
 import { isPermanentTemporalError } from '../../temporal/grpc-status.js';

@@ -10,8 +10,8 @@ import {
   MONO_EVENT_KINDS,
   type AccountEvent,
   type MonoEventKind,
-} from '../../workflows/account-lifecycle/types.js';
-import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/messages.js';
+} from '../../workflows/account-lifecycle/model/types.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
 
 export const EVENT_PREFIX = 'mono.events.';
 

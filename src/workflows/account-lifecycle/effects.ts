@@ -13,10 +13,10 @@ import {
 import type { MonoActivities } from '../../activities/mono/activities.js';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
-import type { SyncOutcome } from './account.js';
-import { MONO_QUEUE_PATCH, onMonoQueue } from './check.js';
+import type { SyncOutcome } from './model/account.js';
+import { MONO_QUEUE_PATCH, onMonoQueue } from './checks.js';
 import type { Features } from './features.js';
-import type { Contact, Notice, NoticeChannel } from './types.js';
+import type { Contact, Notice, NoticeChannel } from './model/types.js';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
 const SYNC_OPTIONS = {

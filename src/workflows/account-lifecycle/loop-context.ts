@@ -1,8 +1,8 @@
 /** What a lifecycle loop needs from the workflow that runs it. Sandbox code. */
-import type { Account } from './account.js';
+import type { Account } from './model/account.js';
 import type { Features } from './features.js';
-import type { Publisher } from './shell.js';
-import type { AccountView } from './types.js';
+import type { Publisher } from './publisher.js';
+import type { AccountView } from './model/types.js';
 
 export interface LoopContext {
   accountId: string;

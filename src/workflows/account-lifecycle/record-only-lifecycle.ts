@@ -5,7 +5,7 @@
  * continue-as-new, so after every account has rolled over once (README, "Safe workflow changes").
  */
 import { allHandlersFinished, condition, continueAsNew, log, setHandler } from '@temporalio/workflow';
-import { Account } from './account.js';
+import { Account } from './model/account.js';
 import type { Features } from './features.js';
 import {
   monoEventSignal,
@@ -13,11 +13,11 @@ import {
   resendReauthLinkUpdate,
   retrySyncSignal,
   retrySyncUpdate,
-} from './messages.js';
-import { withDefaults } from './settings.js';
-import { Publisher, setCommonHandlers, shouldContinueAsNew } from './shell.js';
-import { isAccountEvent, isOperatorReason, type RecordedAccountEvent } from './signals.js';
-import type { AccountLifecycleInput, AccountView, OperatorRequest } from './types.js';
+} from './api/messages.js';
+import { withDefaults } from './model/settings.js';
+import { Publisher, setCommonHandlers, shouldContinueAsNew } from './publisher.js';
+import { isAccountEvent, isOperatorReason, type RecordedAccountEvent } from './api/payloads.js';
+import type { AccountLifecycleInput, AccountView, OperatorRequest } from './model/types.js';
 import type { accountLifecycle } from './workflow.js';
 
 export const NO_SYNC_RETRIES =

@@ -6,10 +6,10 @@
  */
 import { condition, log } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
-import { CHECKS_PATCH, runCheck } from './check.js';
+import { CHECKS_PATCH, runCheck } from './checks.js';
 import { lookUpInstitution, runManualSync, sendNotice } from './effects.js';
 import type { LoopContext } from './loop-context.js';
-import type { AccountView } from './types.js';
+import type { AccountView } from './model/types.js';
 
 export async function sequentialLoop(ctx: LoopContext, notifies: boolean): Promise<AccountView> {
   const { account } = ctx;

@@ -13,9 +13,9 @@
  * that depends on the version is made here, not in `Account`.
  */
 import { allHandlersFinished, condition, continueAsNew, log, setHandler, uuid4 } from '@temporalio/workflow';
-import { Account, currentRules, FIRST_RULES } from './account.js';
-import { setCheckHandlers } from './check.js';
-import { concurrentLoop } from './concurrent-loop.js';
+import { Account, currentRules, FIRST_RULES } from './model/account.js';
+import { setCheckHandlers } from './checks.js';
+import { concurrentLoop } from './loop.js';
 import { Features } from './features.js';
 import type { LoopContext } from './loop-context.js';
 import {
@@ -26,12 +26,12 @@ import {
   resendReauthLinkUpdate,
   retrySyncSignal,
   retrySyncUpdate,
-} from './messages.js';
+} from './api/messages.js';
 import { NO_NOTIFICATIONS, recordOnlyLifecycle } from './record-only-lifecycle.js';
 import { sequentialLoop } from './sequential-loop.js';
-import { withDefaults } from './settings.js';
-import { Publisher, setCommonHandlers, shouldContinueAsNew } from './shell.js';
-import { isAccountEvent, isOperatorReason, refuseRedeliverRequest, settingsWith } from './signals.js';
+import { withDefaults } from './model/settings.js';
+import { Publisher, setCommonHandlers, shouldContinueAsNew } from './publisher.js';
+import { isAccountEvent, isOperatorReason, refuseRedeliverRequest, settingsWith } from './api/payloads.js';
 import type {
   AccountLifecycleInput,
   AccountView,
@@ -40,7 +40,7 @@ import type {
   RedeliverRequest,
   ResendAccepted,
   RetrySyncAccepted,
-} from './types.js';
+} from './model/types.js';
 
 /** Marks runs that schedule manual syncs; histories without it replay on the record-only loop. */
 export const SYNC_RETRIES_PATCH = 'sync-retries-v1';

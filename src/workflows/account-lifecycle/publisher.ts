@@ -4,10 +4,10 @@
  * version (the `state` query and `setContact`).
  */
 import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Account } from './account.js';
+import type { Account } from './model/account.js';
 import type { Features } from './features.js';
-import { setContactSignal, stateQuery } from './messages.js';
-import { LAST_HEARD_RESOLUTION_MS } from './observations.js';
+import { setContactSignal, stateQuery } from './api/messages.js';
+import { LAST_HEARD_RESOLUTION_MS } from './model/observations.js';
 import {
   MonoAccountState,
   MonoEscalated,
@@ -15,10 +15,10 @@ import {
   MonoLastHeard,
   MonoStateSince,
   MonoUndelivered,
-} from './search-attributes.js';
-import type { LifecycleSettings } from './settings.js';
-import { contactFrom } from './signals.js';
-import type { AccountView } from './types.js';
+} from './api/search-attributes.js';
+import type { LifecycleSettings } from './model/settings.js';
+import { contactFrom } from './api/payloads.js';
+import type { AccountView } from './model/types.js';
 
 /** Marks runs that keep MonoLastHeard current; runs from before it never upsert it. */
 export const LAST_HEARD_PATCH = 'last-heard-v1';

@@ -2,9 +2,15 @@
  * Checks of signal payloads. Signals can be sent by hand (`temporal workflow signal`), and a payload the code
  * cannot use must be ignored with a log line, never fail every later workflow task. Sandbox-safe.
  */
-import { isValidTimeZone } from './quiet-hours.js';
-import type { LifecycleSettings } from './settings.js';
-import { DATA_STATUSES, MONO_EVENT_KINDS, type AccountEvent, type Contact, type RedeliverRequest } from './types.js';
+import { isValidTimeZone } from '../model/quiet-hours.js';
+import type { LifecycleSettings } from '../model/settings.js';
+import {
+  DATA_STATUSES,
+  MONO_EVENT_KINDS,
+  type AccountEvent,
+  type Contact,
+  type RedeliverRequest,
+} from '../model/types.js';
 
 /** A `monoEvent` payload as any release sent it: before settings had their own argument they rode inside it. */
 export type RecordedAccountEvent = AccountEvent & { settings?: LifecycleSettings };

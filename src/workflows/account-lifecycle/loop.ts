@@ -8,11 +8,11 @@
  */
 import { condition, isCancellation, log } from '@temporalio/workflow';
 import { Alarm } from './alarm.js';
-import { CHECKS_PATCH, runCheck } from './check.js';
-import { describeSpan, isFinalAttempt, nextDeliveryDelayMs } from './delivery-retry.js';
+import { CHECKS_PATCH, runCheck } from './checks.js';
+import { describeSpan, isFinalAttempt, nextDeliveryDelayMs } from './model/delivery-retry.js';
 import { attemptNoticeOn, lookUpInstitution, planNotice, quietHoursEnd, runManualSync } from './effects.js';
 import type { LoopContext } from './loop-context.js';
-import type { AccountView, NoticeChannel } from './types.js';
+import type { AccountView, NoticeChannel } from './model/types.js';
 
 const NOTICE_LANE = 'notice:';
 /** The notice left the outbox (no longer wanted) while its channel was being delivered. */

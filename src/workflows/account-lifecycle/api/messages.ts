@@ -4,8 +4,8 @@
  * `temporal workflow query`, `temporal workflow update execute` and `temporal workflow signal`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CheckRecord } from './observations.js';
-import type { LifecycleSettings } from './settings.js';
+import type { CheckRecord } from '../model/observations.js';
+import type { LifecycleSettings } from '../model/settings.js';
 import type {
   AccountEvent,
   AccountView,
@@ -15,7 +15,7 @@ import type {
   RedeliverRequest,
   ResendAccepted,
   RetrySyncAccepted,
-} from './types.js';
+} from '../model/types.js';
 
 export const WORKFLOW_TYPE = 'accountLifecycle';
 

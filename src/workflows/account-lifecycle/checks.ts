@@ -16,9 +16,9 @@ import {
 } from '@temporalio/workflow';
 import type { MonoActivities, MonoInspection } from '../../activities/mono/activities.js';
 import { FAILURE } from '../../activities/failures.js';
-import type { Account } from './account.js';
-import { enrolSignal, reconcileUpdate, type CheckAnswer, type ReconcileRequest } from './messages.js';
-import type { CheckRecord, Observation } from './observations.js';
+import type { Account } from './model/account.js';
+import { enrolSignal, reconcileUpdate, type CheckAnswer, type ReconcileRequest } from './api/messages.js';
+import type { CheckRecord, Observation } from './model/observations.js';
 
 /** Marks runs that run checks with Mono (enrolment, reconciliation). */
 export const CHECKS_PATCH = 'mono-checks-v1';
