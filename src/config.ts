@@ -237,88 +237,10 @@ export type Config = ReturnType<typeof loadConfig>;
 
 /** Parses the environment into a Config, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(env);
   const production = e.NODE_ENV === 'production';
   const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
-  const listOf = (text: string | undefined): string[] =>
-    (text ?? '')
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x.length > 0);
-
-  // Every development default in use, with what to set instead.
-  const devDefaults: string[] = [];
-  const fixes: Record<string, string> = {};
-  const useDefault = <T>(variable: string, value: T, fix: string): T => {
-    devDefaults.push(variable);
-    fixes[variable] = fix;
-    return value;
-  };
-  const webhookSecrets = e.MONO_WEBHOOK_SECRET
-    ? listOf(e.MONO_WEBHOOK_SECRET)
-    : useDefault(
-        'MONO_WEBHOOK_SECRET',
-        [DEV_WEBHOOK_SECRET],
-        'set the secret Mono shows for your webhook URL (Mono dashboard → Apps → Webhooks)'
-      );
-  const adminToken =
-    e.ADMIN_TOKEN ??
-    useDefault(
-      'ADMIN_TOKEN',
-      DEV_ADMIN_TOKEN,
-      'set a random token of at least 32 characters (openssl rand -base64 32)'
-    );
-  const linkSecrets = e.REAUTH_LINK_SECRET
-    ? listOf(e.REAUTH_LINK_SECRET)
-    : useDefault(
-        'REAUTH_LINK_SECRET',
-        [DEV_LINK_SECRET],
-        'set a random key of at least 32 characters (openssl rand -base64 32); list older keys after it to rotate'
-      );
-  if (!e.MONO_SECRET_KEY) {
-    useDefault(
-      'MONO_SECRET_KEY',
-      undefined,
-      'set your Mono secret key (live_sk_… or test_sk_…); without it the service talks to its built-in simulator'
-    );
-  }
-  const monoPublicKey =
-    e.MONO_PUBLIC_KEY ??
-    useDefault(
-      'MONO_PUBLIC_KEY',
-      DEV_MONO_PUBLIC_KEY,
-      'set your Mono public key (live_pk_…) for the Connect widget on the re-auth page'
-    );
-  if (!e.PUBLIC_BASE_URL || !e.PUBLIC_BASE_URL.startsWith('https://')) {
-    useDefault(
-      'PUBLIC_BASE_URL',
-      undefined,
-      'set the https:// address at which owners reach this service (links in notices start with it)'
-    );
-  }
-
-  let codecKeys: CodecKey[] | null = null;
-  if (e.TEMPORAL_CODEC_KEYS) {
-    try {
-      codecKeys = parseCodecKeys(e.TEMPORAL_CODEC_KEYS);
-    } catch (err) {
-      if (err instanceof CodecKeyError) throw new ConfigError([err.message]);
-      throw err;
-    }
-  } else {
-    useDefault(
-      'TEMPORAL_CODEC_KEYS',
-      null,
-      'set the payload encryption keys, id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32); list older keys after the first to rotate (docs/payload-encryption.md)'
-    );
-  }
-
+  const secrets = secretsOrDevelopmentDefaults(e);
   const adminHost = e.ADMIN_ADDRESS ? e.ADMIN_ADDRESS.slice(0, e.ADMIN_ADDRESS.lastIndexOf(':')) : null;
   const exposure = exposureReasons({
     production,
@@ -327,78 +249,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: e.PUBLIC_BASE_URL,
     monoSecretKey: e.MONO_SECRET_KEY,
   });
-  if (exposure.length > 0) {
-    const because = `the service is reachable from other machines (${exposure.join('; ')})`;
-    const problems = devDefaults.map(
-      (variable) => `${variable}: the development default is refused because ${because}; ${fixes[variable]}`
-    );
-    const weak = (variable: string, values: string[], minLength: number): void => {
-      for (const value of values) {
-        const problem = secretProblem(value, minLength);
-        if (problem) problems.push(`${variable}: ${problem}`);
-      }
-    };
-    if (e.MONO_WEBHOOK_SECRET) weak('MONO_WEBHOOK_SECRET', webhookSecrets, MIN_MONO_WEBHOOK_SECRET_LENGTH);
-    if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [adminToken], MIN_SECRET_LENGTH);
-    if (e.REAUTH_LINK_SECRET) weak('REAUTH_LINK_SECRET', linkSecrets, MIN_SECRET_LENGTH);
-    if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
-    for (const [variable, url] of [
-      ['MONO_API_URL', e.MONO_API_URL],
-      ['NOTIFY_WEBHOOK_URL', e.NOTIFY_WEBHOOK_URL],
-      ['OPERATOR_WEBHOOK_URL', e.OPERATOR_WEBHOOK_URL],
-    ] as const) {
-      if (url && !url.startsWith('https://')) problems.push(`${variable}: must be an https:// URL outside development`);
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
-  }
-  let target: TemporalTarget;
-  try {
-    target = loadTemporalTarget(env, { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE });
-  } catch (err) {
-    if (err instanceof TemporalConnectionError) throw new ConfigError([err.message]);
-    throw err;
-  }
-  const temporalPort = Number(target.address.split(':').pop());
-  const uiPort = e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535);
+  if (exposure.length > 0) refuseDevelopmentSettings(e, secrets, exposure);
+  const temporal = temporalSettings(env, e, secrets.codecKeys, exposure);
   const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
-  // Outside development the operator surface gets its own loopback listener unless ADMIN_ADDRESS says otherwise.
-  const adminAddress =
-    e.ADMIN_ADDRESS ?? (exposure.length > 0 ? `127.0.0.1:${e.PORT === 0 ? 0 : Math.min(e.PORT + 1, 65535)}` : null);
-  const lifecycle: LifecycleSettings = {
-    dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
-    historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,
-    syncRetryBackoffMs: e.SYNC_RETRY_BACKOFF,
-    reauthRemindersMs: e.REAUTH_REMINDERS,
-    reauthEscalateAfterMs: e.REAUTH_ESCALATE_AFTER,
-    reauthSyncGraceMs: e.REAUTH_SYNC_GRACE,
-    notifyRetryForMs: e.NOTIFY_RETRY_FOR,
-    reminderMinGapMs: e.REAUTH_REMINDER_MIN_GAP,
-    quietHours: e.NOTIFY_QUIET_HOURS ?? null,
-    defaultTimeZone: e.NOTIFY_TIME_ZONE,
-  };
-  // Outside development: https only, no private or loopback targets except the hosts explicitly allowed.
-  const outbound: OutboundPolicy =
-    exposure.length > 0
-      ? { requireHttps: true, allowPrivate: listOf(e.OUTBOUND_ALLOW_PRIVATE).map((h) => h.toLowerCase()) }
-      : DEVELOPMENT_OUTBOUND;
-  const notify: NotifierConfig = {
-    outbound,
-    smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
-    logLinks: exposure.length === 0,
-    channels: e.NOTIFY_CHANNELS,
-    webhookUrl: e.NOTIFY_WEBHOOK_URL,
-    webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
-    smtpUrl: e.SMTP_URL,
-    from: e.NOTIFY_FROM,
-    operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
-  };
+  const outbound = outboundPolicy(e, exposure);
+  const { webhookSecrets, adminToken } = secrets;
   return Object.freeze({
     port: e.PORT,
     host,
     /** Where the admin API, /metrics and the codec endpoints listen (`host:port`); null: on the main listener. */
-    adminAddress: adminAddress
-      ? { host: adminAddress.slice(0, adminAddress.lastIndexOf(':')), port: Number(adminAddress.split(':').pop()) }
-      : null,
+    adminAddress: operatorAddress(e, exposure),
     /** Why the service counts as reachable from other machines; empty in development on this machine. */
     exposure,
     logLevel: e.LOG_LEVEL,
@@ -410,32 +270,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monoApiUrl: e.MONO_API_URL,
     monoRequestTimeoutMs: e.MONO_REQUEST_TIMEOUT,
     /** Public key for the Connect widget on the re-auth page. */
-    monoPublicKey,
+    monoPublicKey: secrets.monoPublicKey,
     monoSimPort: e.MONO_SIM_PORT,
     /** Rules for calls to Mono, webhooks and SMTP (lib/outbound.ts). */
     outbound,
     adminToken,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
-    temporal: {
-      address: target.address,
-      namespace: target.namespace,
-      /** How to connect (TLS, API key, profile), from @temporalio/envconfig. */
-      target,
-      /**
-       * Payload encryption keys (first encrypts, all decrypt); null in development, where a key is made on first
-       * start and kept under TEMPORAL_DATA_DIR (see codecKeysFor).
-       */
-      codecKeys,
-      /** Browser origins of Temporal Web UIs allowed to call the codec endpoints (CORS). */
-      uiOrigins: e.TEMPORAL_UI_ORIGINS
-        ? listOf(e.TEMPORAL_UI_ORIGINS)
-        : exposure.length > 0
-          ? []
-          : [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
-      taskQueue: e.TEMPORAL_TASK_QUEUE,
-      uiPort,
-      dataDir: e.TEMPORAL_DATA_DIR,
-    },
+    temporal,
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
     /** The reconcile Schedule and its runs (src/reconcile). */
     reconcile: {
@@ -448,31 +289,216 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monoMaxRps: e.MONO_MAX_RPS,
     /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */
     role: e.SERVICE_ROLE,
-    /**
-     * Worker tuning. The workflow cache bounds the worker's memory whatever the number of accounts (an evicted
-     * account is replayed from its short history on its next event); unset limits keep the SDK's defaults.
-     */
-    worker: {
-      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
-      maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-      maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      /** A workflow bundle built ahead (the image builds one); unset, it is built at start. */
-      bundlePath: e.WORKFLOW_BUNDLE_PATH,
-    },
+    worker: workerSettings(e),
     /** Where the worker's Temporal SDK metrics are served (Prometheus), or null when off. */
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
     /** The lifecycle settings every account's workflow receives, with every event. */
-    lifecycle,
+    lifecycle: lifecycleSettings(e),
     reauthLink: {
-      secrets: linkSecrets,
+      secrets: secrets.linkSecrets,
       // The key links were signed with before key ids, when REAUTH_LINK_SECRET was unset; kept until they expire.
       legacySecrets: [`mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`],
       ttlMs: e.REAUTH_LINK_TTL,
     },
-    notify,
+    notify: notifySettings(e, outbound, exposure),
     /** Variables that fell back to a development default; start-up warns about each. */
-    devDefaults,
+    devDefaults: secrets.devDefaults,
   });
+}
+
+/** Validates the environment against the schema, or throws ConfigError naming every bad variable. */
+function parseEnv(env: Record<string, string | undefined>): Env {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)
+    );
+  }
+  return parsed.data;
+}
+
+const listOf = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+
+/** What to set instead of each development default; the error that refuses a default says it. */
+const DEVELOPMENT_DEFAULT_FIXES: Readonly<Record<string, string>> = {
+  MONO_WEBHOOK_SECRET: 'set the secret Mono shows for your webhook URL (Mono dashboard → Apps → Webhooks)',
+  ADMIN_TOKEN: 'set a random token of at least 32 characters (openssl rand -base64 32)',
+  REAUTH_LINK_SECRET:
+    'set a random key of at least 32 characters (openssl rand -base64 32); list older keys after it to rotate',
+  MONO_SECRET_KEY:
+    'set your Mono secret key (live_sk_… or test_sk_…); without it the service talks to its built-in simulator',
+  MONO_PUBLIC_KEY: 'set your Mono public key (live_pk_…) for the Connect widget on the re-auth page',
+  PUBLIC_BASE_URL: 'set the https:// address at which owners reach this service (links in notices start with it)',
+  TEMPORAL_CODEC_KEYS:
+    'set the payload encryption keys, id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32); list older keys after the first to rotate (docs/payload-encryption.md)',
+};
+
+type Secrets = ReturnType<typeof secretsOrDevelopmentDefaults>;
+
+/** The secrets as configured, or their development defaults; `devDefaults` lists the defaults in use, in order. */
+function secretsOrDevelopmentDefaults(e: Env) {
+  const devDefaults: string[] = [];
+  const orDefault = <T>(value: T | undefined, variable: string, fallback: T): T => {
+    if (value !== undefined) return value;
+    devDefaults.push(variable);
+    return fallback;
+  };
+  const webhookSecrets = orDefault(
+    e.MONO_WEBHOOK_SECRET ? listOf(e.MONO_WEBHOOK_SECRET) : undefined,
+    'MONO_WEBHOOK_SECRET',
+    [DEV_WEBHOOK_SECRET]
+  );
+  const adminToken = orDefault(e.ADMIN_TOKEN, 'ADMIN_TOKEN', DEV_ADMIN_TOKEN);
+  const linkSecrets = orDefault(e.REAUTH_LINK_SECRET ? listOf(e.REAUTH_LINK_SECRET) : undefined, 'REAUTH_LINK_SECRET', [
+    DEV_LINK_SECRET,
+  ]);
+  if (!e.MONO_SECRET_KEY) devDefaults.push('MONO_SECRET_KEY');
+  const monoPublicKey = orDefault(e.MONO_PUBLIC_KEY, 'MONO_PUBLIC_KEY', DEV_MONO_PUBLIC_KEY);
+  if (!e.PUBLIC_BASE_URL || !e.PUBLIC_BASE_URL.startsWith('https://')) devDefaults.push('PUBLIC_BASE_URL');
+  const codecKeys = orDefault<CodecKey[] | null>(
+    e.TEMPORAL_CODEC_KEYS ? configuredCodecKeys(e.TEMPORAL_CODEC_KEYS) : undefined,
+    'TEMPORAL_CODEC_KEYS',
+    null
+  );
+  return { webhookSecrets, adminToken, linkSecrets, monoPublicKey, codecKeys, devDefaults };
+}
+
+function configuredCodecKeys(text: string): CodecKey[] {
+  try {
+    return parseCodecKeys(text);
+  } catch (err) {
+    if (err instanceof CodecKeyError) throw new ConfigError([err.message]);
+    throw err;
+  }
+}
+
+/**
+ * Outside development: throws ConfigError naming every development default in use, every weak secret and every
+ * plain-http URL, with what to set instead. `exposure` says why the service is reachable from other machines.
+ */
+function refuseDevelopmentSettings(e: Env, secrets: Secrets, exposure: string[]): void {
+  const because = `the service is reachable from other machines (${exposure.join('; ')})`;
+  const problems = secrets.devDefaults.map(
+    (variable) =>
+      `${variable}: the development default is refused because ${because}; ${DEVELOPMENT_DEFAULT_FIXES[variable]}`
+  );
+  const weak = (variable: string, values: string[], minLength: number): void => {
+    for (const value of values) {
+      const problem = secretProblem(value, minLength);
+      if (problem) problems.push(`${variable}: ${problem}`);
+    }
+  };
+  if (e.MONO_WEBHOOK_SECRET) weak('MONO_WEBHOOK_SECRET', secrets.webhookSecrets, MIN_MONO_WEBHOOK_SECRET_LENGTH);
+  if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [secrets.adminToken], MIN_SECRET_LENGTH);
+  if (e.REAUTH_LINK_SECRET) weak('REAUTH_LINK_SECRET', secrets.linkSecrets, MIN_SECRET_LENGTH);
+  if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
+  for (const [variable, url] of [
+    ['MONO_API_URL', e.MONO_API_URL],
+    ['NOTIFY_WEBHOOK_URL', e.NOTIFY_WEBHOOK_URL],
+    ['OPERATOR_WEBHOOK_URL', e.OPERATOR_WEBHOOK_URL],
+  ] as const) {
+    if (url && !url.startsWith('https://')) problems.push(`${variable}: must be an https:// URL outside development`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Where Temporal is and how to reach it, the payload codec keys and the dev server's UI. */
+function temporalSettings(
+  env: Record<string, string | undefined>,
+  e: Env,
+  codecKeys: CodecKey[] | null,
+  exposure: string[]
+) {
+  let target: TemporalTarget;
+  try {
+    target = loadTemporalTarget(env, { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE });
+  } catch (err) {
+    if (err instanceof TemporalConnectionError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  const temporalPort = Number(target.address.split(':').pop());
+  const uiPort = e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535);
+  return {
+    address: target.address,
+    namespace: target.namespace,
+    /** How to connect (TLS, API key, profile), from @temporalio/envconfig. */
+    target,
+    /**
+     * Payload encryption keys (first encrypts, all decrypt); null in development, where a key is made on first
+     * start and kept under TEMPORAL_DATA_DIR (see codecKeysFor).
+     */
+    codecKeys,
+    /** Browser origins of Temporal Web UIs allowed to call the codec endpoints (CORS). */
+    uiOrigins: e.TEMPORAL_UI_ORIGINS
+      ? listOf(e.TEMPORAL_UI_ORIGINS)
+      : exposure.length > 0
+        ? []
+        : [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    uiPort,
+    dataDir: e.TEMPORAL_DATA_DIR,
+  };
+}
+
+/** The operator listener: ADMIN_ADDRESS, or outside development a loopback listener of its own (PORT+1). */
+function operatorAddress(e: Env, exposure: string[]): { host: string; port: number } | null {
+  const address =
+    e.ADMIN_ADDRESS ?? (exposure.length > 0 ? `127.0.0.1:${e.PORT === 0 ? 0 : Math.min(e.PORT + 1, 65535)}` : null);
+  return address ? { host: address.slice(0, address.lastIndexOf(':')), port: Number(address.split(':').pop()) } : null;
+}
+
+/** Outside development: https only, no private or loopback targets except the hosts explicitly allowed. */
+function outboundPolicy(e: Env, exposure: string[]): OutboundPolicy {
+  return exposure.length > 0
+    ? { requireHttps: true, allowPrivate: listOf(e.OUTBOUND_ALLOW_PRIVATE).map((h) => h.toLowerCase()) }
+    : DEVELOPMENT_OUTBOUND;
+}
+
+function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[]): NotifierConfig {
+  return {
+    outbound,
+    smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
+    logLinks: exposure.length === 0,
+    channels: e.NOTIFY_CHANNELS,
+    webhookUrl: e.NOTIFY_WEBHOOK_URL,
+    webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
+    smtpUrl: e.SMTP_URL,
+    from: e.NOTIFY_FROM,
+    operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
+  };
+}
+
+function lifecycleSettings(e: Env): LifecycleSettings {
+  return {
+    dedupeWindowMs: e.WEBHOOK_DEDUPE_WINDOW,
+    historyEventsPerRun: e.HISTORY_EVENTS_PER_RUN,
+    syncRetryBackoffMs: e.SYNC_RETRY_BACKOFF,
+    reauthRemindersMs: e.REAUTH_REMINDERS,
+    reauthEscalateAfterMs: e.REAUTH_ESCALATE_AFTER,
+    reauthSyncGraceMs: e.REAUTH_SYNC_GRACE,
+    notifyRetryForMs: e.NOTIFY_RETRY_FOR,
+    reminderMinGapMs: e.REAUTH_REMINDER_MIN_GAP,
+    quietHours: e.NOTIFY_QUIET_HOURS ?? null,
+    defaultTimeZone: e.NOTIFY_TIME_ZONE,
+  };
+}
+
+/**
+ * Worker tuning. The workflow cache bounds the worker's memory whatever the number of accounts (an evicted account
+ * is replayed from its short history on its next event); unset limits keep the SDK's defaults.
+ */
+function workerSettings(e: Env) {
+  return {
+    maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    /** A workflow bundle built ahead (the image builds one); unset, it is built at start. */
+    bundlePath: e.WORKFLOW_BUNDLE_PATH,
+  };
 }
 
 /** The payload codec keys: configured, or in development the key kept under the data directory (made once). */

@@ -190,6 +190,25 @@ describe('fail closed: development defaults only while nothing else can reach th
     });
   });
 
+  it('sets each section by mode: strict outbound, mail over TLS and no links in logs outside development', () => {
+    const dev = loadConfig({ PORT: '0' });
+    expect(dev.outbound).toEqual({ requireHttps: false, allowPrivate: true });
+    expect(dev.notify).toMatchObject({ smtpRequireTls: false, logLinks: true, channels: ['log'] });
+    expect(dev.temporal.uiOrigins).toEqual(['http://localhost:8233', 'http://127.0.0.1:8233']);
+    expect(dev.adminAddress).toBeNull();
+    const prod = loadConfig({ ...STRONG, NODE_ENV: 'production', PORT: '0', OUTBOUND_ALLOW_PRIVATE: 'SMTP.internal' });
+    expect(prod.outbound).toEqual({ requireHttps: true, allowPrivate: ['smtp.internal'] });
+    expect(prod.notify).toMatchObject({ smtpRequireTls: true, logLinks: false });
+    expect(prod.temporal.uiOrigins).toEqual([]);
+    expect(prod.adminAddress).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(prod.reconcile).toEqual({
+      everyMs: 21_600_000,
+      stuckAfterMs: 21_600_000,
+      silentAfterMs: 129_600_000,
+      concurrency: 20,
+    });
+  });
+
   it('refuses malformed payload codec keys, naming the entry and never the key', () => {
     expect(problems({ TEMPORAL_CODEC_KEYS: 'k1:c2hvcnQ=' })).toEqual([
       expect.stringMatching(/^TEMPORAL_CODEC_KEYS entry 1 \("k1"\): the key must be 32 bytes/),
