@@ -1,14 +1,28 @@
 /**
  * The service's configuration: one zod schema over the environment, parsed once at start-up.
- * `loadConfig` is pure (it reads only the object it is given) and throws a ConfigError naming every bad
- * variable and what to write instead, never echoing values (some are secrets).
+ * `loadConfig` reads only the object it is given (and the Temporal profile and certificate files that names) and
+ * throws a ConfigError naming every bad variable and what to write instead, never echoing values (some are
+ * secrets). Development mode and its defaults: lib/exposure.ts.
  */
 import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
-import { exposureReasons, isLoopbackHost, secretProblem } from './lib/exposure.js';
+import {
+  exposureReasons,
+  isLoopbackHost,
+  nodeEnvWarning,
+  secretProblem,
+  temporalPlaintextCheck,
+} from './lib/exposure.js';
 import { DEVELOPMENT_OUTBOUND, type OutboundPolicy } from './lib/outbound.js';
-import { CodecKeyError, loadOrCreateDevCodecKey, parseCodecKeys, type CodecKey } from './temporal/codec.js';
+import {
+  CodecKeyError,
+  isPublishedCodecKey,
+  loadOrCreateDevCodecKey,
+  parseCodecKeys,
+  weakCodecKeyProblem,
+  type CodecKey,
+} from './temporal/codec.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/model/quiet-hours.js';
 import {
@@ -18,8 +32,8 @@ import {
 } from './workflows/account-lifecycle/model/settings.js';
 
 /**
- * Development defaults: public values that let `npm start` work with no configuration. They are accepted only
- * while the service is reachable from this machine alone (see lib/exposure.ts); otherwise start-up is refused.
+ * Development defaults: public values that let `npm start` work with no configuration. They are accepted only in
+ * development mode, on this machine alone (see lib/exposure.ts); otherwise start-up is refused.
  */
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
@@ -28,11 +42,29 @@ const DEV_MONO_PUBLIC_KEY = 'test_pk_mono_reauth_simulator';
 /** Secrets of our own making must be at least this long; Mono's webhook secret is Mono's to choose. */
 const MIN_SECRET_LENGTH = 32;
 const MIN_MONO_WEBHOOK_SECRET_LENGTH = 16;
+/** The Standard Webhooks specification asks for secrets of 24 to 64 random bytes. */
+const MIN_STANDARD_WEBHOOKS_SECRET_BYTES = 24;
 const HOST_PORT = /^[^\s/]+:\d{1,5}$/;
 
 const emptyAsUnset = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of at least 24 bytes. */
+const standardWebhooksSecret = z.string().superRefine((value, ctx) => {
+  const encoded = value.slice('whsec_'.length);
+  if (!value.startsWith('whsec_')) {
+    ctx.addIssue({ code: 'custom', message: 'must start with whsec_ (a Standard Webhooks secret)' });
+  } else if (
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ||
+    Buffer.from(encoded, 'base64').byteLength < MIN_STANDARD_WEBHOOKS_SECRET_BYTES
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be whsec_ and the base64 of at least ${MIN_STANDARD_WEBHOOKS_SECRET_BYTES} random bytes, e.g. whsec_$(openssl rand -base64 32)`,
+    });
+  }
+});
 
 const DURATION_HELP = 'is not a duration; write it like 90s, 10m, 2h or 7d';
 
@@ -120,6 +152,11 @@ const EnvSchema = z
     TEMPORAL_UI_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
     TEMPORAL_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
     TEMPORAL_CODEC_KEYS: optionalString,
+    // Read by @temporalio/envconfig, which takes anything but true or 1 for false: only these four are accepted.
+    TEMPORAL_TLS: z.preprocess(
+      emptyAsUnset,
+      z.enum(['true', 'false', '1', '0'], { error: 'write true or false' }).optional()
+    ),
     TEMPORAL_UI_ORIGINS: optionalString,
     WORKER_METRICS_ADDRESS: z.preprocess(
       emptyAsUnset,
@@ -168,10 +205,7 @@ const EnvSchema = z
     OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email'] as const, 'log'),
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-    NOTIFY_WEBHOOK_SECRET: z.preprocess(
-      emptyAsUnset,
-      z.string().startsWith('whsec_', 'must start with whsec_ (a Standard Webhooks secret)').optional()
-    ),
+    NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecret.optional()),
     SMTP_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     SMTP_REQUIRE_TLS: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).optional()),
     OUTBOUND_ALLOW_PRIVATE: optionalString,
@@ -235,22 +269,22 @@ export class ConfigError extends Error {
 /** Typed, frozen configuration used by every part of the service; its type is derived from this function. */
 export type Config = ReturnType<typeof loadConfig>;
 
+export interface LoadOptions {
+  /**
+   * The operator CLI: it serves nothing, so outside development it needs real codec keys but none of the
+   * service's secrets (webhook secret, admin token, Mono keys, ...).
+   */
+  operatorTool?: boolean;
+}
+
 /** Parses the environment into a Config, or throws ConfigError. */
-export function loadConfig(env: Record<string, string | undefined> = process.env) {
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}) {
   const e = parseEnv(env);
-  const production = e.NODE_ENV === 'production';
-  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const target = temporalTarget(env, e);
+  const host = e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
   const secrets = secretsOrDevelopmentDefaults(e);
-  const adminHost = e.ADMIN_ADDRESS ? e.ADMIN_ADDRESS.slice(0, e.ADMIN_ADDRESS.lastIndexOf(':')) : null;
-  const exposure = exposureReasons({
-    production,
-    host,
-    adminHost,
-    publicBaseUrl: e.PUBLIC_BASE_URL,
-    monoSecretKey: e.MONO_SECRET_KEY,
-  });
-  if (exposure.length > 0) refuseDevelopmentSettings(e, secrets, exposure);
-  const temporal = temporalSettings(env, e, secrets.codecKeys, exposure);
+  const { exposure, warnings } = developmentMode(e, { host, target, secrets, operatorTool: options.operatorTool });
+  const temporal = temporalSettings(target, e, secrets.codecKeys, exposure);
   const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
   const outbound = outboundPolicy(e, exposure);
   const { webhookSecrets, adminToken } = secrets;
@@ -259,8 +293,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     /** Where the admin API, /metrics and the codec endpoints listen (`host:port`); null: on the main listener. */
     adminAddress: operatorAddress(e, exposure),
-    /** Why the service counts as reachable from other machines; empty in development on this machine. */
+    /** Why the service is not in development mode, each naming its variable; empty in development. */
     exposure,
+    /** Development mode: development defaults allowed, requests only from this machine (lib/exposure.ts). */
+    development: exposure.length === 0,
+    /** Settings that are allowed but worth a line in the log at start-up. */
+    warnings,
     logLevel: e.LOG_LEVEL,
     webhookSecrets,
     /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
@@ -304,6 +342,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,
   });
+}
+
+/**
+ * Decides development mode (lib/exposure.ts) and throws ConfigError for every setting refused in the mode this is;
+ * returns why this is not development (empty: it is) and the warnings for the log.
+ */
+function developmentMode(
+  e: Env,
+  s: { host: string; target: TemporalTarget; secrets: Secrets; operatorTool: boolean | undefined }
+): { exposure: string[]; warnings: string[] } {
+  const { target } = s;
+  const exposure = exposureReasons({
+    nodeEnv: e.NODE_ENV,
+    host: s.host,
+    adminHost: e.ADMIN_ADDRESS ? e.ADMIN_ADDRESS.slice(0, e.ADMIN_ADDRESS.lastIndexOf(':')) : null,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    monoSecretKey: e.MONO_SECRET_KEY,
+    temporalAddress: target.address,
+    temporalApiKey: target.profile.apiKey !== undefined,
+    temporalTls: target.tls,
+  });
+  const plaintext = temporalPlaintextCheck({
+    temporalAddress: target.address,
+    tls: target.tls,
+    tlsOffOnPurpose: target.tlsOffOnPurpose,
+  });
+  const problems = [
+    ...(exposure.length > 0 ? problemsOutsideDevelopment(e, s.secrets, exposure, s.operatorTool === true) : []),
+    ...weakCodecKeyProblems(s.secrets.codecKeys),
+    ...(plaintext.problem ? [plaintext.problem] : []),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const warnings = [nodeEnvWarning(e.NODE_ENV), plaintext.warning].filter((w): w is string => w !== undefined);
+  return { exposure, warnings };
 }
 
 /** Validates the environment against the schema, or throws ConfigError naming every bad variable. */
@@ -377,15 +449,30 @@ function configuredCodecKeys(text: string): CodecKey[] {
 }
 
 /**
- * Outside development: throws ConfigError naming every development default in use, every weak secret and every
- * plain-http URL, with what to set instead. `exposure` says why the service is reachable from other machines.
+ * Outside development: every development default in use, every weak secret, every plain-http URL, mail without
+ * TLS and a published codec key, each with what to set instead. `exposure` says why this is not development.
+ * For the operator CLI, which serves nothing, only what it uses counts: the codec keys.
  */
-function refuseDevelopmentSettings(e: Env, secrets: Secrets, exposure: string[]): void {
-  const because = `the service is reachable from other machines (${exposure.join('; ')})`;
-  const problems = secrets.devDefaults.map(
-    (variable) =>
-      `${variable}: the development default is refused because ${because}; ${DEVELOPMENT_DEFAULT_FIXES[variable]}`
+function problemsOutsideDevelopment(e: Env, secrets: Secrets, exposure: string[], operatorTool: boolean): string[] {
+  const because = `this is not development mode: the service counts as reachable from other machines (${exposure.join('; ')})`;
+  const refused = (variable: string): string =>
+    `${variable}: the development default is refused because ${because}; ${DEVELOPMENT_DEFAULT_FIXES[variable]}`;
+  const published = (secrets.codecKeys ?? []).flatMap(({ id, key }, i) =>
+    isPublishedCodecKey(key)
+      ? [
+          `TEMPORAL_CODEC_KEYS entry ${i + 1} ("${id}"): is a test key published in this repository, refused outside development; make one with openssl rand -base64 32`,
+        ]
+      : []
   );
+  if (operatorTool) {
+    return [...secrets.devDefaults.filter((v) => v === 'TEMPORAL_CODEC_KEYS').map(refused), ...published];
+  }
+  return [...secrets.devDefaults.map(refused), ...servingSettingProblems(e, secrets), ...published];
+}
+
+/** Weak secrets, plain-http URLs and mail without TLS: refused where others can reach the service. */
+function servingSettingProblems(e: Env, secrets: Secrets): string[] {
+  const problems: string[] = [];
   const weak = (variable: string, values: string[], minLength: number): void => {
     for (const value of values) {
       const problem = secretProblem(value, minLength);
@@ -403,23 +490,32 @@ function refuseDevelopmentSettings(e: Env, secrets: Secrets, exposure: string[])
   ] as const) {
     if (url && !url.startsWith('https://')) problems.push(`${variable}: must be an https:// URL outside development`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (e.SMTP_REQUIRE_TLS === 'false') {
+    problems.push('SMTP_REQUIRE_TLS: false is refused outside development (mail would travel unencrypted); unset it');
+  }
+  return problems;
 }
 
-/** Where Temporal is and how to reach it, the payload codec keys and the dev server's UI. */
-function temporalSettings(
-  env: Record<string, string | undefined>,
-  e: Env,
-  codecKeys: CodecKey[] | null,
-  exposure: string[]
-) {
-  let target: TemporalTarget;
+/** Codec keys that cannot be random bytes, in development too (there a random key is made when none is set). */
+function weakCodecKeyProblems(keys: CodecKey[] | null): string[] {
+  return (keys ?? []).flatMap(({ id, key }, i) => {
+    const problem = weakCodecKeyProblem(key);
+    return problem ? [`TEMPORAL_CODEC_KEYS entry ${i + 1} ("${id}"): ${problem}`] : [];
+  });
+}
+
+/** How to reach Temporal: TEMPORAL_* variables and the profile file, as the `temporal` CLI reads them. */
+function temporalTarget(env: Record<string, string | undefined>, e: Env): TemporalTarget {
   try {
-    target = loadTemporalTarget(env, { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE });
+    return loadTemporalTarget(env, { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE });
   } catch (err) {
     if (err instanceof TemporalConnectionError) throw new ConfigError([err.message]);
     throw err;
   }
+}
+
+/** Where Temporal is and how to reach it, the payload codec keys and the dev server's UI. */
+function temporalSettings(target: TemporalTarget, e: Env, codecKeys: CodecKey[] | null, exposure: string[]) {
   const temporalPort = Number(target.address.split(':').pop());
   const uiPort = e.TEMPORAL_UI_PORT ?? Math.min(temporalPort + 1000, 65535);
   return {

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       `${name}: development default in use (allowed only while nothing but this machine can reach the service)`
     );
   }
+  for (const warning of config.warnings) logger.warn(warning);
   try {
     Runtime.install({
       logger: sdkLogger(logger),
@@ -129,8 +130,8 @@ function printBanner(config: Config, service: RunningService): void {
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
     `  Mono API      ${service.mono?.description ?? 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)'}`,
     `  Temporal      ${config.temporal.target.description}, task queue ${config.temporal.taskQueue}`,
-    ...(config.exposure.length === 0
-      ? ['  Development mode: reachable from this machine only (HOST is loopback); development defaults allowed.']
+    ...(config.development
+      ? ['  Development mode: listeners and Temporal on this machine only; development defaults allowed.']
       : []),
     'Press Ctrl-C to stop.',
     '',

@@ -328,7 +328,7 @@ async function main(): Promise<number> {
   if (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined)) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, { operatorTool: true });
   const { target } = config.temporal;
   // A clear error (unreachable, TLS, credentials, namespace) instead of a hang on the first call.
   await checkTemporalConnection(target, 5_000);

@@ -14,7 +14,7 @@
  * base64, e.g. `openssl rand -base64 32`), ids of 1-64 characters from `A-Za-z0-9._-`. Errors name the entry and
  * the problem, never the key material.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -175,6 +175,33 @@ export function parseCodecKeys(text: string | undefined, name = 'TEMPORAL_CODEC_
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
   if (twice !== undefined) throw new CodecKeyError(`${name}: the key id "${twice}" is used twice`);
   return keys;
+}
+
+/**
+ * SHA-256 of keys published in this repository, which must never protect real data: the key of the recorded
+ * encrypted histories (test/replay/codec-fixture.ts), which the test stacks use too.
+ */
+const PUBLISHED_KEY_FINGERPRINTS = new Set(['d5752f452583e805428683f48590f8ebad2040a62b7d73958957dc8d1bf3a7ce']);
+/** 32 random bytes have about 30 distinct values; fewer than this is a pattern, not a key. */
+const MIN_DISTINCT_KEY_BYTES = 16;
+
+/** True for a key published in this repository (a test fixture): fine for tests, refused outside development. */
+export function isPublishedCodecKey(key: Uint8Array): boolean {
+  return PUBLISHED_KEY_FINGERPRINTS.has(createHash('sha256').update(key).digest('hex'));
+}
+
+/**
+ * Why `key` cannot be 32 random bytes (a repeated pattern, or text such as a passphrase), or undefined. The message
+ * never contains key material.
+ */
+export function weakCodecKeyProblem(key: Uint8Array): string | undefined {
+  if (new Set(key).size < MIN_DISTINCT_KEY_BYTES) {
+    return 'has too few distinct bytes to be random; make one with openssl rand -base64 32';
+  }
+  if (key.every((byte) => byte >= 0x20 && byte <= 0x7e)) {
+    return 'is text, not random bytes; make one with openssl rand -base64 32';
+  }
+  return undefined;
 }
 
 /** A new random key, written as one `TEMPORAL_CODEC_KEYS` entry. */

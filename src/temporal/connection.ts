@@ -17,6 +17,10 @@ export interface TemporalTarget {
   profile: ClientConfigProfile;
   /** TLS or an API key is configured: never start a dev server for such a target. */
   secured: boolean;
+  /** The connection is encrypted: TLS settings, or an API key (which implies TLS unless TEMPORAL_TLS=false). */
+  tls: boolean;
+  /** TLS was turned off explicitly (TEMPORAL_TLS=false, or `disabled` in the profile's tls section). */
+  tlsOffOnPurpose: boolean;
   /** For banners and errors: address, namespace and how we authenticate (never the key or certificate). */
   description: string;
 }
@@ -70,17 +74,20 @@ export function loadTemporalTarget(
   }
   const address = profile.address ?? defaults.address;
   const namespace = profile.namespace ?? defaults.namespace;
-  const tlsOn = profile.tls !== undefined && profile.tls.disabled !== true;
+  const tlsOffOnPurpose = profile.tls?.disabled === true;
+  const tlsOn = profile.tls !== undefined && !tlsOffOnPurpose;
   const mtls = tlsOn && profile.tls?.clientCert !== undefined;
   const secured = tlsOn || profile.apiKey !== undefined;
-  const how = [mtls ? 'mTLS' : tlsOn || profile.apiKey ? 'TLS' : 'plaintext', profile.apiKey ? 'API key' : null]
-    .filter(Boolean)
-    .join(', ');
+  // As @temporalio/envconfig's toClientOptions: an API key turns TLS on unless the tls section disables it.
+  const tls = tlsOn || (profile.apiKey !== undefined && !tlsOffOnPurpose);
+  const how = [mtls ? 'mTLS' : tls ? 'TLS' : 'plaintext', profile.apiKey ? 'API key' : null].filter(Boolean).join(', ');
   return {
     address,
     namespace,
     profile: { ...profile, address, namespace },
     secured,
+    tls,
+    tlsOffOnPurpose,
     description: `${address} (namespace ${namespace}, ${how})`,
   };
 }
@@ -104,7 +111,7 @@ export async function checkTemporalConnection(target: TemporalTarget, timeoutMs 
     );
   } catch (err) {
     // grpc retries a failed handshake until the deadline and then reports only the deadline: ask TLS itself why.
-    const tlsFailure = usesTls(target) ? await probeTls(target) : undefined;
+    const tlsFailure = target.tls ? await probeTls(target) : undefined;
     throw new TemporalConnectionError(
       tlsFailure
         ? `Temporal at ${target.description}: the TLS handshake failed (${tlsFailure}). Check TEMPORAL_TLS_SERVER_CA_CERT_* and TEMPORAL_TLS_SERVER_NAME, and the client certificate if one is set.`
@@ -135,11 +142,6 @@ function explain(err: unknown, target: TemporalTarget): string {
     ? ', and the TLS settings'
     : '; if the server expects TLS (Temporal Cloud always does), set TEMPORAL_TLS=true or TEMPORAL_API_KEY';
   return `${where} did not answer (${detail}). Check TEMPORAL_ADDRESS and that the server is up${tlsHint}.`;
-}
-
-function usesTls(target: TemporalTarget): boolean {
-  const tls = target.profile.tls;
-  return (tls !== undefined && tls.disabled !== true) || target.profile.apiKey !== undefined;
 }
 
 /** Why a TLS handshake with the target fails, or undefined when it succeeds (or the server does not answer). */

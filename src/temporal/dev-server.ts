@@ -1,15 +1,18 @@
 /**
  * Starts `temporal server start-dev` as a child process: SQLite file (accounts survive restarts), Web UI,
- * the project's search attributes registered at boot. Used by `npm start`, the tests and the bench.
+ * the project's search attributes registered at boot. Used by `npm start`, the tests and the bench. It has no
+ * authentication, so it and its Web UI listen on a loopback address only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { isLoopbackHost } from '../lib/exposure.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/account-lifecycle/api/search-attributes.js';
 
 export interface DevServerOptions {
   cliPath: string;
+  /** A loopback address (localhost, 127.x.x.x, ::1); anything else is refused. */
   host: string;
   port: number;
   namespace?: string;
@@ -35,6 +38,11 @@ export interface DevServer {
 }
 
 export function devServerArgs(o: DevServerOptions): string[] {
+  if (!isLoopbackHost(o.host)) {
+    throw new Error(
+      `the Temporal dev server listens on this machine only, and ${o.host} is not a loopback address: use localhost or 127.0.0.1`
+    );
+  }
   return [
     'server',
     'start-dev',
@@ -44,7 +52,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
     String(o.port),
     '--namespace',
     o.namespace ?? 'default',
-    ...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']),
+    ...(o.uiPort ? ['--ui-ip', o.host, '--ui-port', String(o.uiPort)] : ['--headless']),
     ...(o.dbFile ? ['--db-filename', o.dbFile, '--sqlite-pragma', 'journal_mode=WAL'] : []),
     '--log-level',
     'warn',
@@ -60,10 +68,11 @@ export function devServerArgs(o: DevServerOptions): string[] {
 }
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  const args = devServerArgs(o);
   const address = `${o.host}:${o.port}`;
   if (o.dbFile) mkdirSync(dirname(o.dbFile), { recursive: true });
   // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker.
-  const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(o.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail: string[] = [];
   const logStream = o.logFile
     ? (mkdirSync(dirname(o.logFile), { recursive: true }), createWriteStream(o.logFile, { flags: 'a' }))
@@ -113,7 +122,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   }
   return {
     address,
-    uiUrl: o.uiPort ? `http://${o.host === '0.0.0.0' ? 'localhost' : o.host}:${o.uiPort}` : undefined,
+    uiUrl: o.uiPort ? `http://${o.host}:${o.uiPort}` : undefined,
     process: child,
     stop,
   };

@@ -1,25 +1,25 @@
 /**
  * `npm start`'s Temporal: the server already answering at TEMPORAL_ADDRESS, or the dev server started there
- * (SQLite under TEMPORAL_DATA_DIR, Web UI, search attributes registered) when the address is on this machine.
+ * (SQLite under TEMPORAL_DATA_DIR, Web UI, search attributes registered) when the address is a loopback one.
  */
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
+import { isLoopbackHost } from '../lib/exposure.js';
 import type { Logger } from '../lib/logger.js';
 import { installAdvice, resolveBinary } from './binaries.js';
 import { checkTemporalConnection } from './connection.js';
 import { answers, startDevServer } from './dev-server.js';
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '::1']);
-
 /**
  * Uses the Temporal server at TEMPORAL_ADDRESS, or starts the dev server there. Returns how to stop it. A dev
- * server is started only for a plaintext address on this machine: never when TLS or an API key is configured
- * (that is a real cluster or Temporal Cloud, and an unreachable one is an error to report, not to paper over).
+ * server is started only for a plaintext loopback address (never 0.0.0.0: it has no authentication), never when
+ * TLS or an API key is configured (that is a real cluster or Temporal Cloud, and an unreachable one is an error
+ * to report, not to paper over).
  */
 export async function ensureTemporal(config: Config, logger: Logger): Promise<() => Promise<void>> {
   const { address, target } = config.temporal;
   const [host = 'localhost', portText = '7233'] = address.split(':');
-  if (target.secured || !LOCAL_HOSTS.has(host)) {
+  if (target.secured || !isLoopbackHost(host)) {
     await checkTemporalConnection(target);
     logger.info({ temporal: target.description }, 'using the Temporal server configured');
     return () => Promise.resolve();

@@ -22,6 +22,7 @@ import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle
 import { LIFECYCLE_DEFAULTS } from '../../src/workflows/account-lifecycle/model/settings.js';
 import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/model/types.js';
 import { parseCodecKeys } from '../../src/temporal/codec.js';
+import { loadTemporalTarget } from '../../src/temporal/connection.js';
 import { dataConverterFor } from '../../src/temporal/data-converter.js';
 import { REPLAY_CODEC_KEYS_TEXT } from '../replay/codec-fixture.js';
 import { TEST_SECRET } from './webhooks.js';
@@ -67,6 +68,11 @@ export interface StackOptions {
   gaugeRefreshMs?: number;
   /** More configuration variables, as the service reads them (e.g. ADMIN_ADDRESS). */
   env?: Record<string, string>;
+  /**
+   * Temporal connection variables (TEMPORAL_TLS_*, TEMPORAL_API_KEY) for the client and the worker only: a secured
+   * Temporal ends development mode, and the stack keeps the simulator and the test secrets of development.
+   */
+  temporalEnv?: Record<string, string>;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
@@ -118,6 +124,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const config = {
     ...base,
+    temporal: options.temporalEnv
+      ? { ...base.temporal, target: loadTemporalTarget(options.temporalEnv, base.temporal) }
+      : base.temporal,
     lifecycle: { ...DEFAULT_SETTINGS, ...options.settings },
     notify: { ...base.notify, channels: ['log' as const], ...options.notify },
   };

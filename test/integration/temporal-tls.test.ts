@@ -8,14 +8,27 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { generateCodecKeyEntry } from '../../src/temporal/codec.js';
 import { checkTemporalConnection, loadTemporalTarget } from '../../src/temporal/connection.js';
 import { ensureTemporal } from '../../src/temporal/local-server.js';
-import { eventually, startStack, TEST_CODEC_KEYS } from '../helpers/stack.js';
+import { eventually, startStack } from '../helpers/stack.js';
 import { makeCertificates, nginxPath, startTlsProxy, type Certificates, type TlsProxy } from '../helpers/tls-proxy.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 import { runCli } from '../helpers/cli.js';
 
 const API_KEY = 'test-api-key-Zk3xV8nR1tQ6wM9pL2cJ';
+/** Outside development (a secured Temporal) the published test key is refused: a key of this run's own. */
+const CODEC_KEYS = generateCodecKeyEntry('tls-test');
+/** A secured Temporal ends development mode: the service then needs real-looking secrets of its own. */
+const SERVICE_SECRETS = {
+  MONO_WEBHOOK_SECRET: 'sec_9fQk2mWx7LpZr4Tn',
+  ADMIN_TOKEN: 'Qm7rT2vX9kL4pZ8wN3cF6hJ1sD5gB0aE',
+  REAUTH_LINK_SECRET: 'Zk3xV8nR1tQ6wM9pL2cJ5hF7gD4sB0aY',
+  MONO_SECRET_KEY: 'test_sk_tls',
+  MONO_PUBLIC_KEY: 'test_pk_tls',
+  PUBLIC_BASE_URL: 'https://reauth.example.com',
+  TEMPORAL_CODEC_KEYS: CODEC_KEYS,
+};
 const hasNginx = nginxPath() !== undefined;
 if (!hasNginx) console.error('TLS proxy tests not run: install nginx (apt-get install nginx); .ci/run installs it');
 
@@ -51,7 +64,7 @@ const apiKeyEnv = (): Record<string, string> => ({
 });
 
 const cli = (args: string[], env: Record<string, string>) =>
-  runCli(args, { PATH: process.env.PATH!, HOME: process.env.HOME!, TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS, ...env });
+  runCli(args, { PATH: process.env.PATH!, HOME: process.env.HOME!, TEMPORAL_CODEC_KEYS: CODEC_KEYS, ...env });
 
 /** Checks the connection and returns how long the answer took and what it said. */
 async function failure(env: Record<string, string>): Promise<{ ms: number; message: string }> {
@@ -69,7 +82,11 @@ describe.skipIf(!hasNginx).each([
   { mode: 'an API key over TLS', env: apiKeyEnv },
 ])('Temporal behind a TLS proxy requiring $mode', ({ env }) => {
   it('the service’s client and worker run an account end to end, and the operator CLI reads it', async () => {
-    const stack = await startStack({ address: env().TEMPORAL_ADDRESS!, env: env() });
+    const stack = await startStack({
+      address: env().TEMPORAL_ADDRESS!,
+      temporalEnv: env(),
+      env: { TEMPORAL_CODEC_KEYS: CODEC_KEYS },
+    });
     try {
       const id = newAccountId();
       expect((await stack.post(webhookBody(id, { kind: 'reauthorisation_required' }))).status).toBe(200);
@@ -86,7 +103,7 @@ describe.skipIf(!hasNginx).each([
   });
 
   it('start-up uses it as it is: checked, and no dev server started for a secured address', async () => {
-    const config = loadConfig(env());
+    const config = loadConfig({ ...env(), ...SERVICE_SECRETS });
     expect(config.temporal.target.secured).toBe(true);
     const stop = await ensureTemporal(config, createLogger('silent'));
     await stop();

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, type LoadOptions } from '../../src/config.js';
+import { REPLAY_CODEC_KEYS_TEXT } from '../replay/codec-fixture.js';
 
-const problems = (env: Record<string, string>): string[] => {
+const problems = (env: Record<string, string>, options?: LoadOptions): string[] => {
   try {
-    loadConfig(env);
+    loadConfig(env, options);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -118,7 +119,8 @@ const STRONG = {
   MONO_SECRET_KEY: 'live_sk_abc123',
   MONO_PUBLIC_KEY: 'live_pk_abc123',
   PUBLIC_BASE_URL: 'https://reauth.example.com',
-  TEMPORAL_CODEC_KEYS: `k2:${'A'.repeat(43)}=,k1:${'B'.repeat(43)}=`,
+  TEMPORAL_CODEC_KEYS:
+    'k2:cRwhzyQ6Sn3Bq/NXHA5oZYIu0Msf738BxlqmurdTZoI=,k1:K3VfDW51cIsarbkLLv34w0kEv01X8heV4I6U6i/JwdU=',
 };
 
 describe('fail closed: development defaults only while nothing else can reach the service', () => {
@@ -222,5 +224,114 @@ describe('fail closed: development defaults only while nothing else can reach th
 
   it('keeps weak values allowed on a loopback-only development service', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'x', MONO_WEBHOOK_SECRET: 'y' })).not.toThrow();
+  });
+});
+
+describe('development mode needs an explicit signal', () => {
+  const refusedBecause = (env: Record<string, string>): string => {
+    const found = problems(env);
+    expect(found.map((p) => p.split(':')[0])).toContain('ADMIN_TOKEN');
+    return found.find((p) => p.startsWith('ADMIN_TOKEN:'))!;
+  };
+
+  it('is development with NODE_ENV unset, development or test, loopback listeners and a local plaintext Temporal', () => {
+    for (const NODE_ENV of ['', 'development', 'test']) {
+      const c = loadConfig({ NODE_ENV, TEMPORAL_ADDRESS: '127.0.0.1:7233' });
+      expect(c).toMatchObject({ development: true, exposure: [], warnings: [] });
+    }
+  });
+
+  it.each<{ why: string; env: Record<string, string>; reason: RegExp }>([
+    {
+      why: 'a Temporal on another machine',
+      env: { TEMPORAL_ADDRESS: 'temporal.internal:7233' },
+      reason: /TEMPORAL_ADDRESS on temporal\.internal/,
+    },
+    {
+      why: 'a Temporal address of 0.0.0.0',
+      env: { TEMPORAL_ADDRESS: '0.0.0.0:7233' },
+      reason: /TEMPORAL_ADDRESS=0\.0\.0\.0/,
+    },
+    { why: 'an API key for Temporal', env: { TEMPORAL_API_KEY: 'some-key' }, reason: /TEMPORAL_API_KEY is set/ },
+    { why: 'TLS to Temporal', env: { TEMPORAL_TLS: 'true' }, reason: /TEMPORAL_TLS\* is set/ },
+    { why: 'an unknown NODE_ENV', env: { NODE_ENV: 'prod' }, reason: /NODE_ENV=prod is not development or test/ },
+  ])('refuses the development defaults with $why, naming the variable', ({ env, reason }) => {
+    expect(refusedBecause(env)).toMatch(reason);
+  });
+
+  it('warns about an unknown NODE_ENV and runs it as not development', () => {
+    const c = loadConfig({ ...STRONG, NODE_ENV: 'staging' });
+    expect(c.development).toBe(false);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.warnings).toEqual([
+      expect.stringMatching(/^NODE_ENV=staging is none of production, development and test/),
+    ]);
+  });
+
+  it('refuses plaintext to a Temporal on another machine unless TEMPORAL_TLS=false says so, which warns', () => {
+    const remote = { ...STRONG, NODE_ENV: 'production', TEMPORAL_ADDRESS: 'temporal:7233' };
+    expect(problems(remote)).toEqual([
+      expect.stringMatching(
+        /^TEMPORAL_ADDRESS: plaintext to a Temporal server on another machine is refused; set TEMPORAL_TLS=true/
+      ),
+    ]);
+    const onPurpose = loadConfig({ ...remote, TEMPORAL_TLS: 'false' });
+    expect(onPurpose.warnings).toEqual([
+      expect.stringMatching(/^TEMPORAL_TLS=false: the connection to Temporal at temporal:7233 is not encrypted/),
+    ]);
+    expect(loadConfig({ ...remote, TEMPORAL_TLS: 'true' }).warnings).toEqual([]);
+    expect(loadConfig({ ...STRONG, NODE_ENV: 'production' }).warnings).toEqual([]);
+    expect(problems({ TEMPORAL_TLS: 'yes' })).toEqual(['TEMPORAL_TLS: write true or false']);
+  });
+
+  it('refuses SMTP_REQUIRE_TLS=false outside development only', () => {
+    expect(problems({ ...STRONG, NODE_ENV: 'production', SMTP_REQUIRE_TLS: 'false' })).toEqual([
+      expect.stringMatching(/^SMTP_REQUIRE_TLS: false is refused outside development/),
+    ]);
+    expect(loadConfig({ SMTP_REQUIRE_TLS: 'false' }).notify.smtpRequireTls).toBe(false);
+  });
+
+  it('refuses weak codec keys everywhere and the published test key outside development, never echoing a key', () => {
+    const zeros = Buffer.alloc(32).toString('base64');
+    const text = Buffer.from('correct horse battery staple 123').toString('base64');
+    expect(problems({ TEMPORAL_CODEC_KEYS: `a:${zeros},b:${text}` })).toEqual([
+      'TEMPORAL_CODEC_KEYS entry 1 ("a"): has too few distinct bytes to be random; make one with openssl rand -base64 32',
+      'TEMPORAL_CODEC_KEYS entry 2 ("b"): is text, not random bytes; make one with openssl rand -base64 32',
+    ]);
+    expect(loadConfig({ TEMPORAL_CODEC_KEYS: REPLAY_CODEC_KEYS_TEXT }).temporal.codecKeys).toHaveLength(1);
+    const found = problems({ ...STRONG, NODE_ENV: 'production', TEMPORAL_CODEC_KEYS: REPLAY_CODEC_KEYS_TEXT });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^TEMPORAL_CODEC_KEYS entry 1 \("replay-fixture-1"\): is a test key published in this repository/
+      ),
+    ]);
+    expect(found.join('\n')).not.toContain(REPLAY_CODEC_KEYS_TEXT.split(':')[1]);
+  });
+
+  it('asks the operator CLI outside development for real codec keys only, not for the service secrets', () => {
+    const cloud = { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'some-key' };
+    expect(problems(cloud, { operatorTool: true })).toEqual([
+      expect.stringMatching(
+        /^TEMPORAL_CODEC_KEYS: the development default is refused because .*TEMPORAL_API_KEY is set/
+      ),
+    ]);
+    expect(problems({ ...cloud, TEMPORAL_CODEC_KEYS: REPLAY_CODEC_KEYS_TEXT }, { operatorTool: true })).toEqual([
+      expect.stringMatching(/published in this repository/),
+    ]);
+    const c = loadConfig({ ...cloud, TEMPORAL_CODEC_KEYS: STRONG.TEMPORAL_CODEC_KEYS }, { operatorTool: true });
+    expect(c.development).toBe(false);
+    expect(c.temporal.codecKeys).toHaveLength(2);
+  });
+
+  it('needs at least 24 bytes after whsec_ in NOTIFY_WEBHOOK_SECRET', () => {
+    const whsec = (bytes: number) => `whsec_${Buffer.alloc(bytes, 'k').toString('base64')}`;
+    expect(problems({ NOTIFY_WEBHOOK_SECRET: whsec(23) })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: must be whsec_ and the base64 of at least 24 random bytes, e.g. whsec_$(openssl rand -base64 32)',
+    ]);
+    expect(problems({ NOTIFY_WEBHOOK_SECRET: 'whsec_not base64!' })).toHaveLength(1);
+    expect(problems({ NOTIFY_WEBHOOK_SECRET: 'supersecretvalue' })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: must start with whsec_ (a Standard Webhooks secret)',
+    ]);
+    expect(loadConfig({ NOTIFY_WEBHOOK_SECRET: whsec(24) }).notify.webhookSecret).toBe(whsec(24));
   });
 });
