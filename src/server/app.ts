@@ -11,6 +11,7 @@ import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createImportRouter } from './admin/import-route.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
+import { developmentGuard } from './development-guard.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import { createWebhookRouter } from './webhooks/route.js';
@@ -26,6 +27,11 @@ export interface OperatorDeps {
   logger: Logger;
   /** Resolves true when Temporal answers; backs `/readyz`. */
   isReady: () => Promise<boolean>;
+  /**
+   * Development mode (`config.development`): every request must be addressed to loopback and not come through a
+   * proxy, or it gets 421 (server/development-guard.ts).
+   */
+  development?: boolean;
 }
 
 export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
@@ -42,7 +48,7 @@ export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
 /** The public application: webhooks, re-auth page, health; plus the operator routes when `admin` is given. */
 export function createApp(deps: AppDeps): Express {
   const { webhookSecrets, deliveryKey, deliver, logger, metrics, reauthPage, admin } = deps;
-  const app = newApp();
+  const app = newApp(deps.development);
   addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
   if (admin) addOperatorRoutes(app, { ...deps, admin });
@@ -52,15 +58,19 @@ export function createApp(deps: AppDeps): Express {
 
 /** The operator application (ADMIN_ADDRESS): admin API, metrics, health. */
 export function createOperatorApp(deps: OperatorDeps): Express {
-  const app = newApp();
+  const app = newApp(deps.development);
   addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
   addOperatorRoutes(app, deps);
   return finish(app, deps.logger);
 }
 
 /** The worker role's HTTP server (SERVICE_ROLE=worker): health, readiness and metrics only. */
-export function createWorkerApp({ metrics, isReady }: Pick<AppDeps, 'metrics' | 'isReady'>): Express {
-  const app = newApp();
+export function createWorkerApp({
+  metrics,
+  isReady,
+  development,
+}: Pick<AppDeps, 'metrics' | 'isReady' | 'development'>): Express {
+  const app = newApp(development);
   addHealthRoutes(app, isReady, 'the worker is not running');
   addMetricsRoute(app, metrics);
   app.use((req, res) => {
@@ -69,10 +79,12 @@ export function createWorkerApp({ metrics, isReady }: Pick<AppDeps, 'metrics' | 
   return app;
 }
 
-function newApp(): Express {
+function newApp(development: boolean | undefined): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Before every route: in development nothing may answer a request from a proxy or for another host name.
+  if (development) app.use(developmentGuard());
   return app;
 }
 
