@@ -4,6 +4,7 @@
  * throws a ConfigError naming every bad variable and what to write instead, never echoing values (some are
  * secrets). Development mode and its defaults: lib/exposure.ts.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
@@ -595,6 +596,55 @@ function workerSettings(e: Env) {
     /** A workflow bundle built ahead (the image builds one); unset, it is built at start. */
     bundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
+}
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+/** The variables that hold secrets; each may instead be read from the file that `NAME_FILE` names. */
+export const SECRET_VARIABLES = [
+  'MONO_WEBHOOK_SECRET',
+  'MONO_SECRET_KEY',
+  'ADMIN_TOKEN',
+  'REAUTH_LINK_SECRET',
+  'DELIVERY_KEY_SECRET',
+  'TEMPORAL_CODEC_KEYS',
+  'NOTIFY_WEBHOOK_SECRET',
+  'SMTP_URL',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+] as const;
+
+/**
+ * The environment with each secret given as `NAME_FILE` (Docker and Kubernetes secrets) read into `NAME`, one
+ * trailing newline dropped. Throws ConfigError naming every variable set both ways, and every file that cannot be
+ * read or is empty (never its content). main.ts and the CLI call it before loadConfig, which reads no file of these.
+ */
+export function withSecretFiles(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')
+): Record<string, string | undefined> {
+  const result = { ...env };
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const path = env[`${name}_FILE`];
+    if (!isSet(path)) continue;
+    if (isSet(env[name])) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      continue;
+    }
+    let value: string;
+    try {
+      value = readFile(path).replace(/\r?\n$/, '');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      problems.push(`${name}_FILE: cannot read ${path} (${code}); point it at a file this process can read`);
+      continue;
+    }
+    if (value.trim() === '') problems.push(`${name}_FILE: ${path} is empty`);
+    else result[name] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
 }
 
 /** The payload codec keys: configured, or in development the key kept under the data directory (made once). */

@@ -5,7 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, withSecretFiles, type Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
@@ -18,7 +18,7 @@ import { requireSearchAttributes } from './temporal/search-attributes-check.js';
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(withSecretFiles(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\nFix the variables above (see README, "Configuration") and start again.`);

@@ -14,7 +14,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { codecKeysFor, ConfigError, loadConfig } from '../config.js';
+import { codecKeysFor, ConfigError, loadConfig, withSecretFiles } from '../config.js';
 import { dataConverterFor } from '../temporal/data-converter.js';
 import { checkTemporalConnection, connectionOptions } from '../temporal/connection.js';
 import {
@@ -328,7 +328,7 @@ async function main(): Promise<number> {
   if (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined)) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
-  const config = loadConfig(process.env, { operatorTool: true });
+  const config = loadConfig(withSecretFiles(process.env), { operatorTool: true });
   const { target } = config.temporal;
   // A clear error (unreachable, TLS, credentials, namespace) instead of a hang on the first call.
   await checkTemporalConnection(target, 5_000);
