@@ -150,6 +150,24 @@ const EnvSchema = z
     ),
     TEMPORAL_NAMESPACE: z.preprocess(emptyAsUnset, z.string().min(1).default('default')),
     TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUnset, z.string().min(1).default('mono-reauth')),
+    TEMPORAL_DEPLOYMENT_NAME: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,100}$/, 'write 1-100 characters of A-Za-z0-9_-, e.g. mono-reauth')
+        .default('mono-reauth')
+    ),
+    TEMPORAL_WORKER_BUILD_ID: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.+-]{1,100}$/, 'write 1-100 characters of A-Za-z0-9_.+-, e.g. 2026.12.07-3f9c2ab')
+        .optional()
+    ),
+    TEMPORAL_WORKER_PROMOTE: z.preprocess(
+      emptyAsUnset,
+      z.enum(['always', 'first', 'never'], { error: 'write always, first or never' }).optional()
+    ),
     TEMPORAL_UI_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).optional()),
     TEMPORAL_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
     TEMPORAL_CODEC_KEYS: optionalString,
@@ -515,6 +533,27 @@ function temporalTarget(env: Record<string, string | undefined>, e: Env): Tempor
   }
 }
 
+/** The Worker Deployment Version the worker runs as. */
+export interface DeploymentSettings {
+  /** TEMPORAL_DEPLOYMENT_NAME (default `mono-reauth`). */
+  name: string;
+  /** TEMPORAL_WORKER_BUILD_ID; unset, the worker chooses one. */
+  buildId: string | undefined;
+  /**
+   * TEMPORAL_WORKER_PROMOTE, when the worker makes its version the deployment's current one: `always`, `first`
+   * (only while the deployment has none) or `never` (an operator does). Default: `always` in development, else `first`.
+   */
+  promote: 'always' | 'first' | 'never';
+}
+
+function deploymentSettings(e: Env, exposure: string[]): DeploymentSettings {
+  return {
+    name: e.TEMPORAL_DEPLOYMENT_NAME,
+    buildId: e.TEMPORAL_WORKER_BUILD_ID,
+    promote: e.TEMPORAL_WORKER_PROMOTE ?? (exposure.length === 0 ? 'always' : 'first'),
+  };
+}
+
 /** Where Temporal is and how to reach it, the payload codec keys and the dev server's UI. */
 function temporalSettings(target: TemporalTarget, e: Env, codecKeys: CodecKey[] | null, exposure: string[]) {
   const temporalPort = Number(target.address.split(':').pop());
@@ -536,6 +575,7 @@ function temporalSettings(target: TemporalTarget, e: Env, codecKeys: CodecKey[] 
         ? []
         : [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
     taskQueue: e.TEMPORAL_TASK_QUEUE,
+    deployment: deploymentSettings(e, exposure),
     uiPort,
     dataDir: e.TEMPORAL_DATA_DIR,
   };

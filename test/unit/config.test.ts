@@ -335,3 +335,44 @@ describe('development mode needs an explicit signal', () => {
     expect(loadConfig({ NOTIFY_WEBHOOK_SECRET: whsec(24) }).notify.webhookSecret).toBe(whsec(24));
   });
 });
+
+describe('the Worker Deployment Version (TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_WORKER_BUILD_ID, TEMPORAL_WORKER_PROMOTE)', () => {
+  it('defaults to the mono-reauth deployment, no build id, and promoting always in development, first elsewhere', () => {
+    expect(loadConfig({}).temporal.deployment).toEqual({ name: 'mono-reauth', buildId: undefined, promote: 'always' });
+    expect(loadConfig({ ...STRONG, NODE_ENV: 'production' }).temporal.deployment).toEqual({
+      name: 'mono-reauth',
+      buildId: undefined,
+      promote: 'first',
+    });
+  });
+
+  it('takes the values given', () => {
+    const env = {
+      TEMPORAL_DEPLOYMENT_NAME: 'mono-reauth_eu-2',
+      TEMPORAL_WORKER_BUILD_ID: '2026.12.07+3f9c2ab_rc-1',
+      TEMPORAL_WORKER_PROMOTE: 'never',
+    };
+    expect(loadConfig(env).temporal.deployment).toEqual({
+      name: 'mono-reauth_eu-2',
+      buildId: '2026.12.07+3f9c2ab_rc-1',
+      promote: 'never',
+    });
+    expect(
+      loadConfig({ ...STRONG, NODE_ENV: 'production', TEMPORAL_WORKER_PROMOTE: 'always' }).temporal.deployment.promote
+    ).toBe('always');
+  });
+
+  it.each<Record<string, string>>([
+    { TEMPORAL_DEPLOYMENT_NAME: 'mono.reauth' },
+    { TEMPORAL_DEPLOYMENT_NAME: 'mono reauth' },
+    { TEMPORAL_DEPLOYMENT_NAME: 'mono:reauth' },
+    { TEMPORAL_DEPLOYMENT_NAME: 'x'.repeat(101) },
+    { TEMPORAL_WORKER_BUILD_ID: 'build 1' },
+    { TEMPORAL_WORKER_BUILD_ID: 'build:1' },
+    { TEMPORAL_WORKER_BUILD_ID: 'b'.repeat(101) },
+    { TEMPORAL_WORKER_PROMOTE: 'sometimes' },
+  ])('refuses %j, naming the variable', (env) => {
+    const [variable] = Object.keys(env);
+    expect(problems(env)).toEqual([expect.stringMatching(new RegExp(`^${variable}: write `))]);
+  });
+});
