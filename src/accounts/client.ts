@@ -24,22 +24,21 @@ import {
   stateQuery,
   workflowIdFor,
   WORKFLOW_TYPE,
+  type AccountLifecycleInput,
+  type ResendAccepted,
+  type RetrySyncAccepted,
 } from '../workflows/account-lifecycle/api/messages.js';
 import type {
   AccountEvent,
-  AccountLifecycleInput,
   AccountView,
   Contact,
-  LifecycleSettings,
   PendingNoticeView,
   RedeliverAccepted,
   RedeliverRequest,
-  ResendAccepted,
-  RetrySyncAccepted,
   UndeliveredNotice,
 } from '../workflows/account-lifecycle/model/types.js';
-import { accountListing, type AccountPage, type AccountSummary } from './listing.js';
-import type { AccountFilter } from './query.js';
+import type { LifecycleSettings } from '../workflows/account-lifecycle/model/settings.js';
+import { accountListing, type AccountListing } from './listing.js';
 
 /** An account's notices: those being delivered, and the dead letters an operator can redeliver. */
 interface AccountNotices {
@@ -90,7 +89,7 @@ interface AccountWorkflowsDeps {
   timeoutMs?: number;
 }
 
-export interface AccountWorkflows {
+export interface AccountWorkflows extends AccountListing {
   /** Hands one of Mono's events to its account's workflow (the ingress answers 200 only after this resolves). */
   deliver: (event: AccountEvent) => Promise<DeliveryResult>;
   /** Registers the owner's contact, starting the account's workflow if no webhook has yet. */
@@ -106,23 +105,11 @@ export interface AccountWorkflows {
    * run has closed since the listing is passed over.
    */
   undeliveredAll: (since?: string) => AsyncGenerator<AccountDeadLetter>;
-  list: (filter: AccountFilter, page?: { pageSize?: number; pageToken?: string | null }) => Promise<AccountPage>;
-  /** Every matching account, page by page. */
-  listAll: (filter: AccountFilter, pageSize?: number) => AsyncGenerator<AccountSummary>;
-  count: (filter: AccountFilter) => Promise<number>;
-  // Enrolment and reconciliation (README, "Reconciliation", "Importing existing accounts").
+  // Enrolment and reconciliation (README, "Reconciliation" and "Import existing accounts").
   /** Starts the account's workflow if it has none, asking it to learn its state from Mono; idempotent. */
   enrol: (accountId: string, source?: string) => Promise<DeliveryResult>;
-  /** Which of `accountIds` already have a workflow (running or closed), from visibility, 100 ids a query. */
-  knownIds: (accountIds: readonly string[]) => Promise<Set<string>>;
   /** The account checks itself with Mono now; resolves with what it found (it may wait for Mono's limits). */
   reconcile: (accountId: string, source?: string, deadlineMs?: number) => Promise<CheckAnswer>;
-  /** Account ids of one page of a visibility query (the query is built by the caller, e.g. reconcile/query.ts). */
-  listIds: (
-    query: string,
-    pageSize: number,
-    pageToken: string | null
-  ) => Promise<{ accountIds: string[]; nextPageToken: string | null }>;
 }
 
 export type DeliverEvent = AccountWorkflows['deliver'];
@@ -133,7 +120,7 @@ export function createAccountWorkflows(deps: AccountWorkflowsDeps): AccountWorkf
   const { connection, namespace, timeoutMs = 10_000 } = deps;
   const withDeadline: WithDeadline = (fn, ms = timeoutMs) => connection.withDeadline(Date.now() + ms, fn);
   const operator = operatorCalls(deps.client, withDeadline);
-  const listing = accountListing({ connection, namespace, timeoutMs });
+  const listing = accountListing({ connection, namespace, timeoutMs }, deps.taskQueue);
   return {
     ...signalWithStartCalls(deps, withDeadline),
     ...operator,
@@ -218,9 +205,18 @@ function operatorCalls(
   const update = <T>(accountId: string, call: (handle: WorkflowHandle) => Promise<T>, deadlineMs?: number) =>
     operatorUpdate(client, withDeadline, accountId, call, deadlineMs);
 
+  /**
+   * The account's `state`: a running account answers the query; an unlinked one (its run completed) is read from
+   * its result, which needs no worker — its build's workers may be long gone.
+   */
   async function show(accountId: string): Promise<AccountView> {
+    const handle = client.workflow.getHandle<(input: AccountLifecycleInput) => Promise<AccountView>>(
+      workflowIdFor(accountId)
+    );
     try {
-      return await withDeadline(() => client.workflow.getHandle(workflowIdFor(accountId)).query(stateQuery));
+      const { status } = await withDeadline(() => handle.describe());
+      if (status.name === 'COMPLETED') return await withDeadline(() => handle.result());
+      return await withDeadline(() => handle.query(stateQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new AccountNotFound(accountId);
       throw err;

@@ -18,8 +18,7 @@ import {
   type VisibilityTarget,
   type WorkflowExecutionInfo,
 } from '../temporal/visibility.js';
-import type { AccountWorkflows } from './client.js';
-import { accountsQuery } from './query.js';
+import { accountsQuery, type AccountFilter } from './query.js';
 
 export interface AccountSummary {
   accountId: string;
@@ -56,12 +55,26 @@ function summaryOf(execution: WorkflowExecutionInfo): AccountSummary {
 /** Ids a visibility query names at once in `knownIds`. */
 const IDS_PER_QUERY = 100;
 
-export function accountListing(
-  target: VisibilityTarget
-): Pick<AccountWorkflows, 'list' | 'listAll' | 'count' | 'knownIds' | 'listIds'> {
+/** Listing and counting accounts from visibility. */
+export interface AccountListing {
+  list: (filter: AccountFilter, page?: { pageSize?: number; pageToken?: string | null }) => Promise<AccountPage>;
+  /** Every matching account, page by page. */
+  listAll: (filter: AccountFilter, pageSize?: number) => AsyncGenerator<AccountSummary>;
+  count: (filter: AccountFilter) => Promise<number>;
+  /** Which of `accountIds` already have a workflow (running or closed), from visibility, 100 ids a query. */
+  knownIds: (accountIds: readonly string[]) => Promise<Set<string>>;
+  /** Account ids of one page of a visibility query (the query is built by the caller, e.g. reconcile/query.ts). */
+  listIds: (
+    query: string,
+    pageSize: number,
+    pageToken: string | null
+  ) => Promise<{ accountIds: string[]; nextPageToken: string | null }>;
+}
+
+export function accountListing(target: VisibilityTarget, taskQueue: string): AccountListing {
   return {
     async list(filter, page = {}) {
-      const { executions, nextPageToken } = await listExecutionsPage(target, accountsQuery(filter), {
+      const { executions, nextPageToken } = await listExecutionsPage(target, accountsQuery(filter, taskQueue), {
         pageSize: page.pageSize ?? 100,
         pageToken: page.pageToken,
       });
@@ -69,12 +82,12 @@ export function accountListing(
     },
 
     async *listAll(filter, pageSize = 500) {
-      for await (const execution of listExecutions(target, accountsQuery(filter), pageSize)) {
+      for await (const execution of listExecutions(target, accountsQuery(filter, taskQueue), pageSize)) {
         yield summaryOf(execution);
       }
     },
 
-    count: (filter) => countExecutions(target, accountsQuery(filter)),
+    count: (filter) => countExecutions(target, accountsQuery(filter, taskQueue)),
 
     async knownIds(accountIds) {
       const known = new Set<string>();

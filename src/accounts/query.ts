@@ -18,12 +18,20 @@ export const AccountFilter = z.object({
 });
 export type AccountFilter = z.infer<typeof AccountFilter>;
 
+const TASK_QUEUE = /^[A-Za-z0-9._:-]{1,200}$/;
+
 /**
- * The list filter for accounts. Runs closed by continue-as-new are excluded (their search attributes are the
- * state at the time they rolled over); an unlinked account's completed run is included.
+ * The list filter for the accounts of the service on `taskQueue` (a namespace may hold several). Runs closed by
+ * continue-as-new are excluded (their search attributes are the state at the time they rolled over); an unlinked
+ * account's completed run is included.
  */
-export function accountsQuery(filter: AccountFilter): string {
-  const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
+export function accountsQuery(filter: AccountFilter, taskQueue: string): string {
+  if (!TASK_QUEUE.test(taskQueue)) throw new Error(`task queue ${JSON.stringify(taskQueue)} cannot be queried`);
+  const clauses = [
+    `WorkflowType = '${WORKFLOW_TYPE}'`,
+    `TaskQueue = '${taskQueue}'`,
+    `ExecutionStatus != 'ContinuedAsNew'`,
+  ];
   if (filter.state) clauses.push(`MonoAccountState = '${filter.state}'`);
   if (filter.escalated !== undefined) clauses.push(`MonoEscalated = ${String(filter.escalated)}`);
   if (filter.undelivered !== undefined) clauses.push(`MonoUndelivered = ${String(filter.undelivered)}`);

@@ -3,7 +3,16 @@
  * the clock is passed in, so it can be tested on its own (test/unit/mono-sim-accounts.test.ts).
  */
 import { z } from 'zod';
-import type { SimWebhook } from './webhooks.js';
+import { MONO_EVENT_KINDS } from '../workflows/account-lifecycle/model/types.js';
+
+/** A webhook the simulator is asked to send (POST /_sim/webhooks), or one an account change makes. */
+export const WebhookRequest = z.object({
+  event: z.enum(MONO_EVENT_KINDS),
+  accountId: z.string().min(1),
+  dataStatus: z.string().optional(),
+  updated: z.boolean().optional(),
+});
+export type SimWebhook = z.infer<typeof WebhookRequest>;
 
 export const SYNC_INTERVAL_MS = 2 * 60_000;
 

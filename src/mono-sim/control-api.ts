@@ -7,9 +7,10 @@ import {
   type SimAccounts,
   type SimAccountState,
   type SimChangeRequest,
+  WebhookRequest,
 } from './accounts.js';
 import type { SimTraffic } from './traffic.js';
-import { WebhookRequest, type WebhookSender } from './webhooks.js';
+import type { WebhookSender } from './webhooks.js';
 
 export interface ControlApiDeps {
   accounts: SimAccounts;

@@ -17,11 +17,12 @@ import {
   type Scenario,
   type SimAccountState,
   type SimChangeRequest,
+  type SimWebhook,
 } from './accounts.js';
 import { controlApi } from './control-api.js';
 import { monoApi } from './mono-api.js';
 import { SimTraffic, type SimRate, type SimulatorCall } from './traffic.js';
-import { WebhookSender, type SimWebhook, type WebhookTarget } from './webhooks.js';
+import { WebhookSender, type WebhookTarget } from './webhooks.js';
 
 export {
   SIM_CHANGES,
@@ -31,10 +32,11 @@ export {
   type SimAccountState,
   type SimChange,
   type SimChangeRequest,
+  type SimWebhook,
   type SyncBehaviour,
 } from './accounts.js';
 export type { SimRate, SimulatorCall } from './traffic.js';
-export { monoWebhookBody, type SimWebhook } from './webhooks.js';
+export { monoWebhookBody } from './webhooks.js';
 
 export const SIMULATOR_SECRET_KEY = 'test_sk_mono_reauth_simulator';
 

@@ -1,15 +1,6 @@
 /** The webhooks the simulator sends: Mono's documented bodies, posted to the target with its secret. */
-import { z } from 'zod';
-import { MONO_EVENT_KINDS } from '../workflows/account-lifecycle/model/types.js';
+import type { SimWebhook } from './accounts.js';
 import { DEFAULT_INSTITUTION, fakeAccountV1 } from './answers.js';
-
-export const WebhookRequest = z.object({
-  event: z.enum(MONO_EVENT_KINDS),
-  accountId: z.string().min(1),
-  dataStatus: z.string().optional(),
-  updated: z.boolean().optional(),
-});
-export type SimWebhook = z.infer<typeof WebhookRequest>;
 
 /** Where simulated webhooks go, and the secret they carry. */
 export interface WebhookTarget {
