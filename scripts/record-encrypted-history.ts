@@ -1,10 +1,10 @@
 /**
- * Records a workflow history written with encrypted payloads for the replay test (issue 12): one account with a
- * registered email goes through reauth_required while the SMTP server refuses the first delivery (so an encoded
- * activity failure is in the history), then recovers. The service runs as startService wires it, with
- * `dataConverterFor(REPLAY_CODEC_KEYS)` on its client and worker and a bundle built with workflowBundleOptions().
- * Writes test/replay/histories/<prefix>-encrypted-contact-<run>.json (the CLI's JSON, payloads still encrypted):
- *   npx tsx scripts/record-encrypted-history.ts v3
+ * Records the release's history of an account with a registered email for the replay test: it goes through
+ * reauth_required while the SMTP server refuses the first delivery (so an encoded activity failure is in the
+ * history), then recovers. The service runs as startService wires it, with `dataConverterFor(REPLAY_CODEC_KEYS)`
+ * on its client and worker and a bundle built with workflowBundleOptions(). Writes
+ * test/replay/histories/<version>-encrypted-contact-<run>.json (the CLI's JSON, payloads still encrypted):
+ *   npx tsx scripts/record-encrypted-history.ts            # the version in package.json
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { createMetrics } from '../src/lib/metrics.js';
 import { startService } from '../src/service.js';
 import { resolveBinary } from '../src/temporal/binaries.js';
 import { dataConverterFor } from '../src/temporal/data-converter.js';
+import { packageVersion } from '../src/deployment/build-id.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { workflowBundleOptions } from '../src/worker.js';
 import { stateQuery, workflowIdFor } from '../src/workflows/account-lifecycle/api/messages.js';
@@ -26,11 +27,7 @@ import { freePort } from '../test/helpers/ports.js';
 import { newAccountId, TEST_SECRET, webhookBody, type EventSpec } from '../test/helpers/webhooks.js';
 import { ENCRYPTED_MARKER, REPLAY_CODEC_KEYS } from '../test/replay/codec-fixture.js';
 
-const prefix = process.argv[2];
-if (!prefix) {
-  console.error('usage: npx tsx scripts/record-encrypted-history.ts <version-prefix, e.g. v3>');
-  process.exit(2);
-}
+const prefix = process.argv[2] ?? packageVersion();
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const cli = resolveBinary('cli');
 if (cli.source === 'sdk-download') throw new Error('no Temporal CLI; run npm test once to install it');

@@ -19,12 +19,13 @@ import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { createAccountWorkflows } from '../../src/accounts/client.js';
 import { startTimeSkippingEnv } from '../../src/temporal/time-skipping.js';
 import { createMonoWorker, createWorker } from '../../src/worker.js';
-import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
-import type {
-  AccountLifecycleInput,
-  LifecycleSettings,
-  MonoEventKind,
-} from '../../src/workflows/account-lifecycle/model/types.js';
+import {
+  stateQuery,
+  workflowIdFor,
+  type AccountLifecycleInput,
+} from '../../src/workflows/account-lifecycle/api/messages.js';
+import type { MonoEventKind } from '../../src/workflows/account-lifecycle/model/types.js';
+import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/model/settings.js';
 import type { HistoryResult } from '../lib/results.js';
 import { webhookBody, type Progress } from '../lib/stack.js';
 
@@ -63,7 +64,6 @@ export async function measureHistoryBound({
     namespace: 'default',
     taskQueue,
     activities: createActivities({
-      mono,
       notifier: new Notifier(
         { channels: ['log'], outbound: DEVELOPMENT_OUTBOUND },
         createReauthLinks({ baseUrl: 'http://bench.invalid', secrets: ['bench'], ttlMs: 7 * DAY_MS }),

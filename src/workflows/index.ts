@@ -1,3 +1,4 @@
 /** Entry point of the workflow bundle (the worker's `workflowsPath`). Sandbox code only. */
 export { accountLifecycle } from './account-lifecycle/workflow.js';
+export { moveAccountsToCurrentBuild } from './build-sweep.js';
 export { reconcileAccounts } from './reconcile.js';

@@ -5,7 +5,7 @@
  * task queue at MONO_MAX_RPS. Totals are logged and returned; the run continues-as-new every few pages so its
  * history stays small however many accounts there are. Deterministic: thresholds count from the run's start.
  */
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, proxyActivities, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import type { ReconcileActivities } from '../reconcile/activities.js';
 
 export const RECONCILE_WORKFLOW_TYPE = 'reconcileAccounts';
@@ -86,3 +86,6 @@ export async function reconcileAccounts(input: ReconcileInput): Promise<Reconcil
   log.info('reconcile run finished', { ...totals });
   return totals;
 }
+
+// A reconcile run follows the deployment's current build: it holds no account's state.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, reconcileAccounts);

@@ -7,7 +7,7 @@ import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/message
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
-const BUDGET = 40;
+const BUDGET = 20;
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ address: inject('temporalAddress'), settings: { historyEventsPerRun: BUDGET } });

@@ -5,44 +5,15 @@
  * redelivered by an operator under the same webhook-id; notice ids never repeat across runs; and search attributes
  * follow the state while a Mono call is still running.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import type { UndeliveredNotice } from '../../src/workflows/account-lifecycle/model/types.js';
 import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 import { runCli } from '../helpers/cli.js';
+import { receiver, TEST_WHSEC } from '../helpers/receiver.js';
 
-const SECRET = `whsec_${Buffer.from('a-32-byte-secret-for-the-tests!!').toString('base64')}`;
-
-interface Hit {
-  accountId: string;
-  id: string;
-  type: string;
-  status: number;
-}
-/** A receiver on a real port that answers `status(accountId)` and records every request. */
-async function receiver(status: (accountId: string) => number): Promise<{ server: Server; url: string; hits: Hit[] }> {
-  const hits: Hit[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { type: string; data: { accountId: string } };
-      const answer = status(body.data.accountId);
-      hits.push({
-        accountId: body.data.accountId,
-        id: String(req.headers['webhook-id']),
-        type: body.type,
-        status: answer,
-      });
-      res.writeHead(answer).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits };
-}
+const SECRET = TEST_WHSEC;
 
 const refusing = new Set<string>();
 let customer: Awaited<ReturnType<typeof receiver>>;
@@ -52,7 +23,12 @@ let stack: Stack;
 const cli = (args: string[], stdin = '') =>
   runCli(
     args,
-    { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    },
     stdin
   );
 
@@ -102,8 +78,8 @@ describe('one channel never blocks another', () => {
     expect(operators.hits.filter((h) => h.accountId === id).map((h) => h.type)).toEqual(['account.escalated']);
     expect(customer.hits.filter((h) => h.accountId === id).map((h) => h.status)).toEqual([400]);
     const view = await stack.state(id);
-    expect(view.notices!.undelivered).toHaveLength(1);
-    expect(view.notices!.undelivered[0]).toMatchObject({
+    expect(view.notices.undelivered).toHaveLength(1);
+    expect(view.notices.undelivered[0]).toMatchObject({
       type: 'account.escalated',
       channel: 'webhook',
       error: 'the notification webhook answered 400; fix the receiver',
@@ -138,21 +114,21 @@ describe('dead letters and redelivery', () => {
 
   it('redelivers with the CLI after a preview and confirmation, under the same webhook-id', async () => {
     const id = await escalatedAccount();
-    const [letter] = (await stack.state(id)).notices!.undelivered;
+    const [letter] = (await stack.state(id)).notices.undelivered;
     refusing.delete(id); // the receiver is fixed
     const declined = await cli(['notices', 'redeliver', '--account', id], 'n\n');
     expect(declined).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/Redeliver 1 undelivered notice in 1 account[\s\S]*Aborted/),
     });
-    expect((await stack.state(id)).notices!.undelivered).toHaveLength(1);
+    expect((await stack.state(id)).notices.undelivered).toHaveLength(1);
 
     const done = await cli(['notices', 'redeliver', '--account', id, '--yes', '--json']);
     expect(done.code).toBe(0);
     expect(JSON.parse(done.stdout)).toMatchObject({ total: 1, requeued: 1, failed: 0 });
     await eventually(
       () => stack.state(id),
-      (v) => v.notices!.undelivered.length === 0 && v.pendingNotices === 0,
+      (v) => v.notices.undelivered.length === 0 && v.pendingNotices === 0,
       20_000
     );
     const hits = customer.hits.filter((h) => h.accountId === id);
@@ -195,7 +171,7 @@ describe('dead letters and redelivery', () => {
     for (const id of [a, b]) {
       await eventually(
         () => stack.state(id),
-        (v) => v.notices!.undelivered.length === 0 && v.pendingNotices === 0,
+        (v) => v.notices.undelivered.length === 0 && v.pendingNotices === 0,
         20_000
       );
       expect(customer.hits.filter((h) => h.accountId === id).map((h) => h.status)).toEqual([400, 204]);

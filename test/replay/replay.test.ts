@@ -1,60 +1,66 @@
 /**
- * Determinism guard: every committed history (recorded by scripts/record-histories.ts from earlier versions of
- * the workflow) must replay on the current code. A change that would break running accounts fails here
- * unless it is guarded with `patched()`.
+ * Determinism guard: the released baseline's histories (recorded by scripts/record-histories.ts and
+ * scripts/record-encrypted-history.ts from this release's code) replay on the current code exactly. A change to
+ * what a running workflow does fails here: it ships as a new worker build, with new histories (CONTRIBUTING.md,
+ * "Releasing"); the positive control shows that such a change is caught.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { expect, it } from 'vitest';
+import { packageVersion } from '../../src/deployment/build-id.js';
 import { dataConverterFor } from '../../src/temporal/data-converter.js';
 import { workflowBundleOptions } from '../../src/worker.js';
-import { workflowBundle } from '../helpers/stack.js';
+import { nextBuildBundle, workflowBundle } from '../helpers/stack.js';
 import { ENCRYPTED_MARKER, REPLAY_CODEC_KEYS } from './codec-fixture.js';
+import { SCENARIOS } from './scenarios.js';
 
 const dir = new URL('./histories/', import.meta.url);
+const release = packageVersion();
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-const encrypted = files.filter((f) => f.includes(ENCRYPTED_MARKER));
 
-/** A worker with the payload codec: its bundle (encoding failure converter) and data converter. */
 let codecBundle: Promise<WorkflowBundle> | undefined;
-const withCodec = async () => ({
-  workflowBundle: await (codecBundle ??= bundleWorkflowCode({
-    ...workflowBundleOptions(),
-    logger: new DefaultLogger('WARN'),
-  })),
+/** The service's own bundle (with the codec's failure converter) and data converter. */
+const withCodec = async (bundle?: WorkflowBundle) => ({
+  workflowBundle:
+    bundle ??
+    (await (codecBundle ??= bundleWorkflowCode({ ...workflowBundleOptions(), logger: new DefaultLogger('WARN') }))),
   dataConverter: dataConverterFor(REPLAY_CODEC_KEYS),
 });
-/** Encrypted histories need the codec; plaintext ones replay as before. */
-const replayOptions = async (file: string) =>
-  file.includes(ENCRYPTED_MARKER) ? withCodec() : { workflowBundle: await workflowBundle() };
+const history = (file: string) => JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { events: unknown[] };
 
-it('has recorded histories to replay', () => {
-  expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(4);
-  expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
-  expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(5);
-  // v4: Mono calls on their own task queue, enrolment and reconciliation checks, jitter, MonoLastHeard.
-  expect(files.filter((f) => f.startsWith('v4-')).length).toBeGreaterThanOrEqual(7);
-  expect(files.some((f) => f.startsWith('v4-encrypted-enrol-'))).toBe(true);
-  expect(files.some((f) => f.startsWith('v4-encrypted-reconcile-'))).toBe(true);
-  expect(encrypted.length).toBeGreaterThanOrEqual(1);
+it('keeps only the released baseline’s histories, one or more of every scenario', () => {
+  expect(files.length).toBeGreaterThan(0);
+  expect(files.filter((f) => !f.startsWith(`${release}${ENCRYPTED_MARKER}`))).toEqual([]);
+  for (const name of [...SCENARIOS.map((s) => s.name), 'contact']) {
+    expect(files.some((f) => f.startsWith(`${release}${ENCRYPTED_MARKER}${name}-`))).toBe(true);
+  }
 });
 
 it.each(files)('replays %s on the current workflow code', async (file) => {
-  const history: { events: Array<{ eventType: string }> } = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
-  expect(history.events.some((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toBe(true);
-  await Worker.runReplayHistory(await replayOptions(file), history, `replay-${file}`);
+  const recorded = history(file) as { events: Array<{ eventType: string }> };
+  expect(recorded.events.some((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toBe(true);
+  await Worker.runReplayHistory(await withCodec(), recorded, `replay-${file}`);
 });
 
-// What a worker with the codec turned on does with accounts from before it: plaintext payloads pass through.
-it.each(files.filter((f) => !f.includes(ENCRYPTED_MARKER)))(
-  'replays %s on a worker with the payload codec (plaintext passes through)',
-  async (file) => {
-    const history = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
-    await Worker.runReplayHistory(await withCodec(), history, `replay-codec-${file}`);
-  }
-);
+it('fails the replay of a workflow change that running accounts would not survive (positive control)', async () => {
+  const changed = await withCodec(await nextBuildBundle());
+  // A run that did nothing after its first task (an idle account's new run) meets the new command at its end,
+  // where new commands are allowed: every other history must fail.
+  const busy = files.filter((f) => {
+    const types = (history(f).events as Array<{ eventType: string }>).map((e) => e.eventType);
+    return types.indexOf('EVENT_TYPE_WORKFLOW_TASK_COMPLETED') < types.length - 1;
+  });
+  expect(busy.length).toBeGreaterThanOrEqual(SCENARIOS.length);
+  const results = await Promise.allSettled(
+    busy.map((f) => Worker.runReplayHistory(changed, history(f), `replay-next-${f}`))
+  );
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  expect(failures.length).toBe(busy.length);
+  for (const failure of failures) expect(failure.reason).toBeInstanceOf(DeterminismViolationError);
+});
 
-it.each(encrypted)(
+it.each(files)(
   '%s is really encrypted: no plaintext contact, and it does not replay without the codec',
   async (file) => {
     const text = readFileSync(new URL(file, dir), 'utf8');

@@ -1,6 +1,7 @@
 /** Lifecycle scenarios whose histories the replay test keeps (see scripts/record-histories.ts). */
 import {
   redeliverNoticesSignal,
+  redeliverNoticesUpdate,
   resendReauthLinkSignal,
   enrolSignal,
   reconcileUpdate,
@@ -8,13 +9,15 @@ import {
   retrySyncUpdate,
   workflowIdFor,
 } from '../../src/workflows/account-lifecycle/api/messages.js';
-import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/model/types.js';
+import type { LifecycleSettings } from '../../src/workflows/account-lifecycle/model/settings.js';
 import type { Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody, type EventSpec } from '../helpers/webhooks.js';
 
 export interface Scenario {
   name: string;
   settings?: Partial<LifecycleSettings>;
+  /** A customer webhook receiver for the scenario, answering this status to its nth request (from 0). */
+  webhookStatus?: (nth: number) => number;
   /** Drives one account and returns its id once the account has settled. */
   run(stack: Stack): Promise<string>;
 }
@@ -127,6 +130,36 @@ export const SCENARIOS: Scenario[] = [
       await handle.executeUpdate(reconcileUpdate, { args: [{ source: 'recording' }] });
       await stack.sim.change(id, { change: 'unlink', webhook: false });
       await handle.executeUpdate(reconcileUpdate, { args: [{ source: 'recording' }] }).catch(() => undefined);
+      await settle();
+      return id;
+    },
+  },
+  {
+    // The owner never re-authorises: reminders, then the escalation at the deadline; an operator's retry keeps it.
+    name: 'escalation',
+    settings: { reauthRemindersMs: [1_000], reminderMinGapMs: 0, reauthEscalateAfterMs: 2_500 },
+    async run(stack) {
+      const id = newAccountId();
+      await send(stack, id, [{ kind: 'account_connected' }, { kind: 'reauthorisation_required' }]);
+      await settle(4_000);
+      const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+      await handle.executeUpdate(retrySyncUpdate, { args: [{ reason: 'recording' }] });
+      await settle();
+      return id;
+    },
+  },
+  {
+    // The customer's webhook refuses the first re-auth notice (a dead letter); an operator redelivers it.
+    name: 'dead-letter',
+    webhookStatus: (nth) => (nth === 0 ? 400 : 204),
+    async run(stack) {
+      const id = newAccountId();
+      await send(stack, id, [{ kind: 'reauthorisation_required' }]);
+      await settle(3_000);
+      const handle = stack.client.workflow.getHandle(workflowIdFor(id));
+      await handle.executeUpdate(redeliverNoticesUpdate, { args: [{}] });
+      await settle(3_000);
+      await send(stack, id, [{ kind: 'account_reauthorized' }, { kind: 'account_synced' }]);
       await settle();
       return id;
     },

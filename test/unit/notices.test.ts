@@ -4,7 +4,7 @@
  * 2-minute floor from the last call, quiet hours decided by a recorded answer).
  */
 import { describe, expect, it } from 'vitest';
-import { Account, currentRules } from '../../src/workflows/account-lifecycle/model/account.js';
+import { runReauthTimers, testAccount } from '../helpers/account.js';
 import {
   ATTEMPT_BUDGET_MS,
   isFinalAttempt,
@@ -50,7 +50,7 @@ describe('delivery retry schedule', () => {
 });
 
 describe('Outbox', () => {
-  const notice = (box: Outbox, id: string) => box.add('account.escalated', 'operators', iso(T0), { reason: 'x' }, id);
+  const notice = (box: Outbox, id: string) => box.add(id, 'account.escalated', 'operators', iso(T0), { reason: 'x' });
 
   it('completes a notice once every channel is sent or skipped, and keeps a failed channel as a dead letter', () => {
     const box = new Outbox('acc1');
@@ -98,15 +98,9 @@ describe('Outbox', () => {
   });
 });
 
-describe('Account under the current rules', () => {
-  let seq = 0;
+describe('Account rules', () => {
   const restore = (overrides = {}) =>
-    Account.restore(
-      'acc1',
-      withDefaults({ dedupeWindowMs: HOUR, historyEventsPerRun: 1_000, ...overrides }),
-      undefined,
-      currentRules(() => `msg_${++seq}`)
-    );
+    testAccount(withDefaults({ dedupeWindowMs: HOUR, historyEventsPerRun: 1_000, ...overrides }));
   const ev = (kind: AccountEvent['kind'], deliveryKey: string): AccountEvent => ({
     kind,
     accountId: 'acc1',
@@ -126,44 +120,44 @@ describe('Account under the current rules', () => {
   it('drops queued re-auth notices when the account leaves reauth_required, and says so', () => {
     const a = restore();
     a.apply(ev('reauthorisation_required', 'k1'), T0);
-    expect(a.noticesToPlan().map((n) => n.type)).toEqual(['account.reauth_required']);
+    expect(a.outbox.unplanned().map((n) => n.type)).toEqual(['account.reauth_required']);
     a.apply(ev('account_synced', 'k2'), T0 + 1);
-    expect(a.noticesToPlan().map((n) => n.type)).toEqual(['account.recovered']);
-    expect(a.view(0).history.at(-1)!.cause).toMatch(/re-auth notices dropped \(msg_\d+\): no longer needed/);
+    expect(a.outbox.unplanned().map((n) => n.type)).toEqual(['account.recovered']);
+    expect(a.view(0).history.at(-1)!.cause).toMatch(/re-auth notices dropped \(msg_acc1_\d+\): no longer needed/);
   });
 
   it('gives notices the ids it is handed', () => {
     const a = restore();
     a.apply(ev('reauthorisation_required', 'k1'), T0);
-    expect(a.noticesToPlan()[0]!.id).toMatch(/^msg_\d+$/);
+    expect(a.outbox.unplanned()[0]!.id).toMatch(/^msg_acc1_\d+$/);
   });
 
   it('keeps an escalation in reauth_required when an operator retries the sync', () => {
     const a = restore({ reauthRemindersMs: [], reauthEscalateAfterMs: DAY });
     a.apply(ev('reauthorisation_required', 'k1'), T0);
-    a.runReauthTimers(T0 + DAY);
+    runReauthTimers(a, T0 + DAY);
     expect(a.escalated).toBe(true);
-    a.requestSync(T0 + DAY + 1, 'try');
+    a.syncs.request(T0 + DAY + 1, 'try');
     expect(a.escalated).toBe(true);
   });
 
   it('counts the 2-minute limit from when the last sync ended, and again when a sync comes due', () => {
     const a = restore();
     a.apply(ev('sync_failed', 'k1'), T0);
-    const started = a.beginSync(T0 + 2 * 60_000);
-    a.finishSync({ outcome: 'error', needsOperator: false, message: 'down' }, started, T0 + 8 * 60_000);
-    const at = a.requestSync(T0 + 8 * 60_000 + 1_000, 'now');
+    const started = a.syncs.begin(T0 + 2 * 60_000);
+    a.syncs.finish({ outcome: 'error', needsOperator: false, message: 'down' }, started, T0 + 8 * 60_000);
+    const at = a.syncs.request(T0 + 8 * 60_000 + 1_000, 'now');
     expect(at).toBe(T0 + 10 * 60_000);
-    expect(a.syncDue(T0 + 10 * 60_000 - 1)).toBe(false);
-    expect(a.syncDue(T0 + 10 * 60_000)).toBe(true);
+    expect(a.syncs.isDue(T0 + 10 * 60_000 - 1)).toBe(false);
+    expect(a.syncs.isDue(T0 + 10 * 60_000)).toBe(true);
   });
 
   it('decides quiet hours with the answer it is given, not its own time-zone data', () => {
     const a = restore({ quietHours: '21:00-08:00', reauthRemindersMs: [HOUR], reminderMinGapMs: 0 });
     a.apply(ev('reauthorisation_required', 'k1'), T0);
     const due = T0 + HOUR; // 13:00 UTC, 14:00 in Lagos: outside quiet hours by tzdata
-    expect(a.quietHoursCheck(due)).toEqual({ window: '21:00-08:00', timeZone: 'Africa/Lagos' });
-    expect(a.runReauthTimers(due, due + 5 * HOUR)).toBe(true);
+    expect(a.reauthReminders.quietHoursCheck(due)).toEqual({ window: '21:00-08:00', timeZone: 'Africa/Lagos' });
+    expect(a.reauthReminders.run(due, due + 5 * HOUR)).toBe(true);
     expect(a.view(0).reauth!.nextReminderAt).toBe(iso(due + 5 * HOUR));
     expect(a.view(0).reauth!.remindersSent).toBe(0);
   });

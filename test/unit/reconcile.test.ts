@@ -3,12 +3,13 @@
  * (every state × every answer), the account's checks, sync jitter, the candidates query, id parsing, the pacer
  * and the configuration.
  */
+import { testAccount } from '../helpers/account.js';
 import { describe, expect, it, vi } from 'vitest';
 import { parseAccountIds } from '../../src/accounts/import.js';
 import { loadConfig } from '../../src/config.js';
 import { createPacer } from '../../src/lib/pacer.js';
 import { candidatesQuery } from '../../src/reconcile/query.js';
-import { Account } from '../../src/workflows/account-lifecycle/model/account.js';
+import { type Account } from '../../src/workflows/account-lifecycle/model/account.js';
 import { transition } from '../../src/workflows/account-lifecycle/model/machine.js';
 import {
   decide,
@@ -106,71 +107,75 @@ describe('observations through the transition table', () => {
 
 describe('Account checks', () => {
   const reauthRequired = (): Account => {
-    const a = Account.restore('acc1', settings);
+    const a = testAccount(settings);
     a.apply({ kind: 'reauthorisation_required', accountId: 'acc1', deliveryKey: 'k1', receivedAt: '' }, T0);
     return a;
   };
 
   it('shares a waiting check, and answers a ticket once its check has run', () => {
     const a = reauthRequired();
-    const ticket = a.requestCheck('reconcile', T0);
-    expect(a.requestCheck('reconcile', T0 + 1)).toBe(ticket);
-    expect(a.checkResult(ticket)).toBeNull();
-    expect(a.observe(details('AVAILABLE'), T0 + 2, 'reauth_required')).toEqual({ sync: ['details:available'] });
-    a.beginProbe(T0 + 2);
-    const record = a.observe(
+    const ticket = a.checks.request('reconcile', T0);
+    expect(a.checks.request('reconcile', T0 + 1)).toBe(ticket);
+    expect(a.checks.result(ticket)).toBeNull();
+    expect(a.checks.observe(details('AVAILABLE'), T0 + 2, 'reauth_required')).toEqual({ sync: ['details:available'] });
+    a.checks.beginProbe(T0 + 2);
+    const record = a.checks.observe(
       { source: 'sync', outcome: 'synced', code: 'SYNC_SUCCESSFUL' },
       T0 + 3,
       'reauth_required',
       ['details:available']
     );
     expect(record).toMatchObject({ outcome: 'corrected', from: 'reauth_required', to: 'synced', ticket });
-    expect(a.checkResult(ticket)).toEqual(record);
-    expect(a.view(0).history.at(-1)).toMatchObject({ cause: 'reconcile:details:available → sync:SYNC_SUCCESSFUL' });
+    expect(a.checks.result(ticket)).toEqual(record);
+    expect(a.view(0).history.at(-2)).toMatchObject({
+      from: 'reauth_required',
+      to: 'synced',
+      cause: 'reconcile:details:available → sync:SYNC_SUCCESSFUL',
+    });
+    expect(a.view(0).history.at(-1)!.cause).toMatch(/^re-auth notices dropped/);
     expect(a.view(0).reauth).toBeNull();
     expect(a.view(0).lastSync).toMatchObject({ outcome: 'synced', code: 'SYNC_SUCCESSFUL' });
-    expect(a.pendingCheck()).toBeNull();
+    expect(a.checks.pending()).toBeNull();
   });
 
   it('lets a webhook that arrived while Mono was asked win over the observation', () => {
     const a = reauthRequired();
-    a.requestCheck('reconcile', T0);
+    a.checks.request('reconcile', T0);
     a.apply({ kind: 'account_reauthorized', accountId: 'acc1', deliveryKey: 'k2', receivedAt: '' }, T0 + 1);
-    const record = a.observe(details('FAILED'), T0 + 2, 'reauth_required');
+    const record = a.checks.observe(details('FAILED'), T0 + 2, 'reauth_required');
     expect(record).toMatchObject({ outcome: 'confirmed', to: 'reauthorised' });
     expect(a.state).toBe('reauthorised');
   });
 
   it('defers a sync within Mono’s limit, and records a failed check without counting it as heard', () => {
     const a = reauthRequired();
-    a.beginSync(T0);
-    a.requestCheck('reconcile', T0 + MIN);
-    expect(a.observe(details('AVAILABLE'), T0 + MIN, 'reauth_required')).toMatchObject({ outcome: 'deferred' });
-    a.requestCheck('reconcile', T0 + 3 * MIN);
-    const heard = a.lastHeardMs();
-    expect(a.checkFailed(T0 + 3 * MIN, [], 'Mono answered 500')).toMatchObject({ outcome: 'failed' });
-    expect(a.lastHeardMs()).toBe(heard);
+    a.syncs.begin(T0);
+    a.checks.request('reconcile', T0 + MIN);
+    expect(a.checks.observe(details('AVAILABLE'), T0 + MIN, 'reauth_required')).toMatchObject({ outcome: 'deferred' });
+    a.checks.request('reconcile', T0 + 3 * MIN);
+    const heard = a.checks.lastHeardMs();
+    expect(a.checks.failed(T0 + 3 * MIN, [], 'Mono answered 500')).toMatchObject({ outcome: 'failed' });
+    expect(a.checks.lastHeardMs()).toBe(heard);
   });
 
   it('enrols a new account from details, and carries the check across continue-as-new', () => {
-    const a = Account.restore('acc1', settings);
-    a.requestCheck('enrol', T0);
-    expect(a.observe(details('available'), T0 + 1, null)).toMatchObject({
+    const a = testAccount(settings);
+    a.checks.request('enrol', T0);
+    expect(a.checks.observe(details('available'), T0 + 1, null)).toMatchObject({
       outcome: 'corrected',
       from: null,
       to: 'synced',
     });
     expect(a.institution).toBe('GTBank');
-    const next = Account.restore('acc1', settings, a.snapshot(T0 + 2));
+    const next = testAccount(settings, a.snapshot(T0 + 2));
     expect(next.view(0).check).toEqual({ last: a.view(0).check?.last, pending: false });
-    expect(next.requestCheck('reconcile', T0 + 3)).toBe(2);
+    expect(next.checks.request('reconcile', T0 + 3)).toBe(2);
   });
 });
 
 describe('sync retry jitter', () => {
-  it('lengthens a wait by up to 25%, never shortens it, and changes nothing without jitter', () => {
+  it('lengthens a wait by up to 25%, never shortens it, and ignores a number out of range', () => {
     expect(SYNC_JITTER_SPREAD).toBe(0.25);
-    expect(jittered(120_000, undefined)).toBe(120_000);
     expect(jittered(120_000, 0)).toBe(120_000);
     expect(jittered(120_000, 0.5)).toBe(135_000);
     expect(jittered(120_000, 0.999_999)).toBeLessThanOrEqual(150_000);

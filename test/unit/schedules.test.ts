@@ -3,8 +3,10 @@
  * next wake-up and the next notice. Written against `Account`'s public surface so that they hold the
  * behaviour steady while its parts move into their own modules.
  */
+import { drainNotices, runReauthTimers, testAccount } from '../helpers/account.js';
 import { describe, expect, it } from 'vitest';
-import { Account, type SyncOutcome } from '../../src/workflows/account-lifecycle/model/account.js';
+import type { Account } from '../../src/workflows/account-lifecycle/model/account.js';
+import type { SyncOutcome } from '../../src/workflows/account-lifecycle/model/syncs.js';
 import { withDefaults, type LifecycleSettings } from '../../src/workflows/account-lifecycle/model/settings.js';
 import type { AccountEvent } from '../../src/workflows/account-lifecycle/model/types.js';
 
@@ -30,7 +32,7 @@ function accountIn(
   settings: Partial<LifecycleSettings> = {},
   extra: Partial<AccountEvent> = {}
 ) {
-  const account = Account.restore('acc1', withDefaults({ ...base, ...settings }));
+  const account = testAccount(withDefaults({ ...base, ...settings }));
   account.apply(ev('account_connected'), at - MIN);
   account.apply(ev(kind, extra), at);
   return account;
@@ -38,19 +40,9 @@ function accountIn(
 
 /** Runs every sync that is due at `at` with the given outcome (as the workflow's loop does). */
 function syncAt(account: Account, at: number, outcome: SyncOutcome): void {
-  expect(account.syncDue(at)).toBe(true);
-  const startedIn = account.beginSync(at);
-  account.finishSync(outcome, startedIn, at + 1_000);
-}
-
-/** Takes every queued notice (as the loop does after delivering it) and returns their types. */
-function drainNotices(account: Account): string[] {
-  const types: string[] = [];
-  for (let n = account.nextNotice(); n; n = account.nextNotice()) {
-    types.push(n.type);
-    account.noticeDone(n.id);
-  }
-  return types;
+  expect(account.syncs.isDue(at)).toBe(true);
+  const startedIn = account.syncs.begin(at);
+  account.syncs.finish(outcome, startedIn, at + 1_000);
 }
 
 describe('sync schedule', () => {
@@ -113,11 +105,11 @@ describe('sync schedule', () => {
 
   it.each([
     { when: 'long after the last sync', requestAt: T0 + 2 * MIN + HOUR, syncAt: T0 + 2 * MIN + HOUR },
-    { when: '30 s after the last sync', requestAt: T0 + 2 * MIN + 30_000, syncAt: T0 + 4 * MIN },
-  ])('given an operator retry $when, the sync is floored at 2 minutes after the last one', (row) => {
+    { when: '30 s after the last sync ended', requestAt: T0 + 2 * MIN + 31_000, syncAt: T0 + 4 * MIN + 1_000 },
+  ])('given an operator retry $when, the sync is floored at 2 minutes after the last call', (row) => {
     const account = accountIn('sync_failed', T0);
     syncAt(account, T0 + 2 * MIN, { outcome: 'failed', code: 'SYNC_ERROR' });
-    expect(account.requestSync(row.requestAt, 'test')).toBe(row.syncAt);
+    expect(account.syncs.request(row.requestAt, 'test')).toBe(row.syncAt);
     expect(account.nextWakeMs()).toBe(row.syncAt);
     expect(account.view(0).attempts).toBe(0);
   });
@@ -154,7 +146,7 @@ describe('re-auth reminders and escalation', () => {
     const account = reauth();
     let now = T0 + DAY;
     for (;;) {
-      expect(account.runReauthTimers(now)).toBe(true);
+      expect(runReauthTimers(account, now)).toBe(true);
       expect(drainNotices(account)).toEqual(['account.reauth_reminder']);
       if (now === at) break;
       now = account.nextWakeMs()!;
@@ -166,10 +158,10 @@ describe('re-auth reminders and escalation', () => {
   it('when the escalation deadline passes, operators are told and the last reminder goes out', () => {
     const account = reauth();
     for (const at of [T0 + DAY, T0 + 3 * DAY]) {
-      account.runReauthTimers(at);
+      runReauthTimers(account, at);
       drainNotices(account);
     }
-    expect(account.runReauthTimers(T0 + 7 * DAY)).toBe(true);
+    expect(runReauthTimers(account, T0 + 7 * DAY)).toBe(true);
     expect(drainNotices(account).sort()).toEqual(['account.escalated', 'account.reauth_reminder']);
     expect(account.escalated).toBe(true);
     expect(account.nextWakeMs()).toBeNull();
@@ -177,16 +169,16 @@ describe('re-auth reminders and escalation', () => {
 
   it('caps reminders at their number', () => {
     const account = reauth({ reauthRemindersMs: [DAY], reauthEscalateAfterMs: 30 * DAY });
-    account.runReauthTimers(T0 + DAY);
+    runReauthTimers(account, T0 + DAY);
     expect(drainNotices(account)).toEqual(['account.reauth_reminder']);
     expect(account.nextWakeMs()).toBe(T0 + 30 * DAY);
   });
 
   it('defers a reminder that comes within the minimum gap of the last message', () => {
     const account = reauth();
-    account.resendReauthLink(T0 + DAY - HOUR);
+    account.reauthReminders.resend(T0 + DAY - HOUR);
     expect(drainNotices(account)).toEqual(['account.reauth_required']);
-    expect(account.runReauthTimers(T0 + DAY)).toBe(true);
+    expect(runReauthTimers(account, T0 + DAY)).toBe(true);
     expect(drainNotices(account)).toEqual([]);
     expect(account.nextWakeMs()).toBe(T0 + DAY - HOUR + 12 * HOUR);
   });
@@ -211,19 +203,19 @@ describe('re-auth reminders and escalation', () => {
       zone: 'Africa/Nairobi',
     },
   ])('with quiet hours 21:00-08:00, a reminder $when is deferred to $deferredTo', (row) => {
-    const account = Account.restore('acc1', withDefaults({ ...base, quietHours: '21:00-08:00' }));
+    const account = testAccount(withDefaults({ ...base, quietHours: '21:00-08:00' }));
     if (row.zone) account.setContact({ timeZone: row.zone });
     account.apply(ev('reauthorisation_required'), row.enteredAt);
     drainNotices(account);
     const due = row.enteredAt + DAY;
     expect(account.nextWakeMs()).toBe(due);
-    expect(account.runReauthTimers(due)).toBe(true);
+    expect(runReauthTimers(account, due)).toBe(true);
     if (row.deferredTo === null) {
       expect(drainNotices(account)).toEqual(['account.reauth_reminder']);
     } else {
       expect(drainNotices(account)).toEqual([]);
       expect(account.nextWakeMs()).toBe(row.deferredTo);
-      account.runReauthTimers(row.deferredTo);
+      runReauthTimers(account, row.deferredTo);
       expect(drainNotices(account)).toEqual(['account.reauth_reminder']);
     }
   });
@@ -234,7 +226,7 @@ describe('re-auth reminders and escalation', () => {
       const account = reauth();
       account.apply(ev(kind), T0 + HOUR);
       expect(account.view(0).reauth).toBeNull();
-      expect(account.runReauthTimers(T0 + DAY)).toBe(false);
+      expect(runReauthTimers(account, T0 + DAY)).toBe(false);
       const wake = account.nextWakeMs();
       expect(wake === null || wake === T0 + HOUR + 10 * MIN).toBe(true);
     }

@@ -1,6 +1,7 @@
 /**
- * The activities the lifecycle loops call, with their retry policies, and the wrappers that turn their failures
- * into outcomes the account records. Sandbox code.
+ * The activities the lifecycle loop calls, with their retry policies, and the wrappers that turn their failures
+ * into outcomes the account records. Every call to Mono goes to the Mono task queue, whose rate limit
+ * (MONO_MAX_RPS) Temporal enforces across all workers. Sandbox code.
  */
 import {
   ActivityFailure,
@@ -9,13 +10,13 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { MonoActivities } from '../../activities/mono/activities.js';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
-import type { SyncOutcome } from './model/account.js';
-import { MONO_QUEUE_PATCH, onMonoQueue } from './checks.js';
-import type { Features } from './features.js';
+import { monoTaskQueueFor } from './api/messages.js';
+import type { SyncOutcome } from './model/syncs.js';
 import type { Contact, Notice, NoticeChannel } from './model/types.js';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
@@ -28,34 +29,16 @@ const SYNC_OPTIONS = {
     nonRetryableErrorTypes: [FAILURE.monoNeedsOperator],
   },
 };
-const { triggerMonoSync } = proxyActivities<MonoActivities>(SYNC_OPTIONS);
-
-// Runs from before per-channel delivery: every channel in one activity, within about an hour.
-const { deliverNotice } = proxyActivities<NotifyActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '10 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '15 minutes',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [FAILURE.notifyMisconfigured],
-  },
-});
 
 // Display data only: a few quick tries, and the account carries on without it.
 const INSTITUTION_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.monoNeedsOperator] },
 };
-const { fetchInstitution } = proxyActivities<MonoActivities>(INSTITUTION_OPTIONS);
 
-/** Mono activities on the Mono task queue (one global rate limit); runs from before it keep the main queue. */
-function mono(features: Features): Pick<MonoActivities, 'triggerMonoSync' | 'fetchInstitution'> {
-  if (!features.has(MONO_QUEUE_PATCH)) return { triggerMonoSync, fetchInstitution };
-  return {
-    triggerMonoSync: proxyActivities<MonoActivities>(onMonoQueue(SYNC_OPTIONS)).triggerMonoSync,
-    fetchInstitution: proxyActivities<MonoActivities>(onMonoQueue(INSTITUTION_OPTIONS)).fetchInstitution,
-  };
+/** Activity options on the Mono task queue of this workflow's queue. */
+export function onMonoQueue<T extends object>(options: T): T & { taskQueue: string } {
+  return { ...options, taskQueue: monoTaskQueueFor(workflowInfo().taskQueue) };
 }
 
 // Worker-side decisions whose results must be recorded in history: which channels apply, when quiet hours end.
@@ -66,9 +49,10 @@ const { planNotice, quietHoursEnd } = proxyLocalActivities<NotifyActivities>({
 
 export { planNotice, quietHoursEnd };
 
-export async function runManualSync(accountId: string, features: Features): Promise<SyncOutcome> {
+export async function runManualSync(accountId: string): Promise<SyncOutcome> {
   try {
-    const result = await mono(features).triggerMonoSync(accountId);
+    const { triggerMonoSync } = proxyActivities<MonoActivities>(onMonoQueue(SYNC_OPTIONS));
+    const result = await triggerMonoSync(accountId);
     return result.outcome === 'failed' ? { outcome: 'failed', code: result.code } : result;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -76,18 +60,6 @@ export async function runManualSync(accountId: string, features: Features): Prom
     const message = cause instanceof Error ? cause.message : String(cause);
     log.warn('manual sync call failed', { needsOperator, message });
     return { outcome: 'error', needsOperator, message };
-  }
-}
-
-/** Hands a message to the notifier (every channel); returns why it could not be delivered, if it could not. */
-export async function sendNotice(notice: Notice, contact: Contact | null): Promise<string | undefined> {
-  try {
-    await deliverNotice(notice, contact);
-    return undefined;
-  } catch (err) {
-    const message = failureMessage(err);
-    log.warn('notice not delivered', { noticeId: notice.id, type: notice.type, message });
-    return message;
   }
 }
 
@@ -123,9 +95,10 @@ export async function attemptNoticeOn(
   }
 }
 
-export async function lookUpInstitution(accountId: string, features: Features): Promise<string | null> {
+export async function lookUpInstitution(accountId: string): Promise<string | null> {
   try {
-    return await mono(features).fetchInstitution(accountId);
+    const { fetchInstitution } = proxyActivities<MonoActivities>(onMonoQueue(INSTITUTION_OPTIONS));
+    return await fetchInstitution(accountId);
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('institution lookup failed; continuing without it', {

@@ -1,24 +1,44 @@
 /**
- * The workflow's message definitions. Everything outside the workflow imports these, never workflow.ts.
- * Wire names are part of the interface (README, "Operating"): operators type them into
- * `temporal workflow query`, `temporal workflow update execute` and `temporal workflow signal`.
+ * The account workflow's interface: its type and id, its input, and the definitions of its signals, queries and
+ * updates with their payload types. Everything outside the workflow imports these, never workflow.ts. Wire names
+ * are part of the interface: operators type them into `temporal workflow query`, `temporal workflow update
+ * execute` and `temporal workflow signal` (README, "Operator's guide").
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CheckRecord } from '../model/observations.js';
+import type { CarriedState } from '../model/carried-state.js';
 import type { LifecycleSettings } from '../model/settings.js';
 import type {
   AccountEvent,
+  AccountState,
   AccountView,
+  CheckRecord,
   Contact,
-  OperatorRequest,
   RedeliverAccepted,
   RedeliverRequest,
-  ResendAccepted,
-  RetrySyncAccepted,
 } from '../model/types.js';
 
 export const WORKFLOW_TYPE = 'accountLifecycle';
 
+/** Input of `accountLifecycle`. `carried` is absent on an account's first run. */
+export interface AccountLifecycleInput {
+  accountId: string;
+  settings: LifecycleSettings;
+  carried?: CarriedState;
+}
+
+/** An operator's request, from the `retrySync` or `resendReauthLink` update or signal. */
+export interface OperatorRequest {
+  reason?: string;
+}
+/** What the `resendReauthLink` update answers. */
+export interface ResendAccepted {
+  noticeId: string;
+}
+/** What the `retrySync` update answers. */
+export interface RetrySyncAccepted {
+  state: AccountState;
+  syncAt: string;
+}
 /** Who asked for an enrolment (shown in logs only). */
 export interface EnrolRequest {
   source?: string;
@@ -32,7 +52,8 @@ export type CheckAnswer = CheckRecord | { ticket: number; outcome: 'pending' };
 
 /**
  * What Mono said about this account, and the service's current lifecycle settings (so configuration changes
- * reach running accounts). The settings are optional for hand-made signals.
+ * reach running accounts). The settings are optional for hand-made signals; an event for another account id is
+ * ignored.
  */
 export const monoEventSignal = defineSignal<[AccountEvent, LifecycleSettings?]>('monoEvent');
 
@@ -69,6 +90,12 @@ export const enrolSignal = defineSignal<[EnrolRequest]>('enrol');
  */
 export const reconcileUpdate = defineUpdate<CheckAnswer, [ReconcileRequest]>('reconcile');
 
+/**
+ * Wakes the account so that, when another worker build has become its deployment's current version, it
+ * continues as new on that build (src/deployment/ sends it to accounts still on an older build).
+ */
+export const moveToCurrentBuildSignal = defineSignal('moveToCurrentBuild');
+
 /** Mono account ids are opaque tokens (24 hex characters today); anything else never names a workflow. */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
@@ -76,4 +103,9 @@ export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const WORKFLOW_ID_PREFIX = 'mono-account-';
 export function workflowIdFor(accountId: string): string {
   return `${WORKFLOW_ID_PREFIX}${accountId}`;
+}
+
+/** The task queue of every Mono call for accounts on `taskQueue`; the worker serves it at MONO_MAX_RPS. */
+export function monoTaskQueueFor(taskQueue: string): string {
+  return `${taskQueue}-mono`;
 }

@@ -1,6 +1,7 @@
 /**
- * Checks of signal payloads. Signals can be sent by hand (`temporal workflow signal`), and a payload the code
- * cannot use must be ignored with a log line, never fail every later workflow task. Sandbox-safe.
+ * Checks of signal and update payloads. Signals can be sent by anyone with write access to Temporal (`temporal
+ * workflow signal`, the Web UI), and a payload the code cannot use, or one meant for another account, must be
+ * ignored with a log line, never fail every later workflow task. Sandbox-safe.
  */
 import { isValidTimeZone } from '../model/quiet-hours.js';
 import type { LifecycleSettings } from '../model/settings.js';
@@ -12,13 +13,11 @@ import {
   type RedeliverRequest,
 } from '../model/types.js';
 
-/** A `monoEvent` payload as any release sent it: before settings had their own argument they rode inside it. */
-export type RecordedAccountEvent = AccountEvent & { settings?: LifecycleSettings };
-
 /** True for a payload the state machine can apply (the ingress only sends these). */
-export function isAccountEvent(event: RecordedAccountEvent | undefined): event is RecordedAccountEvent {
+export function isAccountEvent(event: AccountEvent | undefined): event is AccountEvent {
   return (
     !!event &&
+    typeof event === 'object' &&
     typeof event.accountId === 'string' &&
     typeof event.deliveryKey === 'string' &&
     (MONO_EVENT_KINDS as readonly string[]).includes(event.kind) &&
@@ -26,18 +25,25 @@ export function isAccountEvent(event: RecordedAccountEvent | undefined): event i
   );
 }
 
-/** The service settings that came with an event: their own argument, or inside events of older releases. */
-export function settingsWith(event: RecordedAccountEvent, settings: LifecycleSettings | undefined) {
-  return settings ?? event.settings;
+/** Settings that came with an event, when they are usable: an object with the two required numbers. */
+export function isLifecycleSettings(settings: unknown): settings is LifecycleSettings {
+  if (!settings || typeof settings !== 'object') return false;
+  const { dedupeWindowMs, historyEventsPerRun } = settings as LifecycleSettings;
+  return isPositive(dedupeWindowMs) && isPositive(historyEventsPerRun);
 }
 
-/** The contact to register, or undefined when the payload is not one (a wrong type or an unknown time zone). */
+/** An address as the admin API accepts it: one @, something on each side, no spaces, at most 254 characters. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The contact to register, or undefined when the payload is not one (not an address, an unknown time zone). */
 export function contactFrom(contact: Contact | undefined): Contact | undefined {
-  const timeZone = contact?.timeZone;
-  const email = contact?.email;
+  if (!contact || typeof contact !== 'object') return undefined;
+  const { email, timeZone } = contact;
   if (timeZone !== undefined && timeZone !== null && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)))
     return undefined;
-  if (email !== undefined && email !== null && typeof email !== 'string') return undefined;
+  if (email !== undefined && email !== null && (typeof email !== 'string' || email.length > 254 || !EMAIL.test(email)))
+    return undefined;
+  if (email === undefined && timeZone === undefined) return undefined;
   return { ...(email !== undefined ? { email } : {}), ...(timeZone !== undefined ? { timeZone } : {}) };
 }
 
@@ -59,4 +65,8 @@ export function refuseRedeliverRequest(request: RedeliverRequest | undefined): s
   if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since))))
     return 'since must be an ISO-8601 time';
   return undefined;
+}
+
+function isPositive(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }

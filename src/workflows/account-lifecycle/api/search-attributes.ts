@@ -1,6 +1,7 @@
 /**
- * Custom search attributes (README, "The accountLifecycle workflow"). Registered on the dev server at start (`--search-attribute`), by the
- * tests, and in docker-compose's namespace job. Values are stored in plain text: never PII.
+ * Custom search attributes of the account workflow. Registered on the dev server at start (`--search-attribute`),
+ * by the tests, in docker-compose's namespace job and by scripts/cluster/temporal-cluster.ts. Values are stored in
+ * plain text: never PII.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

@@ -9,10 +9,6 @@ import { MIN_SYNC_INTERVAL_MS } from './settings.js';
 import type { SyncSchedule } from './sync-schedule.js';
 import type { AccountEvent, AccountState, DataStatus, MonoEventKind } from './types.js';
 
-/** Why the account asked Mono: the reconcile schedule, or its own enrolment (a bulk import). */
-export type CheckReason = 'reconcile' | 'enrol';
-export const CHECK_REASONS: readonly CheckReason[] = ['reconcile', 'enrol'];
-
 /** What Mono answered. Only non-PII facts: a data status, a sync code, an institution's name. */
 export type Observation =
   /** Account details (`GET /v2/accounts/{id}`, or v1): the data status of Mono's last retrieval. */
@@ -80,28 +76,6 @@ export function probeStarted(schedule: SyncSchedule, nowMs: number): SyncSchedul
     lastAtMs: nowMs,
     nextAtMs: schedule.nextAtMs === null ? null : Math.max(schedule.nextAtMs, floor),
   };
-}
-
-/** The result of an account's check, as the `reconcile` update answers it and the `state` query shows it. */
-export interface CheckRecord {
-  /** Counts the checks of this account; an update waits for the one it asked for. */
-  ticket: number;
-  reason: CheckReason;
-  at: string;
-  /** What was seen, e.g. `details:available`, `details:available → sync:SYNC_SUCCESSFUL`. */
-  observed: string;
-  /** `corrected`: the state changed; `confirmed`: it did not; `deferred`/`failed`: Mono could not tell now. */
-  outcome: 'corrected' | 'confirmed' | 'deferred' | 'failed';
-  from: AccountState | null;
-  to: AccountState | null;
-  detail?: string;
-}
-
-/** A check asked for and not yet run. */
-export interface CheckRequest {
-  ticket: number;
-  reason: CheckReason;
-  atMs: number;
 }
 
 /**

@@ -19,7 +19,7 @@ export const UNDELIVERED_LIMIT = 50;
 
 /**
  * What the notifier said about a notice before delivering it: the channels that apply, and those skipped; and
- * the channels it delivered itself while planning (the log channel, on runs of the current release).
+ * the channels it delivered itself while planning (the log channel).
  */
 export interface NoticePlan {
   channels: NoticeChannel[];
@@ -47,33 +47,20 @@ export class Outbox {
   constructor(
     private readonly accountId: string,
     private notices: Notice[] = [],
-    private seq = 0,
     private undelivered: UndeliveredNotice[] = []
   ) {}
 
-  /** Queues a new message; `id` is the caller's (unique for all time), or a per-account sequence in older runs. */
+  /** Queues a new message under `id`, which the caller makes unique for all time. */
   add(
+    id: string,
     type: NoticeType,
     audience: Notice['audience'],
     at: string,
-    data: Omit<Notice['data'], 'accountId'>,
-    id?: string
+    data: Omit<Notice['data'], 'accountId'>
   ): Notice {
-    this.seq += 1;
-    const notice: Notice = {
-      id: id ?? `msg_${this.accountId}_${this.seq}`,
-      type,
-      audience,
-      at,
-      data: { accountId: this.accountId, ...data },
-    };
+    const notice: Notice = { id, type, audience, at, data: { accountId: this.accountId, ...data } };
     this.notices.push(notice);
     return notice;
-  }
-
-  /** The oldest message not yet handed to the notifier (runs that deliver all channels in one activity). */
-  next(): Notice | undefined {
-    return this.notices[0];
   }
 
   find(id: string): Notice | undefined {
@@ -220,8 +207,8 @@ export class Outbox {
     return [...this.undelivered];
   }
 
-  snapshot(): { outbox: Notice[]; noticeSeq: number; undelivered: UndeliveredNotice[] } {
-    return { outbox: [...this.notices], noticeSeq: this.seq, undelivered: [...this.undelivered] };
+  snapshot(): { outbox: Notice[]; undelivered: UndeliveredNotice[] } {
+    return { outbox: [...this.notices], undelivered: [...this.undelivered] };
   }
 
   private updatePending(id: string, channel: NoticeChannel, change: (d: ChannelDelivery) => ChannelDelivery): void {

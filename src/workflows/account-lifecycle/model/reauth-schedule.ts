@@ -1,8 +1,7 @@
 /**
  * Reminders and the escalation deadline while an account waits in `reauth_required`. Pure: the caller passes
- * the time and the owner's time zone, and sends what these functions decide.
+ * the time and the end of quiet hours, and sends what these functions decide.
  */
-import { deferOutOfQuietHours } from './quiet-hours.js';
 import type { ResolvedSettings } from './settings.js';
 
 export interface ReauthSchedule {
@@ -46,24 +45,20 @@ export function reminderNeedsQuietHoursCheck(r: ReauthSchedule, nowMs: number, s
 }
 
 /**
- * What to do about the reminder at `nowMs`. `quietHoursEndMs`, when given, is the end of quiet hours as worked
- * out where its result is recorded (a local activity), so that time-zone data never decides at replay; without
- * it the rule is applied here (runs from before that).
+ * What to do about the reminder at `nowMs`. `quietHoursEndMs` is the end of quiet hours when
+ * `reminderNeedsQuietHoursCheck` asked for it, worked out where its result is recorded (a local activity) so that
+ * time-zone data never decides at replay; null when no quiet hours apply.
  */
 export function reminderDue(
   r: ReauthSchedule,
   nowMs: number,
   settings: ResolvedSettings,
-  timeZone: string,
-  quietHoursEndMs?: number
+  quietHoursEndMs: number | null
 ): ReminderDecision {
   if (r.nextReminderAtMs === null || nowMs < r.nextReminderAtMs) return { kind: 'none' };
   const earliest = (r.lastNoticeAtMs ?? 0) + settings.reminderMinGapMs;
   if (nowMs < earliest) return { kind: 'defer', atMs: earliest };
-  if (settings.quietHours) {
-    const outside = quietHoursEndMs ?? deferOutOfQuietHours(nowMs, settings.quietHours, timeZone);
-    if (outside > nowMs) return { kind: 'defer', atMs: outside };
-  }
+  if (quietHoursEndMs !== null && quietHoursEndMs > nowMs) return { kind: 'defer', atMs: quietHoursEndMs };
   const reminder = r.remindersSent + 1;
   const offset = settings.reauthRemindersMs[reminder];
   return {

@@ -1,8 +1,8 @@
 /**
  * How an account's clocks run: dedupe window, sync backoff, grace period, reminders, escalation, quiet hours.
- * Every default is written here, once: `config.ts` parses the environment over these values, and runs started
- * with settings from an older release get them through `withDefaults`. Imported into the workflow sandbox:
- * plain data only.
+ * Every default is written here, once: `config.ts` parses the environment over these values, and settings sent
+ * by hand (the `temporal` CLI) get the rest through `withDefaults`. Imported into the workflow sandbox: plain data
+ * only.
  */
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -14,8 +14,8 @@ export const MIN_SYNC_INTERVAL_MS = 2 * MINUTE;
 export const MIN_RESEND_GAP_MS = MINUTE;
 
 /**
- * Settings a run receives at start and with every webhook, carried across continue-as-new. Fields added after
- * the first release are optional: settings recorded by an older release lack them.
+ * Settings a run receives at start and with every webhook, carried across continue-as-new. The optional ones have
+ * defaults (`withDefaults`): a start or signal made by hand may leave them out.
  */
 export interface LifecycleSettings {
   /** Identical deliveries within this window are treated as redeliveries and ignored. */

@@ -26,17 +26,17 @@ export function cancelSync(schedule: SyncSchedule): SyncSchedule {
 }
 
 /**
- * When the next sync may run. With `floorAtDue`, the 2-minute limit is applied again at that moment, from the
- * last real call (which may have been an activity retry, or a sync still running when an operator asked).
+ * When the next sync may run: the 2-minute limit is applied again at that moment, from the last real call (which
+ * may have been an activity retry, or a sync still running when an operator asked).
  */
-export function syncDueAtMs(schedule: SyncSchedule, floorAtDue = false): number | null {
+export function syncDueAtMs(schedule: SyncSchedule): number | null {
   if (schedule.nextAtMs === null) return null;
-  if (!floorAtDue || schedule.lastAtMs === null) return schedule.nextAtMs;
+  if (schedule.lastAtMs === null) return schedule.nextAtMs;
   return Math.max(schedule.nextAtMs, schedule.lastAtMs + MIN_SYNC_INTERVAL_MS);
 }
 
-export function isSyncDue(schedule: SyncSchedule, nowMs: number, floorAtDue = false): boolean {
-  const due = syncDueAtMs(schedule, floorAtDue);
+export function isSyncDue(schedule: SyncSchedule, nowMs: number): boolean {
+  const due = syncDueAtMs(schedule);
   return due !== null && nowMs >= due;
 }
 
@@ -45,11 +45,11 @@ export function syncStarted(schedule: SyncSchedule, nowMs: number): SyncSchedule
 }
 
 /**
- * Records a sync's result. Given `nowMs` (its end), the last call to Mono is taken to be then: the activity's own
- * retries call Mono after the sync started, never after it ended.
+ * Records a sync's result. The last call to Mono is taken to be `nowMs`, its end: the activity's own retries call
+ * Mono after the sync started, never after it ended.
  */
-export function syncFinished(schedule: SyncSchedule, record: SyncRecord, nowMs?: number): SyncSchedule {
-  return nowMs === undefined ? { ...schedule, last: record } : { ...schedule, last: record, lastAtMs: nowMs };
+export function syncFinished(schedule: SyncSchedule, record: SyncRecord, nowMs: number): SyncSchedule {
+  return { ...schedule, last: record, lastAtMs: nowMs };
 }
 
 /** The schedule a state starts with: the first backoff step in `sync_failed`, the grace period after re-auth. */
@@ -58,7 +58,7 @@ export function syncOnEntering(
   state: AccountState,
   nowMs: number,
   settings: ResolvedSettings,
-  jitter?: number
+  jitter: number
 ): SyncSchedule {
   const cleared = cancelSync(schedule);
   if (state === 'sync_failed') return syncAt(cleared, nowMs + jittered(settings.syncRetryBackoffMs[0]!, jitter));
@@ -75,7 +75,7 @@ export function nextRetryAtMs(
   attempts: number,
   nowMs: number,
   settings: ResolvedSettings,
-  jitter?: number
+  jitter: number
 ): number | null {
   const wait = settings.syncRetryBackoffMs[attempts];
   return wait === undefined ? null : nowMs + jittered(wait, jitter);
@@ -84,8 +84,8 @@ export function nextRetryAtMs(
 /** Retry waits are lengthened by up to this fraction (never shortened: the 2-minute floor stays). */
 export const SYNC_JITTER_SPREAD = 0.25;
 
-/** `waitMs` lengthened by `jitter` × SYNC_JITTER_SPREAD; unchanged without jitter (runs from before it). */
-export function jittered(waitMs: number, jitter: number | undefined): number {
-  if (jitter === undefined || !(jitter >= 0 && jitter < 1)) return waitMs;
+/** `waitMs` lengthened by `jitter` × SYNC_JITTER_SPREAD (a jitter outside [0, 1) leaves it unchanged). */
+export function jittered(waitMs: number, jitter: number): number {
+  if (!(jitter >= 0 && jitter < 1)) return waitMs;
   return Math.round(waitMs * (1 + SYNC_JITTER_SPREAD * jitter));
 }

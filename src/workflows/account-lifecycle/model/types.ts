@@ -1,12 +1,7 @@
 /**
- * Types shared by the lifecycle workflow, its pure state machine and everything that talks to it.
- * This file is imported into the workflow sandbox: plain types and constants only.
+ * The account model's vocabulary: states, events, notices, checks and the `state` query's answer. Plain types and
+ * constants only; it imports nothing, so every other module can depend on it without forming a circle.
  */
-import type { RecordedCarriedState } from './carried-state.js';
-import type { CheckRecord } from './observations.js';
-import type { LifecycleSettings } from './settings.js';
-
-export type { LifecycleSettings } from './settings.js';
 
 /** Lifecycle states, exactly as operators and search attributes spell them. `unlinked` is terminal. */
 export const ACCOUNT_STATES = [
@@ -36,8 +31,8 @@ export const DATA_STATUSES = ['available', 'partial', 'processing', 'failed', 'u
 export type DataStatus = (typeof DATA_STATUSES)[number];
 
 /**
- * One Mono webhook, normalised at the edge. It carries no PII: no name, account number, BVN or balance
- * ever enters Temporal, whose histories and search attributes are stored in plain text.
+ * One Mono webhook, normalised at the edge. It carries no PII: no name, account number, BVN or balance ever
+ * enters Temporal.
  */
 export interface AccountEvent {
   kind: MonoEventKind;
@@ -76,50 +71,13 @@ export interface Escalation {
   reason: string;
 }
 
-/** What the `state` query returns, plus a few operator-facing counters. */
-export interface AccountView {
-  accountId: string;
-  state: AccountState | null;
-  since: string | null;
-  escalated: boolean;
-  /** Manual sync attempts in the current state. */
-  attempts: number;
-  institution: string | null;
-  /** When the next manual sync is due, if one is scheduled. */
-  nextSyncAt: string | null;
-  lastSync: SyncRecord | null;
-  escalation: Escalation | null;
-  /** While in `reauth_required`: reminders sent, the next one, and the escalation deadline. */
-  reauth: {
-    remindersSent: number;
-    nextReminderAt: string | null;
-    escalateAt: string | null;
-    lastNoticeAt: string | null;
-  } | null;
-  /** Messages decided and not yet sent. */
-  pendingNotices: number;
-  /**
-   * Messages being delivered, channel by channel, and those that gave up on a channel (dead letters, newest
-   * last, bounded). Absent from answers of runs that deliver a notice on all channels at once.
-   */
-  notices?: { pending: PendingNoticeView[]; undelivered: UndeliveredNotice[] };
-  /** Whether an email address and which time zone are registered (the address itself is not shown). */
-  contact: { email: boolean; timeZone: string | null };
-  history: Transition[];
-  lastEvent: { at: string; cause: string; outcome: 'changed' | 'unchanged' | 'duplicate' } | null;
-  counts: { events: number; unchanged: number; duplicates: number };
-  run: { number: number; historyLength: number };
-  /** The last check with Mono (reconciliation or enrolment), and whether one is waiting to run. */
-  check?: { last: CheckRecord | null; pending: boolean };
-}
-
 /** How to reach the account's owner, registered through the admin API. */
 export interface Contact {
   email?: string | null;
   timeZone?: string | null;
 }
 
-/** Notification types (README, "Notifications and the re-auth link"). */
+/** Notification types (see src/activities/notify/notifier.ts for how each is delivered). */
 export type NoticeType =
   'account.reauth_required' | 'account.reauth_reminder' | 'account.escalated' | 'account.recovered';
 
@@ -150,7 +108,7 @@ export interface Notice {
   audience: 'owner' | 'operators';
   at: string;
   data: { accountId: string; reminder?: number; state?: AccountState; reason?: string; resent?: boolean };
-  /** Per-channel outcomes, once the notifier said which channels apply; absent before (and in older runs). */
+  /** Per-channel outcomes, once the notifier said which channels apply; absent before. */
   channels?: Partial<Record<NoticeChannel, ChannelDelivery>>;
   /** How many times an operator asked for it again. */
   redeliveries?: number;
@@ -194,25 +152,74 @@ export interface RedeliverAccepted {
   skipped: Array<{ id: string; channel: NoticeChannel; reason: string }>;
 }
 
-/** Input of `accountLifecycle`. `carried` is absent on an account's first run. */
-export interface AccountLifecycleInput {
+/** Why the account asked Mono: the reconcile schedule, or its own enrolment (a bulk import). */
+export type CheckReason = 'reconcile' | 'enrol';
+
+/** The result of an account's check, as the `reconcile` update answers it and the `state` query shows it. */
+export interface CheckRecord {
+  /** Counts the checks of this account; an update waits for the one it asked for. */
+  ticket: number;
+  reason: CheckReason;
+  at: string;
+  /** What was seen, e.g. `details:available`, `details:available → sync:SYNC_SUCCESSFUL`. */
+  observed: string;
+  /** `corrected`: the state changed; `confirmed`: it did not; `deferred`/`failed`: Mono could not tell now. */
+  outcome: 'corrected' | 'confirmed' | 'deferred' | 'failed';
+  from: AccountState | null;
+  to: AccountState | null;
+  detail?: string;
+}
+
+/** A check asked for and not yet run. */
+export interface CheckRequest {
+  ticket: number;
+  reason: CheckReason;
+  atMs: number;
+}
+
+/** The last webhook the account received, and what it did. */
+export interface LastEvent {
+  at: string;
+  cause: string;
+  outcome: 'changed' | 'unchanged' | 'duplicate';
+}
+
+export interface EventCounts {
+  events: number;
+  unchanged: number;
+  duplicates: number;
+}
+
+/** What the `state` query returns, plus a few operator-facing counters. */
+export interface AccountView {
   accountId: string;
-  settings: LifecycleSettings;
-  carried?: RecordedCarriedState;
-}
-
-/** An operator's request, from the `retrySync` update or signal. */
-export interface OperatorRequest {
-  reason?: string;
-}
-
-/** What the `resendReauthLink` update answers. */
-export interface ResendAccepted {
-  noticeId: string;
-}
-
-/** What the `retrySync` update answers. */
-export interface RetrySyncAccepted {
-  state: AccountState;
-  syncAt: string;
+  state: AccountState | null;
+  since: string | null;
+  escalated: boolean;
+  /** Manual sync attempts in the current state. */
+  attempts: number;
+  institution: string | null;
+  /** When the next manual sync is due, if one is scheduled. */
+  nextSyncAt: string | null;
+  lastSync: SyncRecord | null;
+  escalation: Escalation | null;
+  /** While in `reauth_required`: reminders sent, the next one, and the escalation deadline. */
+  reauth: {
+    remindersSent: number;
+    nextReminderAt: string | null;
+    escalateAt: string | null;
+    lastNoticeAt: string | null;
+  } | null;
+  /** Messages decided and not yet sent. */
+  pendingNotices: number;
+  /** Messages being delivered, channel by channel, and those that gave up on a channel (dead letters, bounded). */
+  notices: { pending: PendingNoticeView[]; undelivered: UndeliveredNotice[] };
+  /** Whether an email address and which time zone are registered (the address itself is not shown). */
+  contact: { email: boolean; timeZone: string | null };
+  history: Transition[];
+  lastEvent: LastEvent | null;
+  counts: EventCounts;
+  run: { number: number; historyLength: number };
+  /** The last check with Mono (reconciliation or enrolment), and whether one is waiting to run. */
+  check: { last: CheckRecord | null; pending: boolean };
 }
