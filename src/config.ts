@@ -199,6 +199,16 @@ const EnvSchema = z
     RECONCILE_STUCK_AFTER: duration('6h', 1_000),
     RECONCILE_SILENT_AFTER: duration('36h', 1_000),
     RECONCILE_CONCURRENCY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(200).default(20)),
+    // The build sweep: idle accounts on an earlier worker build are woken to move to the current one.
+    UPGRADE_SWEEP_EVERY: duration('10m', 60_000),
+    UPGRADE_SWEEP_RPS: z.preprocess(
+      emptyAsUnset,
+      z.coerce
+        .number({ error: 'must be a number of accounts per second, e.g. 20' })
+        .positive('must be more than 0 accounts per second')
+        .max(1000, 'must be at most 1000 accounts per second')
+        .default(20)
+    ),
     MONO_MAX_RPS: z.preprocess(
       emptyAsUnset,
       z.coerce
@@ -342,6 +352,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       silentAfterMs: e.RECONCILE_SILENT_AFTER,
       concurrency: e.RECONCILE_CONCURRENCY,
     },
+    /** How often idle accounts on earlier worker builds are woken to move to the current one, and how fast. */
+    buildSweep: { everyMs: e.UPGRADE_SWEEP_EVERY, wakePerSecond: e.UPGRADE_SWEEP_RPS },
     /** Requests per second toward Mono, for every kind of call and every worker together (the Mono task queue). */
     monoMaxRps: e.MONO_MAX_RPS,
     /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */

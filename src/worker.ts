@@ -11,7 +11,7 @@ import {
 import type { Activities } from './activities/index.js';
 import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
 import type { MonoActivities } from './activities/mono/activities.js';
-import { monoTaskQueueFor } from './workflows/account-lifecycle/checks.js';
+import { monoTaskQueueFor } from './workflows/account-lifecycle/api/messages.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
 export function workflowsPath(): string {
@@ -28,11 +28,10 @@ export function workflowsPath(): string {
  * run's state lives in objects its workflow function creates. The SDK freezes shared modules, so a module that
  * mutated its exports would fail loudly in the tests.
  */
-export function workflowBundleOptions(): Pick<
-  BundleOptions,
-  'workflowsPath' | 'failureConverterPath' | 'preloadModules'
-> {
-  return { workflowsPath: workflowsPath(), ...CODEC_BUNDLE_OPTIONS, preloadModules: [workflowsPath()] };
+export function workflowBundleOptions(
+  entry: string = workflowsPath()
+): Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath' | 'preloadModules'> {
+  return { workflowsPath: entry, ...CODEC_BUNDLE_OPTIONS, preloadModules: [entry] };
 }
 
 /** A worker that bundles its workflows itself, with the same preloading (the failure converter comes with its dataConverter). */

@@ -34,7 +34,7 @@ import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/ap
 const run = promisify(execFile);
 
 /** The server version: the same as docker-compose.yml's (a unit test holds them together). */
-export const TEMPORAL_SERVER_VERSION = '1.29.1';
+export const TEMPORAL_SERVER_VERSION = '1.32.0';
 export const HISTORY_SHARDS = 4;
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const DYNAMIC_CONFIG_FILE = join(REPO, 'docker/temporal/dynamic-config.yaml');

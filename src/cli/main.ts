@@ -10,11 +10,12 @@
  *   mono-reauth notices list [--account A] [--since T] [--json]
  *   mono-reauth notices redeliver [--account A] [--id N …] [--since T] [--yes] [--concurrency N] [--json]
  *   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
+ *   mono-reauth builds [list|promote|ramp|sweep] …   (cli/builds.ts)
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { codecKeysFor, ConfigError, loadConfig, withSecretFiles } from '../config.js';
+import { codecKeysFor, ConfigError, loadConfig, type Config, withSecretFiles } from '../config.js';
 import { dataConverterFor } from '../temporal/data-converter.js';
 import { checkTemporalConnection, connectionOptions } from '../temporal/connection.js';
 import {
@@ -29,6 +30,7 @@ import { AccountFilter } from '../accounts/query.js';
 import { table } from './format.js';
 import { importAccounts, ImportUsageError } from './import.js';
 import { forEachConcurrently } from '../lib/concurrently.js';
+import { BUILDS_USAGE, buildsCommand, BuildsUsageError } from './builds.js';
 
 const USAGE = `usage:
   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
@@ -43,6 +45,8 @@ Notices are the messages sent to owners and operators; "notices list" shows thos
 (dead letters) and "notices redeliver" sends them again under the same ids.
   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
       Mono account ids one a line (or a CSV column) from the file or stdin; already known ids are skipped.
+${BUILDS_USAGE}
+      The worker builds of TEMPORAL_DEPLOYMENT_NAME: promote, ramp or roll back a release (docs/releasing.md).
 
 States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
 Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
@@ -68,6 +72,7 @@ const { values: opts, positionals } = (() => {
         help: { type: 'boolean', short: 'h' },
         column: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        stop: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -325,15 +330,41 @@ async function main(): Promise<number> {
     notices: ['list', 'redeliver'],
   };
   const known = group !== undefined && command !== undefined && commands[group]?.includes(command);
-  if (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined)) {
+  if (group !== 'builds' && (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined))) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig(withSecretFiles(process.env), { operatorTool: true });
+  const { client, connection, accounts } = await connect(config);
+  try {
+    if (group === 'builds') {
+      return await buildsCommand(positionals.slice(1), {
+        client,
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        deploymentName: config.temporal.deployment.name,
+        json: opts.json ?? false,
+        stop: opts.stop ?? false,
+        print,
+      });
+    }
+    if (group === 'notices') {
+      if (command !== 'list') return await noticesRedeliver(accounts);
+      await noticesList(accounts);
+      return 0;
+    }
+    return await accountsCommand(accounts, command!, accountId);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Connects as the service does: the same Temporal settings and payload codec (answers are encrypted). */
+async function connect(config: Config): Promise<{ client: Client; connection: Connection; accounts: Accounts }> {
   const { target } = config.temporal;
   // A clear error (unreachable, TLS, credentials, namespace) instead of a hang on the first call.
   await checkTemporalConnection(target, 5_000);
   const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5_000 });
-  // The same payload codec as the service: query answers and update results are encrypted.
   const dataConverter = dataConverterFor(codecKeysFor(config.temporal));
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const accounts = createAccountWorkflows({
@@ -343,59 +374,50 @@ async function main(): Promise<number> {
     taskQueue: config.temporal.taskQueue,
     settings: config.lifecycle,
   });
-  try {
-    if (group === 'notices') {
-      if (command === 'list') {
-        await noticesList(accounts);
-        return 0;
-      }
-      return await noticesRedeliver(accounts);
+  return { client, connection, accounts };
+}
+
+async function accountsCommand(accounts: Accounts, command: string, accountId: string | undefined): Promise<number> {
+  switch (command) {
+    case 'list':
+      await list(accounts);
+      return 0;
+    case 'show':
+      if (!accountId) throw new UsageError('show needs an account id');
+      await show(accounts, accountId);
+      return 0;
+    case 'retry':
+      if (!accountId) return retryMany(accounts);
+      await retryOne(accounts, accountId);
+      return 0;
+    case 'resend': {
+      if (!accountId) throw new UsageError('resend needs an account id');
+      const accepted = await accounts.resendReauthLink(accountId, opts.reason);
+      if (opts.json) json({ accountId, outcome: 'accepted', ...accepted });
+      else print(`accepted: a fresh re-auth link goes to the owner of ${accountId} (message ${accepted.noticeId})`);
+      return 0;
     }
-    switch (command) {
-      case 'list':
-        await list(accounts);
-        return 0;
-      case 'show':
-        if (!accountId) throw new UsageError('show needs an account id');
-        await show(accounts, accountId);
-        return 0;
-      case 'retry':
-        if (accountId) {
-          await retryOne(accounts, accountId);
-          return 0;
-        }
-        return await retryMany(accounts);
-      case 'resend': {
-        if (!accountId) throw new UsageError('resend needs an account id');
-        const accepted = await accounts.resendReauthLink(accountId, opts.reason);
-        if (opts.json) json({ accountId, outcome: 'accepted', ...accepted });
-        else print(`accepted: a fresh re-auth link goes to the owner of ${accountId} (message ${accepted.noticeId})`);
-        return 0;
-      }
-      case 'import':
-        return await importAccounts(accounts, {
-          file: accountId,
-          column: opts.column,
-          dryRun: opts['dry-run'] ?? false,
-          yes: opts.yes ?? false,
-          json: opts.json ?? false,
-          concurrency: positiveInt(opts.concurrency, 'concurrency', 16),
-          confirm,
-          print,
-          progress: (line) => void process.stderr.write(`${line}\n`),
-        });
-      default:
-        throw new UsageError(`unknown command: accounts ${command}`);
-    }
-  } finally {
-    await connection.close();
+    case 'import':
+      return importAccounts(accounts, {
+        file: accountId,
+        column: opts.column,
+        dryRun: opts['dry-run'] ?? false,
+        yes: opts.yes ?? false,
+        json: opts.json ?? false,
+        concurrency: positiveInt(opts.concurrency, 'concurrency', 16),
+        confirm,
+        print,
+        progress: (line) => void process.stderr.write(`${line}\n`),
+      });
+    default:
+      throw new UsageError(`unknown command: accounts ${command}`);
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof ImportUsageError) {
+    if (err instanceof UsageError || err instanceof ImportUsageError || err instanceof BuildsUsageError) {
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -21,7 +21,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (cli.source === 'sdk-download' || testServer.source === 'sdk-download') {
     throw new Error('Temporal binaries are missing: run `npm test` (its pretest step installs them) or see README');
   }
-  const server = await startDevServer({ cliPath: cli.path, host: '127.0.0.1', port: await freePort() });
+  const server = await startDevServer({
+    cliPath: cli.path,
+    host: '127.0.0.1',
+    port: await freePort(),
+    // A build that stopped being current is checked for open pinned runs within seconds rather than minutes, so
+    // the worker-versioning test can see it drain.
+    extraArgs: [
+      '--dynamic-config-value',
+      'matching.wv.VersionDrainageStatusVisibilityGracePeriod="5s"',
+      '--dynamic-config-value',
+      'matching.wv.VersionDrainageStatusRefreshInterval="2s"',
+    ],
+  });
   project.provide('temporalAddress', server.address);
   project.provide('temporalCliPath', cli.path);
   project.provide('temporalTestServerPath', testServer.path);

@@ -1,13 +1,10 @@
 /**
- * A real slice of the service for integration tests: a Temporal worker on its own task queue, the Express
- * app on a real port, and a client, all pointed at a real Temporal server.
- */
-/**
  * A real slice of the service for integration tests, wired by the service's own `startService`: a Temporal
  * worker on its own task queue, the Express app on a real port, the Mono simulator, all pointed at a real
  * Temporal server.
  */
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Client, type Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { NotifierConfig } from '../../src/activities/notify/notifier.js';
@@ -19,8 +16,8 @@ import type { MonoSimulator, SimulatorOptions } from '../../src/mono-sim/simulat
 import { startService } from '../../src/service.js';
 import { workflowBundleOptions } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
-import { LIFECYCLE_DEFAULTS } from '../../src/workflows/account-lifecycle/model/settings.js';
-import type { AccountView, LifecycleSettings } from '../../src/workflows/account-lifecycle/model/types.js';
+import { LIFECYCLE_DEFAULTS, type LifecycleSettings } from '../../src/workflows/account-lifecycle/model/settings.js';
+import type { AccountView } from '../../src/workflows/account-lifecycle/model/types.js';
 import { parseCodecKeys } from '../../src/temporal/codec.js';
 import { loadTemporalTarget } from '../../src/temporal/connection.js';
 import { dataConverterFor } from '../../src/temporal/data-converter.js';
@@ -40,6 +37,16 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     });
   }
   return bundle;
+}
+
+let nextBundle: Promise<WorkflowBundle> | undefined;
+/** The bundle of the next build's workflows (test/fixtures/next-build-workflows.ts: one small change). */
+export function nextBuildBundle(): Promise<WorkflowBundle> {
+  nextBundle ??= bundleWorkflowCode({
+    ...workflowBundleOptions(fileURLToPath(new URL('../fixtures/next-build-workflows.ts', import.meta.url))),
+    logger: new DefaultLogger('WARN'),
+  });
+  return nextBundle;
 }
 
 export const DEFAULT_SETTINGS: LifecycleSettings = {
@@ -73,6 +80,8 @@ export interface StackOptions {
    * Temporal ends development mode, and the stack keeps the simulator and the test secrets of development.
    */
   temporalEnv?: Record<string, string>;
+  /** The worker's workflow bundle (another build's); the current code's by default. */
+  workflowBundle?: WorkflowBundle;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
@@ -153,7 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     metrics,
     temporal,
     simulator: options.sim,
-    workerOptions: { workflowBundle: await workflowBundle(), shutdownGraceTime: '1s' },
+    workerOptions: { workflowBundle: options.workflowBundle ?? (await workflowBundle()), shutdownGraceTime: '1s' },
     gaugeRefreshMs: options.gaugeRefreshMs,
   });
   const baseUrl = service.url;

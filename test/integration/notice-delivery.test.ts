@@ -80,7 +80,7 @@ describe('retries and dead letters', () => {
       () => stack.state(id),
       (v) => (v.notices?.undelivered.length ?? 0) === 1
     );
-    const letter = view.notices!.undelivered[0]!;
+    const letter = view.notices.undelivered[0]!;
     expect(letter).toMatchObject({ type: 'account.reauth_required', channel: 'webhook' });
     expect(letter.error).toMatch(
       /^gave up after (8|9) attempts in (23|24) hours: the notification webhook answered 500/
@@ -119,7 +119,7 @@ describe('retries and dead letters', () => {
     await env.sleep('61m');
     await eventually(
       () => stack.state(id),
-      (v) => v.pendingNotices === 0 && v.notices!.undelivered.length === 0
+      (v) => v.pendingNotices === 0 && v.notices.undelivered.length === 0
     );
     expect(of(id).map((m) => m.status)).toEqual([429, 204]);
   });
@@ -145,7 +145,7 @@ describe('retries and dead letters', () => {
       (v) => v.state === 'synced' && v.lastSync !== null
     );
     // The manual sync ran on time while the recovered notice was still waiting for its next attempt.
-    expect(view.notices!.pending.some((n) => n.type === 'account.recovered')).toBe(true);
+    expect(view.notices.pending.some((n) => n.type === 'account.recovered')).toBe(true);
   });
 });
 

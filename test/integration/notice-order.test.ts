@@ -72,7 +72,7 @@ it('a re-auth notice still being retried when the account recovers is dropped; o
     (v) => v.notices?.pending[0]?.channels.webhook?.nextAttemptAt !== undefined,
     15_000
   );
-  expect(retrying.notices!.pending[0]!.channels.webhook).toMatchObject({ status: 'pending', attempts: 1 });
+  expect(retrying.notices.pending[0]!.channels.webhook).toMatchObject({ status: 'pending', attempts: 1 });
   failingReauth.delete(id); // the receiver is back: a stale notice would now get through
   expect((await stack.post(webhookBody(id, { kind: 'account_synced' }))).status).toBe(200);
   const view = await eventually(
@@ -83,5 +83,5 @@ it('a re-auth notice still being retried when the account recovers is dropped; o
   await new Promise((r) => setTimeout(r, 8_000)); // past the time the retry was due
   expect(noticesOf(id).map((n) => n.type)).toEqual(['account.recovered']);
   expect(view.history.some((t) => /re-auth notices dropped/.test(t.cause))).toBe(true);
-  expect(view.notices!.undelivered).toEqual([]);
+  expect(view.notices.undelivered).toEqual([]);
 });

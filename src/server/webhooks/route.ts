@@ -1,5 +1,5 @@
 /**
- * `POST /webhooks/mono` (README, "Webhook contract"): authenticate, read at most 256 KiB, parse, validate, hand off to
+ * `POST /webhooks/mono` (README, "How it works"): authenticate, read at most 256 KiB, parse, validate, hand off to
  * Temporal, and answer 200 only once Temporal has the signal.
  */
 import express, { type Request, type Response, type Router } from 'express';
@@ -27,6 +27,7 @@ export interface WebhookRouteDeps {
   now?: () => Date;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the webhook's one handler in order (metrics, refusal limit, authentication, hand-off); it splits when the refusal limit moves behind the secret check
 export function createWebhookRouter({
   metrics,
   secrets,

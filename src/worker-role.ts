@@ -1,0 +1,170 @@
+/**
+ * The worker role of the service: the Mono API (the real one, or the simulator in development), the account
+ * workflows' worker and the Mono task queue's worker, both as one Worker Deployment Version, the reconcile and
+ * build-sweep schedules, and the promotion of this build as TEMPORAL_WORKER_PROMOTE says (src/deployment/).
+ */
+import { readFileSync } from 'node:fs';
+import type { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
+import type { AccountWorkflows } from './accounts/client.js';
+import { createActivities } from './activities/index.js';
+import { createMonoActivities } from './activities/mono/activities.js';
+import { connectMono, type MonoConnection } from './activities/mono/connect.js';
+import { Notifier } from './activities/notify/notifier.js';
+import type { Config } from './config.js';
+import { defaultBuildId, packageVersion } from './deployment/build-id.js';
+import { ensureBuildSweepSchedule } from './deployment/schedule.js';
+import { adoptEarlierBuildsAccounts, deploymentOptions, promoteAtStart } from './deployment/start-up.js';
+import { createSweepActivities } from './deployment/sweep.js';
+import { createPacer } from './lib/pacer.js';
+import type { Logger } from './lib/logger.js';
+import type { Metrics } from './lib/metrics.js';
+import type { ReauthLinks } from './lib/reauth-link.js';
+import type { SimulatorOptions } from './mono-sim/simulator.js';
+import { createReconcileActivities } from './reconcile/activities.js';
+import { ensureReconcileSchedule } from './reconcile/schedule.js';
+import { connectionOptions } from './temporal/connection.js';
+import { grpcStatusOf } from './temporal/grpc-status.js';
+import { createMonoWorker, createWorker } from './worker.js';
+import { buildWorkflowBundle } from './workflow-bundle.js';
+
+export interface WorkerRoleDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  client: Client;
+  connection: Connection;
+  accounts: AccountWorkflows;
+  links: ReauthLinks;
+  dataConverter: DataConverter | undefined;
+  /** Where Mono's webhooks go (the simulator sends them to this service). */
+  webhookUrl: string;
+  simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
+  workerOptions?: Partial<WorkerOptions>;
+  onWorkerFailed?: (err: unknown) => void;
+  /** Each part started is handed over here, to be stopped newest first. */
+  stopLater(name: string, stop: () => Promise<unknown>): void;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  mono: MonoConnection;
+  buildId: string;
+}
+
+export async function startWorkerRole(deps: WorkerRoleDeps): Promise<RunningWorker> {
+  const { config, logger } = deps;
+  const mono = await connectMono({
+    config,
+    logger,
+    webhookUrl: deps.webhookUrl,
+    simulator: deps.simulator,
+    onCall: (endpoint, outcome) => deps.metrics.monoCalls.inc({ endpoint, outcome }),
+    pacer: createPacer(config.monoMaxRps),
+  });
+  deps.stopLater('mono', () => mono.close());
+  const bundle = deps.workerOptions?.workflowBundle ?? {
+    codePath: config.worker.bundlePath ?? (await buildWorkflowBundle()),
+  };
+  const deployment = config.temporal.deployment;
+  const buildId = deployment.buildId ?? defaultBuildId(packageVersion(), bundleCode(bundle));
+  const version = { deploymentName: deployment.name, buildId };
+  const worker = await startWorkers(deps, mono, { ...deps.workerOptions, workflowBundle: bundle }, version);
+  await ensureSchedules(deps);
+  const target = { connection: deps.connection, namespace: config.temporal.namespace, deploymentName: deployment.name };
+  const current = await promoteAtStart(target, buildId, deployment.promote, logger);
+  if (current && config.development) await adoptEarlierBuildsAccounts(target, buildId, logger);
+  return { worker, mono, buildId };
+}
+
+/** The account workflows' worker and the Mono task queue's worker, running, as one deployment version. */
+async function startWorkers(
+  deps: WorkerRoleDeps,
+  mono: MonoConnection,
+  options: Partial<WorkerOptions>,
+  version: { deploymentName: string; buildId: string }
+): Promise<Worker> {
+  const { config, logger, metrics } = deps;
+  const versioning = deploymentOptions(version);
+  const converter = deps.dataConverter ? { dataConverter: deps.dataConverter } : {};
+  const { worker, connection } = await createWorker({
+    connection: connectionOptions(config.temporal.target),
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: {
+      ...createActivities({
+        notifier: new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' })),
+        onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
+      }),
+      ...createReconcileActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
+      ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
+    },
+    options: { ...workerTuning(config), ...converter, ...versioning, ...options },
+  });
+  deps.stopLater('worker connection', () => connection.close());
+  run(deps, 'worker', worker);
+  // Every call to Mono runs on its own task queue, whose rate Temporal enforces across all workers.
+  const monoWorker = await createMonoWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createMonoActivities({ mono: mono.client }),
+    maxRps: config.monoMaxRps,
+    options: {
+      ...converter,
+      ...versioning,
+      ...(options.shutdownGraceTime !== undefined && {
+        shutdownGraceTime: options.shutdownGraceTime as string | number,
+      }),
+    },
+  });
+  run(deps, 'mono worker', monoWorker);
+  return worker;
+}
+
+/** Runs `worker` until the service stops it; a worker that stops on its own fails the service. */
+function run(deps: WorkerRoleDeps, name: string, worker: Worker): void {
+  const running = worker.run();
+  deps.stopLater(name, async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  running.catch((err: unknown) => {
+    deps.logger.error({ err: String(err) }, `${name} failed`);
+    deps.onWorkerFailed?.(err);
+  });
+}
+
+const UNIMPLEMENTED = 12;
+
+/** The reconcile and build-sweep schedules; the time-skipping test server has no Schedules. */
+async function ensureSchedules({ client, config, logger }: WorkerRoleDeps): Promise<void> {
+  try {
+    const taskQueue = config.temporal.taskQueue;
+    const reconcile = await ensureReconcileSchedule(client, taskQueue, config.reconcile);
+    logger.info({ schedule: reconcile, everyMs: config.reconcile.everyMs }, 'reconcile schedule ready');
+    const sweep = { deploymentName: config.temporal.deployment.name, taskQueue };
+    await ensureBuildSweepSchedule(client, sweep, config.buildSweep);
+  } catch (err) {
+    if (grpcStatusOf(err) !== UNIMPLEMENTED) throw err;
+    logger.warn('this Temporal server has no Schedules: no reconcile or build sweep (run them by hand)');
+  }
+}
+
+/** Worker options from WORKER_* variables; an unset limit keeps the SDK's default. */
+function workerTuning({ worker }: Config): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    ...(worker.maxConcurrentWorkflowTaskExecutions !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(worker.maxConcurrentActivityTaskExecutions !== undefined
+      ? { maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivityTaskExecutions }
+      : {}),
+  };
+}
+
+function bundleCode(bundle: NonNullable<WorkerOptions['workflowBundle']>): string {
+  return 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
+}
