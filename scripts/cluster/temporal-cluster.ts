@@ -22,13 +22,14 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveBinary } from '../../src/temporal/binaries.js';
 import { answers } from '../../src/temporal/dev-server.js';
 import { freePort } from '../../src/lib/free-port.js';
+import { ensureGoProgram } from '../lib/go-programs.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/account-lifecycle/api/search-attributes.js';
 
 const run = promisify(execFile);
@@ -106,37 +107,14 @@ async function timed<T>(progress: Progress, step: string, fn: () => Promise<T>):
 export async function ensureServerBinaries(
   progress: Progress = () => undefined
 ): Promise<{ server: string; sql: string }> {
-  const bin = join(
-    process.env.MONO_REAUTH_CACHE_DIR ?? join(homedir(), '.cache', 'mono-reauth'),
-    `temporal-server-v${TEMPORAL_SERVER_VERSION}`,
-    'bin'
-  );
-  const server = join(bin, 'server');
-  const sql = join(bin, 'sql');
-  for (const [name, path, pkg] of [
-    ['server', server, 'go.temporal.io/server/cmd/server'],
-    ['sql tool', sql, 'go.temporal.io/server/cmd/tools/sql'],
-  ] as const) {
-    if (existsSync(path)) continue;
-    const go = ['/usr/local/go/bin/go', 'go'].find((g) => g === 'go' || existsSync(g))!;
-    await timed(
-      progress,
-      `building Temporal's ${name} v${TEMPORAL_SERVER_VERSION} from its Go module (once; about 3 minutes)`,
-      async () => {
-        mkdirSync(bin, { recursive: true });
-        const child = spawn(go, ['install', `${pkg}@v${TEMPORAL_SERVER_VERSION}`], {
-          env: { ...process.env, GOBIN: bin },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let tail = '';
-        child.stderr.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-2_000)));
-        const ticker = setInterval(() => progress(`[cluster]   still building ${name} ...`), 30_000);
-        const code = await new Promise<number | null>((r) => child.once('exit', r));
-        clearInterval(ticker);
-        if (code !== 0) throw new Error(`go install ${pkg} failed:\n${tail}`);
-      }
+  const version = `v${TEMPORAL_SERVER_VERSION}`;
+  const cacheName = `temporal-server-${version}`;
+  const build = (name: string, pkg: string) =>
+    timed(progress, `Temporal's ${name} ${version}`, () =>
+      ensureGoProgram({ name, pkg, version, cacheName }, (line) => progress(`[cluster] ${line}`))
     );
-  }
+  const server = await build('server', 'go.temporal.io/server/cmd/server');
+  const sql = await build('sql', 'go.temporal.io/server/cmd/tools/sql');
   return { server, sql };
 }
 
