@@ -60,5 +60,6 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
-  { files: ['eslint.config.js', 'bin/**/*.js'], ...tseslint.configs.disableTypeChecked }
+  { files: ['eslint.config.js', 'bin/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['bin/**/*.js'], languageOptions: { globals: { URL: 'readonly' } } }
 );

@@ -1,7 +1,8 @@
 /**
  * The workflow bundle, built in a short-lived child process. Bundling runs webpack, which leaves the process
  * that ran it about 150 MiB larger for good; the worker only needs the resulting file.
- * Run directly (`node --import tsx src/workflow-bundle.ts <out-file>`) it writes the bundle to <out-file>.
+ * Run directly (`node --import tsx src/workflow-bundle.ts <out-file>`, or `node dist/workflow-bundle.js <out-file>`
+ * once built) it writes the bundle to <out-file>.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,9 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 /** Builds the bundle in a child process; resolves with the path of the bundle file. */
 export async function buildWorkflowBundle(): Promise<string> {
   const outFile = join(mkdtempSync(join(tmpdir(), 'mono-reauth-workflows-')), 'workflow-bundle.js');
-  const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, outFile], {
+  // The built JavaScript runs as it is; the TypeScript source needs tsx (a development checkout).
+  const loader = THIS_FILE.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, THIS_FILE, outFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -31,7 +34,7 @@ export async function buildWorkflowBundle(): Promise<string> {
 
 if (process.argv[1] && resolve(process.argv[1]) === THIS_FILE) {
   const outFile = process.argv[2];
-  if (!outFile) throw new Error('usage: node --import tsx src/workflow-bundle.ts <out-file>');
+  if (!outFile) throw new Error('usage: node dist/workflow-bundle.js <out-file> (or src/workflow-bundle.ts with tsx)');
   const { code } = await bundleWorkflowCode({
     ...workflowBundleOptions(),
     logger: new DefaultLogger('WARN'),

@@ -17,7 +17,7 @@ import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { startMonoSimulator } from '../../src/mono-sim/simulator.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { createAccountWorkflows } from '../../src/accounts/client.js';
-import { startTimeSkippingEnv } from '../../src/temporal/time-skipping.js';
+import { startTimeSkippingEnv } from '../../test/helpers/time-skipping.js';
 import { createMonoWorker, createWorker } from '../../src/worker.js';
 import {
   stateQuery,

@@ -24,8 +24,14 @@ import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec, type CodecKey } from './codec.js';
 
-/** The module with the `failureConverter` export (CommonJS, so Node's `require` and webpack both load it). */
-export const FAILURE_CONVERTER_PATH: string = fileURLToPath(new URL('./failure-converter.cts', import.meta.url));
+/**
+ * The module with the `failureConverter` export (CommonJS, so Node's `require` and webpack both load it): the
+ * TypeScript source in a checkout, the built `.cjs` beside this file once compiled (`npm run build`).
+ */
+const FAILURE_CONVERTER_SOURCE = fileURLToPath(new URL('./failure-converter.cts', import.meta.url));
+export const FAILURE_CONVERTER_PATH: string = existsSync(FAILURE_CONVERTER_SOURCE)
+  ? FAILURE_CONVERTER_SOURCE
+  : fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
 if (!existsSync(FAILURE_CONVERTER_PATH)) {
   throw new Error(`the failure converter module is missing at ${FAILURE_CONVERTER_PATH}`);
 }
