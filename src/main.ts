@@ -8,6 +8,8 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig, withSecretFiles, type Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
+import { startTracing, type Tracing } from './lib/tracing.js';
+import { packageVersion } from './deployment/build-id.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { SECRET_HEADER } from './server/webhooks/verify.js';
 import { startService, type RunningService } from './service.js';
@@ -27,13 +29,20 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  for (const name of config.devDefaults) {
+  if (config.devDefaults.length > 0) {
     logger.warn(
-      { variable: name },
-      `${name}: development default in use (allowed only while nothing but this machine can reach the service)`
+      { variables: config.devDefaults },
+      `development defaults in use for ${config.devDefaults.join(', ')}: fine on this machine, refused anywhere others can reach (docs/deploying.md)`
     );
   }
   for (const warning of config.warnings) logger.warn(warning);
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(process.env, { role: config.role, version: packageVersion() });
+  } catch (err) {
+    console.error(`mono-reauth could not start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   try {
     Runtime.install({
       logger: sdkLogger(logger),
@@ -71,16 +80,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   try {
+    stoppers.push({ name: 'tracing', stop: () => tracing.shutdown() });
     stoppers.push({ name: 'temporal', stop: await ensureTemporal(config, logger) });
     await checkNamespace(config);
     const service = await startService({
       config,
       logger,
       metrics: createMetrics(),
+      tracing,
       onWorkerFailed: () => void shutdown('worker failed', 1),
     });
     stoppers.push({ name: 'service', stop: () => service.stop() });
-    printBanner(config, service);
+    printBanner(config, service, tracing);
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
     await shutdown('start-up failed', 1);
@@ -111,7 +122,7 @@ function sdkLogger(logger: Logger): DefaultLogger {
 }
 
 /** Where everything is. Never prints a secret: development defaults are named, their values are in the README. */
-function printBanner(config: Config, service: RunningService): void {
+function printBanner(config: Config, service: RunningService, tracing: Tracing): void {
   const [temporalHost] = config.temporal.address.split(':');
   const uiHost = temporalHost === '0.0.0.0' ? 'localhost' : temporalHost;
   const devSecret = (variable: string): string =>
@@ -130,6 +141,7 @@ function printBanner(config: Config, service: RunningService): void {
     `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
     `  Mono API      ${service.mono?.description ?? 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)'}`,
     `  Temporal      ${config.temporal.target.description}, task queue ${config.temporal.taskQueue}`,
+    ...(tracing.enabled ? [`  Tracing       ${tracing.description}`] : []),
     ...(config.development
       ? ['  Development mode: listeners and Temporal on this machine only; development defaults allowed.']
       : []),

@@ -22,6 +22,7 @@ import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
 import { AesGcmCodec, type CodecKey } from './temporal/codec.js';
 import { dataConverterFor } from './temporal/data-converter.js';
+import type { Tracing } from './lib/tracing.js';
 import { startWorkerRole, type RunningWorker } from './worker-role.js';
 
 export interface ServiceDeps {
@@ -44,6 +45,8 @@ export interface ServiceDeps {
   workerOptions?: Partial<WorkerOptions>;
   /** How often the account gauges are recounted from visibility (default 30 s). */
   gaugeRefreshMs?: number;
+  /** Tracing (src/lib/tracing.ts, started by main.ts); omitted, off. */
+  tracing?: Tracing;
   /** Called when the worker stops on its own (a fatal error); the service should then shut down. */
   onWorkerFailed?: (err: unknown) => void;
 }
@@ -137,7 +140,7 @@ interface HttpParts {
  * process serves health and metrics alone.
  */
 async function startHttp(
-  { config, metrics, logger, gaugeRefreshMs }: ServiceDeps,
+  { config, metrics, logger, gaugeRefreshMs, tracing }: ServiceDeps,
   parts: HttpParts
 ): Promise<{ url: string; adminUrl: string }> {
   const { connection, accounts, links, codecKeys } = parts;
@@ -159,6 +162,7 @@ async function startHttp(
           logger,
           isReady,
           development,
+          ...(tracing && { tracer: tracing.tracer }),
         });
   const server = await listen(app, config.port, config.host, 'PORT');
   parts.stopLater('http server', () => closeServer(server));

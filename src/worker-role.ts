@@ -19,6 +19,7 @@ import { adoptEarlierBuildsAccounts, deploymentOptions, promoteAtStart } from '.
 import { createSweepActivities } from './deployment/sweep.js';
 import { createPacer } from './lib/pacer.js';
 import type { Logger } from './lib/logger.js';
+import type { Tracing } from './lib/tracing.js';
 import type { Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
@@ -43,6 +44,7 @@ export interface WorkerRoleDeps {
   simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
   workerOptions?: Partial<WorkerOptions>;
   onWorkerFailed?: (err: unknown) => void;
+  tracing?: Tracing;
   /** Each part started is handed over here, to be stopped newest first. */
   stopLater(name: string, stop: () => Promise<unknown>): void;
 }
@@ -100,6 +102,7 @@ async function startWorkers(
       ...createReconcileActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
     },
+    ...(deps.tracing && { tracing: deps.tracing }),
     options: { ...workerTuning(config), ...converter, ...versioning, ...options },
   });
   deps.stopLater('worker connection', () => connection.close());
@@ -111,6 +114,7 @@ async function startWorkers(
     taskQueue: config.temporal.taskQueue,
     activities: createMonoActivities({ mono: mono.client }),
     maxRps: config.monoMaxRps,
+    ...(deps.tracing && { tracing: deps.tracing }),
     options: {
       ...converter,
       ...versioning,

@@ -9,7 +9,15 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import type { Activities } from './activities/index.js';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { WORKFLOW_TRACING_MODULE, type Tracing } from './lib/tracing.js';
 import type { MonoActivities } from './activities/mono/activities.js';
 import { monoTaskQueueFor } from './workflows/account-lifecycle/api/messages.js';
 
@@ -30,14 +38,45 @@ export function workflowsPath(): string {
  */
 export function workflowBundleOptions(
   entry: string = workflowsPath()
-): Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath' | 'preloadModules'> {
-  return { workflowsPath: entry, ...CODEC_BUNDLE_OPTIONS, preloadModules: [entry] };
+): Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath' | 'preloadModules' | 'workflowInterceptorModules'> {
+  return {
+    workflowsPath: entry,
+    ...CODEC_BUNDLE_OPTIONS,
+    preloadModules: [entry],
+    // Always bundled, so that turning tracing on or off never changes the bundle, and so the build id.
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+  };
 }
 
 /** A worker that bundles its workflows itself, with the same preloading (the failure converter comes with its dataConverter). */
-function bundledHere(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
-  const { workflowsPath: path, preloadModules } = workflowBundleOptions();
-  return { workflowsPath: path, bundlerOptions: { preloadModules } };
+function bundledHere(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions' | 'interceptors'> {
+  const { workflowsPath: path, preloadModules, workflowInterceptorModules } = workflowBundleOptions();
+  return {
+    workflowsPath: path,
+    bundlerOptions: { preloadModules },
+    interceptors: { workflowModules: workflowInterceptorModules },
+  };
+}
+
+/**
+ * Tracing on a worker: a span for every activity attempt, linked to the workflow's, and the sink through which the
+ * bundle's workflow interceptors hand out their spans (registered whether tracing is on or not: the bundle always
+ * has the interceptors).
+ */
+export function tracingOptions(
+  tracing: Pick<Tracing, 'spanProcessor' | 'resource'>
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
 }
 
 export interface WorkerDeps {
@@ -46,15 +85,21 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** Where spans go (src/lib/tracing.ts); tracing off by default. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
   /** Extra or overriding options (tests pass a prebuilt `workflowBundle`, tuning, etc.). */
   options?: Partial<WorkerOptions>;
 }
+
+/** Tracing off: spans made by the bundle's workflow interceptors are dropped. */
+const NO_TRACING = { spanProcessor: new NoopSpanProcessor(), resource: Resource.empty() };
 
 export async function createWorker({
   connection: connectionOptions,
   namespace,
   taskQueue,
   activities,
+  tracing = NO_TRACING,
   options,
 }: WorkerDeps): Promise<{
   worker: Worker;
@@ -62,12 +107,16 @@ export async function createWorker({
 }> {
   const connection = await NativeConnection.connect(connectionOptions);
   try {
+    const own = options?.workflowBundle ? {} : bundledHere();
+    const traced = tracingOptions(tracing);
     const worker = await Worker.create({
       connection,
       namespace,
       taskQueue,
       activities,
-      ...(options?.workflowBundle ? {} : bundledHere()),
+      ...own,
+      ...traced,
+      interceptors: { ...own.interceptors, ...traced.interceptors },
       shutdownGraceTime: '10s',
       ...options,
     });
@@ -88,6 +137,7 @@ export function createMonoWorker({
   taskQueue,
   activities,
   maxRps,
+  tracing = NO_TRACING,
   options,
 }: {
   connection: NativeConnection;
@@ -96,6 +146,7 @@ export function createMonoWorker({
   taskQueue: string;
   activities: MonoActivities;
   maxRps: number;
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
   options?: Partial<WorkerOptions>;
 }): Promise<Worker> {
   return Worker.create({
@@ -103,6 +154,7 @@ export function createMonoWorker({
     namespace,
     taskQueue: monoTaskQueueFor(taskQueue),
     activities,
+    interceptors: tracingOptions(tracing).interceptors,
     maxTaskQueueActivitiesPerSecond: maxRps,
     shutdownGraceTime: '10s',
     ...options,

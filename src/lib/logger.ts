@@ -7,6 +7,7 @@
  * covering five levels took 55 paths tried on every line. The walk copies nothing unless it censors something, so a
  * flat line of plain values costs one look-up per key.
  */
+import { isValidTraceId, trace } from '@opentelemetry/api';
 import { pino, type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
 
 export type { Logger };
@@ -137,13 +138,23 @@ function redactBindingsOf(logger: Logger): void {
   };
 }
 
+/** The trace and span of the active span, when there is one (tracing on, inside a traced request or activity). */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return isValidTraceId(traceId) ? { trace_id: traceId, span_id: spanId } : {};
+}
+
 /** Creates the service logger. `destination` lets tests capture lines. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const logger = pino(
     {
       level,
       base: { service: 'mono-reauth' },
-      formatters: { log: redactFields, bindings: redactFields },
+      // The level by name ("info"), as log tools expect, and the active trace on every line (src/lib/tracing.ts).
+      formatters: { level: (label) => ({ level: label }), log: redactFields, bindings: redactFields },
+      mixin: traceIds,
       serializers: { [ERROR_KEY]: redactedError },
       hooks: {
         // Objects interpolated into the message (`log.info('%o', x)`); the common calls have no such arguments.

@@ -3,6 +3,7 @@
  * re-auth page); the operator one serves the admin API and /metrics, on its own listener outside development
  * (ADMIN_ADDRESS). In development both sets of routes share one listener. Nothing here listens: service.ts does.
  */
+import { trace, type Tracer } from '@opentelemetry/api';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { AccountWorkflows, DeliverEvent } from '../accounts/client.js';
 import type { Logger } from '../lib/logger.js';
@@ -14,7 +15,8 @@ import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
 import { developmentGuard } from './development-guard.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
-import { createWebhookRouter } from './webhooks/route.js';
+import { traceRequests } from './tracing.js';
+import { createWebhookRouter, WEBHOOK_PATH } from './webhooks/route.js';
 
 export interface OperatorDeps {
   admin: {
@@ -43,6 +45,8 @@ export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
   deliveryKey: DeliveryKeyFn;
   /** Hands an event to its account's workflow; resolves once Temporal has it. */
   deliver: DeliverEvent;
+  /** Traces each webhook (src/lib/tracing.ts); omitted, the API's no-op tracer. */
+  tracer?: Tracer;
 }
 
 /** The public application: webhooks, re-auth page, health; plus the operator routes when `admin` is given. */
@@ -50,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   const { webhookSecrets, deliveryKey, deliver, logger, metrics, reauthPage, admin } = deps;
   const app = newApp(deps.development);
   addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  app.post(WEBHOOK_PATH, traceRequests(deps.tracer ?? trace.getTracer('mono-reauth'), `POST ${WEBHOOK_PATH}`));
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
   if (admin) addOperatorRoutes(app, { ...deps, admin });
   if (reauthPage) app.use(createReauthRouter(reauthPage));

@@ -1,6 +1,7 @@
 /** The Temporal client of the ingress, the admin API, readiness and the CLI. */
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { connectionOptions, type TemporalTarget } from './connection.js';
 
 /**
@@ -12,7 +13,13 @@ export function createTemporalClient(
   dataConverter: DataConverter | undefined
 ): { client: Client; connection: Connection } {
   const connection = Connection.lazy(connectionOptions(target));
-  const client = new Client({ connection, namespace: target.namespace, ...(dataConverter && { dataConverter }) });
+  const client = new Client({
+    connection,
+    namespace: target.namespace,
+    ...(dataConverter && { dataConverter }),
+    // Carries the caller's trace (the webhook's span) into the workflow: src/lib/tracing.ts.
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
   return { client, connection };
 }
 

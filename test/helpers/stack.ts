@@ -11,6 +11,7 @@ import type { NotifierConfig } from '../../src/activities/notify/notifier.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { ReauthLinks } from '../../src/lib/reauth-link.js';
+import type { Tracing } from '../../src/lib/tracing.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
 import type { MonoSimulator, SimulatorOptions } from '../../src/mono-sim/simulator.js';
 import { startService } from '../../src/service.js';
@@ -82,6 +83,8 @@ export interface StackOptions {
   temporalEnv?: Record<string, string>;
   /** The worker's workflow bundle (another build's); the current code's by default. */
   workflowBundle?: WorkflowBundle;
+  /** Tracing (src/lib/tracing.ts); off by default. */
+  tracing?: Tracing;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token';
@@ -164,6 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     simulator: options.sim,
     workerOptions: { workflowBundle: options.workflowBundle ?? (await workflowBundle()), shutdownGraceTime: '1s' },
     gaugeRefreshMs: options.gaugeRefreshMs,
+    ...(options.tracing && { tracing: options.tracing }),
   });
   const baseUrl = service.url;
   const { client, connection } = service;

@@ -140,7 +140,7 @@ describe('log redaction', () => {
     logger.info(withSecret, 'with a secret');
     const [plain, censored] = lines();
     expect(plain).toEqual({
-      level: 30,
+      level: 'info',
       time: expect.any(String) as string,
       service: 'mono-reauth',
       ...(JSON.parse(JSON.stringify(fields)) as object),

@@ -126,7 +126,7 @@ describe('POST /webhooks/mono without Temporal', () => {
     await post(JSON.stringify(SEED_ACCOUNT_SYNCED));
     expect(logLines).toEqual([
       {
-        level: 30,
+        level: 'info',
         time: expect.any(String) as string,
         service: 'mono-reauth',
         event: 'account_synced',
@@ -144,7 +144,7 @@ describe('POST /webhooks/mono without Temporal', () => {
     await post(JSON.stringify(SEED_REAUTH_REQUIRED));
     expect(logLines).toEqual([
       expect.objectContaining({
-        level: 50,
+        level: 'error',
         event: 'reauthorisation_required',
         accountId: '5fbcde8f8699984153e65537',
         deliveryKey: delivered[0]!.deliveryKey,
