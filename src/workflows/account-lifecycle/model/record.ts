@@ -69,6 +69,7 @@ export class AccountRecord {
   moveTo(to: AccountState, cause: string, nowMs: number): Transition {
     const c = this.core;
     const from = c.state;
+    const fromSince = c.since;
     const entry: Transition = { at: iso(nowMs), from, to, cause };
     c.state = to;
     c.stateChanges += 1;
@@ -86,7 +87,8 @@ export class AccountRecord {
       this.notify('account.reauth_required', 'owner', nowMs);
     }
     if ((from === 'reauth_required' || from === 'sync_failed') && (to === 'synced' || to === 'reauthorised')) {
-      this.notify('account.recovered', 'owner', nowMs, { state: to });
+      // Where it recovered from and since when: the receiver (and the recovery-time metric) can tell how long it took.
+      this.notify('account.recovered', 'owner', nowMs, { state: to, from, ...(fromSince && { since: fromSince }) });
     }
     return entry;
   }

@@ -107,7 +107,16 @@ export interface Notice {
   type: NoticeType;
   audience: 'owner' | 'operators';
   at: string;
-  data: { accountId: string; reminder?: number; state?: AccountState; reason?: string; resent?: boolean };
+  data: {
+    accountId: string;
+    reminder?: number;
+    state?: AccountState;
+    /** `account.recovered`: the state it recovered from, and since when it was in it. */
+    from?: AccountState;
+    since?: string;
+    reason?: string;
+    resent?: boolean;
+  };
   /** Per-channel outcomes, once the notifier said which channels apply; absent before. */
   channels?: Partial<Record<NoticeChannel, ChannelDelivery>>;
   /** How many times an operator asked for it again. */
