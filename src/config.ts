@@ -119,7 +119,8 @@ const commaList = <T extends string>(values: readonly [T, ...T[]], fallback: str
       .pipe(z.array(z.enum(values)).min(1))
   );
 
-const EnvSchema = z
+/** The environment variables the service reads and what is valid for each (their meaning: config-reference.ts). */
+export const EnvSchema = z
   .object({
     NODE_ENV: optionalString,
     PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
