@@ -119,6 +119,7 @@ const commaList = <T extends string>(values: readonly [T, ...T[]], fallback: str
       .pipe(z.array(z.enum(values)).min(1))
   );
 
+/** The environment variables the service reads and what is valid for each (their meaning: config-reference.ts). */
 export const EnvSchema = z
   .object({
     NODE_ENV: optionalString,
@@ -194,7 +195,7 @@ export const EnvSchema = z
     ),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).optional()),
     INGRESS_TIMEOUT: duration('5s', 100),
-    // Reconciliation and the rate limit toward Mono (README, "Reconciliation").
+    // Reconciliation and the rate limit toward Mono (docs/architecture.md, "Reconciliation").
     RECONCILE_EVERY: duration('6h', 60_000),
     RECONCILE_STUCK_AFTER: duration('6h', 1_000),
     RECONCILE_SILENT_AFTER: duration('36h', 1_000),

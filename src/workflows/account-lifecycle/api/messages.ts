@@ -2,7 +2,7 @@
  * The account workflow's interface: its type and id, its input, and the definitions of its signals, queries and
  * updates with their payload types. Everything outside the workflow imports these, never workflow.ts. Wire names
  * are part of the interface: operators type them into `temporal workflow query`, `temporal workflow update
- * execute` and `temporal workflow signal` (README, "Operator's guide").
+ * execute` and `temporal workflow signal` (docs/operating.md).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CarriedState } from '../model/carried-state.js';

@@ -1,7 +1,7 @@
 /**
- * The account lifecycle's transition table (README, "The `accountLifecycle` workflow", has it as a table) as one pure function. No
- * Temporal, no clock: the workflow applies it, the unit tests check every (state, event) pair, and the property
- * test uses it as the oracle for what the workflow may do.
+ * The account lifecycle's transition table (docs/architecture.md, "The account workflow", has it as a table) as one
+ * pure function. No Temporal, no clock: the workflow applies it, the unit tests check every (state, event) pair, and
+ * the property test uses it as the oracle for what the workflow may do.
  */
 import type { AccountEvent, AccountState, DataStatus } from './types.js';
 

@@ -1,0 +1,477 @@
+/**
+ * What each environment variable means, for people: its group, its default and its meaning. The schema in
+ * config.ts says what is valid; this says what it is for. `npx tsx scripts/config-docs.ts` writes
+ * docs/configuration.md from both, and test/unit/config-docs.test.ts fails when a variable of the schema has no
+ * entry here or when the committed page differs from what the script writes. Plain data: nothing here is read at
+ * run time.
+ */
+
+export const CONFIG_GROUPS = [
+  {
+    id: 'http',
+    title: 'HTTP, network and logs',
+    intro: 'The two listeners, the admin token, the addresses links point at, outbound calls and the log.',
+  },
+  {
+    id: 'mono',
+    title: 'Mono',
+    intro:
+      "Mono's webhooks, its API and the rate limit toward it. Without `MONO_SECRET_KEY` the service talks to its bundled sandbox simulator (see Development).",
+  },
+  {
+    id: 'temporal',
+    title: 'Temporal',
+    intro:
+      'Where Temporal is and how to reach it. The connection variables are the ones the `temporal` CLI reads (through `@temporalio/envconfig`), so a profile file works too.',
+  },
+  {
+    id: 'workers',
+    title: 'Workers and builds',
+    intro:
+      'What a process runs, how much its worker takes on, and the worker build it runs as ([Releasing](releasing.md)).',
+  },
+  {
+    id: 'lifecycle',
+    title: 'Account lifecycle',
+    intro:
+      "The clocks of every account's workflow. These settings travel with every webhook, so a change reaches running accounts with their next event.",
+  },
+  {
+    id: 'notifications',
+    title: 'Notifications',
+    intro: 'Messages to account owners and operators, their channels and retries, and the re-auth link.',
+  },
+  {
+    id: 'reconciliation',
+    title: 'Reconciliation',
+    intro:
+      'The schedule that asks Mono about accounts whose webhooks may have been lost ([how it works](architecture.md#reconciliation)).',
+  },
+  {
+    id: 'development',
+    title: 'Development',
+    intro:
+      '`npm start` on one machine: the embedded Temporal dev server, the Mono simulator and the Temporal binaries.',
+  },
+] as const;
+
+export type ConfigGroupId = (typeof CONFIG_GROUPS)[number]['id'];
+
+export interface VariableReference {
+  group: ConfigGroupId;
+  /**
+   * The value the variable has when unset, written as one would set it (`6h`). A unit test checks that setting
+   * exactly this gives what leaving it unset gives.
+   */
+  default?: string;
+  /** The default in words, when it depends on something else (development mode, another variable). */
+  defaultText?: string;
+  /** Markdown; names other variables in backticks. */
+  meaning: string;
+  /**
+   * Where the variable is read when it is not part of the schema in config.ts (for example the Temporal client's
+   * own variables, read by `@temporalio/envconfig`).
+   */
+  readBy?: string;
+}
+
+const ENVCONFIG = '@temporalio/envconfig (src/temporal/connection.ts)';
+const BINARIES = 'the Temporal binaries resolver (src/temporal/binaries.ts)';
+const SIMULATOR = '`npm run mono-sim` (src/mono-sim/main.ts)';
+
+export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
+  // HTTP, network and logs
+  PORT: {
+    group: 'http',
+    default: '3000',
+    meaning: 'Port of the public listener: webhooks, the re-auth page, `/healthz` and `/readyz`.',
+  },
+  HOST: {
+    group: 'http',
+    defaultText: '`127.0.0.1`; `0.0.0.0` with `NODE_ENV=production`',
+    meaning:
+      'Address of the public listener. Anything but a loopback address ends development mode, so development defaults are refused.',
+  },
+  ADMIN_ADDRESS: {
+    group: 'http',
+    defaultText: 'on `PORT` in development; `127.0.0.1:<PORT+1>` otherwise',
+    meaning:
+      'The operator listener (`host:port`): the admin API, `/metrics` and the codec endpoints. Keep it on a private network.',
+  },
+  ADMIN_TOKEN: {
+    group: 'http',
+    defaultText: '`dev-admin-token` (development only)',
+    meaning:
+      'Bearer token of the admin API and the codec endpoints; random, at least 32 characters (`openssl rand -base64 32`).',
+  },
+  PUBLIC_BASE_URL: {
+    group: 'http',
+    defaultText: '`http://localhost:<PORT>`',
+    meaning:
+      'The `https://` address at which account owners reach the service; re-auth links in notices start with it. A real host ends development mode.',
+  },
+  INGRESS_TIMEOUT: {
+    group: 'http',
+    default: '5s',
+    meaning: 'Longest wait for Temporal to record a webhook before the answer is `503` (Mono then retries).',
+  },
+  OUTBOUND_ALLOW_PRIVATE: {
+    group: 'http',
+    meaning:
+      'Hosts, comma-separated, that outbound calls (Mono, webhooks, SMTP) may reach on private addresses outside development, for example an internal SMTP relay.',
+  },
+  LOG_LEVEL: {
+    group: 'http',
+    default: 'info',
+    meaning: 'One of `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`.',
+  },
+
+  // Mono
+  MONO_WEBHOOK_SECRET: {
+    group: 'mono',
+    defaultText: '`dev-webhook-secret` (development only)',
+    meaning:
+      "The secret Mono's dashboard shows when the webhook URL is saved; requests must carry it in the `mono-webhook-secret` header. Comma-separated to rotate (`new,old`).",
+  },
+  DELIVERY_KEY_SECRET: {
+    group: 'mono',
+    defaultText: 'derived from `MONO_WEBHOOK_SECRET`',
+    meaning:
+      'Key of the HMAC that identifies webhook deliveries for dedupe. Set it (random, 32 characters or more) so that rotating the webhook secret does not reset dedupe.',
+  },
+  MONO_SECRET_KEY: {
+    group: 'mono',
+    defaultText: 'unset: the bundled simulator',
+    meaning:
+      "Mono secret key for API calls (`test_sk_…` for Mono's sandbox, `live_sk_…` for live). A live key ends development mode.",
+  },
+  MONO_PUBLIC_KEY: {
+    group: 'mono',
+    defaultText: 'a simulator placeholder (development only)',
+    meaning: 'Mono public key (`test_pk_…` or `live_pk_…`) for the Connect widget on the re-auth page.',
+  },
+  MONO_API_URL: {
+    group: 'mono',
+    default: 'https://api.withmono.com',
+    meaning: "Base URL of Mono's API.",
+  },
+  MONO_REQUEST_TIMEOUT: {
+    group: 'mono',
+    default: '30s',
+    meaning: 'Timeout of each request to Mono.',
+  },
+  MONO_MAX_RPS: {
+    group: 'mono',
+    default: '10',
+    meaning:
+      'Requests per second toward Mono, every kind of call and every worker together ([one rate limit toward Mono](architecture.md#one-rate-limit-toward-mono)).',
+  },
+
+  // Temporal
+  TEMPORAL_ADDRESS: {
+    group: 'temporal',
+    default: 'localhost:7233',
+    meaning:
+      'Temporal frontend, `host:port`. On a loopback address with nothing answering, `npm start` starts the dev server there; another host, or `0.0.0.0`, ends development mode.',
+  },
+  TEMPORAL_NAMESPACE: {
+    group: 'temporal',
+    default: 'default',
+    meaning:
+      "Temporal namespace; it needs the service's six search attributes ([Deploying](deploying.md#search-attributes)).",
+  },
+  TEMPORAL_TASK_QUEUE: {
+    group: 'temporal',
+    default: 'mono-reauth',
+    meaning:
+      'Task queue of the account workflows. Calls to Mono use `<TEMPORAL_TASK_QUEUE>-mono`, and the schedules are named after it.',
+  },
+  TEMPORAL_TLS: {
+    group: 'temporal',
+    defaultText: 'unset: TLS when an API key or TLS file is set',
+    meaning:
+      '`true` or `false`. Plaintext to a Temporal on another machine is refused unless `TEMPORAL_TLS=false` says it is on purpose (a private network).',
+  },
+  TEMPORAL_API_KEY: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    meaning: 'API key for Temporal Cloud (TLS is implied). Ends development mode.',
+  },
+  TEMPORAL_TLS_CLIENT_CERT_PATH: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    meaning: 'Client certificate for mTLS (`TEMPORAL_TLS_CLIENT_CERT_DATA` for the PEM itself). Ends development mode.',
+  },
+  TEMPORAL_TLS_CLIENT_KEY_PATH: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    meaning: 'Key of the client certificate (`TEMPORAL_TLS_CLIENT_KEY_DATA` for the PEM itself).',
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    meaning: "CA of the server's certificate, for a private CA (`TEMPORAL_TLS_SERVER_CA_CERT_DATA` for the PEM).",
+  },
+  TEMPORAL_TLS_SERVER_NAME: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    meaning: "Name to expect in the server's certificate, when it is not the host of `TEMPORAL_ADDRESS`.",
+  },
+  TEMPORAL_PROFILE: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    meaning: 'Profile of the Temporal client configuration file to use.',
+  },
+  TEMPORAL_CONFIG_FILE: {
+    group: 'temporal',
+    readBy: ENVCONFIG,
+    defaultText: '`~/.config/temporalio/temporal.toml`',
+    meaning: 'The Temporal client configuration file (profiles), as the `temporal` CLI reads it.',
+  },
+  TEMPORAL_CODEC_KEYS: {
+    group: 'temporal',
+    defaultText: 'a key made once under `TEMPORAL_DATA_DIR` (development only)',
+    meaning:
+      "Payload encryption keys, `id:base64key,…` (32 random bytes each; the first encrypts, all decrypt). The repository's test key is refused outside development ([payload encryption](payload-encryption.md)).",
+  },
+  TEMPORAL_UI_ORIGINS: {
+    group: 'temporal',
+    defaultText:
+      "the dev server's Web UI (`http://localhost:8233`, `http://127.0.0.1:8233`) in development; none otherwise",
+    meaning: 'Browser origins, comma-separated, allowed to call the codec endpoints (a Temporal Web UI).',
+  },
+
+  // Workers and builds
+  SERVICE_ROLE: {
+    group: 'workers',
+    default: 'all',
+    meaning:
+      '`all`: the worker and the HTTP side in one process; `ingress`: the HTTP side only; `worker`: the worker only (it serves `/healthz`, `/readyz` and `/metrics`).',
+  },
+  WORKER_MAX_CACHED_WORKFLOWS: {
+    group: 'workers',
+    default: '500',
+    meaning:
+      "Accounts kept in the worker's memory. Bounds its memory whatever the number of accounts; an evicted account is replayed from its short history on its next event.",
+  },
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: {
+    group: 'workers',
+    defaultText: "the SDK's default",
+    meaning: 'Workflow tasks the worker runs at once.',
+  },
+  WORKER_MAX_CONCURRENT_ACTIVITIES: {
+    group: 'workers',
+    defaultText: "the SDK's default",
+    meaning: 'Activities the worker runs at once.',
+  },
+  WORKER_METRICS_ADDRESS: {
+    group: 'workers',
+    default: '127.0.0.1:9464',
+    meaning: "Where the worker's Temporal SDK metrics are served (`host:port`); `off` turns them off.",
+  },
+  WORKFLOW_BUNDLE_PATH: {
+    group: 'workers',
+    defaultText: 'unset: built at start',
+    meaning: 'A workflow bundle built ahead of time; the image builds one and sets it.',
+  },
+  TEMPORAL_DEPLOYMENT_NAME: {
+    group: 'workers',
+    default: 'mono-reauth',
+    meaning:
+      "The worker's Worker Deployment ([Releasing](releasing.md)). Temporal's Worker Controller on Kubernetes sets it.",
+  },
+  TEMPORAL_WORKER_BUILD_ID: {
+    group: 'workers',
+    defaultText: 'the package version and a digest of the workflow bundle',
+    meaning: "The worker's build id within the deployment. Temporal's Worker Controller sets it.",
+  },
+  TEMPORAL_WORKER_PROMOTE: {
+    group: 'workers',
+    defaultText: '`always` in development, `first` otherwise',
+    meaning:
+      'When a starting worker makes its build current: `always`, `first` (only while the deployment has no current build) or `never` (an operator does).',
+  },
+  UPGRADE_SWEEP_EVERY: {
+    group: 'workers',
+    default: '10m',
+    meaning: 'How often idle accounts on an earlier build are woken to move to the current one (at least `1m`).',
+  },
+  UPGRADE_SWEEP_RPS: {
+    group: 'workers',
+    default: '20',
+    meaning: 'Accounts the build sweep wakes per second.',
+  },
+
+  // Account lifecycle
+  WEBHOOK_DEDUPE_WINDOW: {
+    group: 'lifecycle',
+    default: '1h',
+    meaning: 'Identical deliveries within this window are duplicates and change nothing.',
+  },
+  HISTORY_EVENTS_PER_RUN: {
+    group: 'lifecycle',
+    default: '1500',
+    meaning: "An account's workflow continues as new when its history reaches this many events.",
+  },
+  SYNC_RETRY_BACKOFF: {
+    group: 'lifecycle',
+    default: '2m,10m,30m,2h,6h',
+    meaning:
+      "Waits before each manual sync retry in `sync_failed`, each at least `2m` (Mono's limit); the account escalates after the last.",
+  },
+  REAUTH_SYNC_GRACE: {
+    group: 'lifecycle',
+    default: '10m',
+    meaning: 'How long `reauthorised` waits for fresh data before it asks Mono for a sync itself.',
+  },
+  REAUTH_REMINDERS: {
+    group: 'lifecycle',
+    default: '1d,3d,7d',
+    meaning: 'Reminders to the owner in `reauth_required`, as offsets from entering it; their number is the cap.',
+  },
+  REAUTH_ESCALATE_AFTER: {
+    group: 'lifecycle',
+    default: '7d',
+    meaning: 'Escalate to operators when the owner has not re-authorised after this long.',
+  },
+  REAUTH_REMINDER_MIN_GAP: {
+    group: 'lifecycle',
+    default: '12h',
+    meaning: 'No reminder sooner than this after the previous message to the owner.',
+  },
+
+  // Notifications
+  NOTIFY_CHANNELS: {
+    group: 'notifications',
+    default: 'log',
+    meaning:
+      'Comma-separated: `log`, `webhook`, `email`. `webhook` needs `NOTIFY_WEBHOOK_URL` and `NOTIFY_WEBHOOK_SECRET`; `email` needs `SMTP_URL` and `NOTIFY_FROM`.',
+  },
+  NOTIFY_WEBHOOK_URL: {
+    group: 'notifications',
+    meaning: 'Your endpoint for notices (Standard Webhooks format); `https://` outside development.',
+  },
+  NOTIFY_WEBHOOK_SECRET: {
+    group: 'notifications',
+    meaning:
+      'Signing secret of the notice webhooks: `whsec_` and the base64 of at least 24 random bytes (`whsec_$(openssl rand -base64 32)`).',
+  },
+  OPERATOR_WEBHOOK_URL: {
+    group: 'notifications',
+    meaning:
+      "Operators' own endpoint for `account.escalated`, signed like `NOTIFY_WEBHOOK_URL` (needs `NOTIFY_WEBHOOK_SECRET`).",
+  },
+  SMTP_URL: {
+    group: 'notifications',
+    meaning: 'SMTP server for the `email` channel, e.g. `smtps://user:password@smtp.example.com:465`.',
+  },
+  SMTP_REQUIRE_TLS: {
+    group: 'notifications',
+    defaultText: '`true` outside development (where `false` is refused); `false` in development',
+    meaning: 'Refuse to send mail over an unencrypted connection (STARTTLS or `smtps://` required).',
+  },
+  NOTIFY_FROM: {
+    group: 'notifications',
+    meaning: 'Sender address of the `email` channel.',
+  },
+  NOTIFY_RETRY_FOR: {
+    group: 'notifications',
+    default: '1d',
+    meaning: 'How long a notice is retried on a channel before it becomes a dead letter (at least `1m`).',
+  },
+  NOTIFY_QUIET_HOURS: {
+    group: 'notifications',
+    meaning: "`HH:MM-HH:MM`, e.g. `21:00-08:00`: reminders due inside it wait for its end, in the owner's time zone.",
+  },
+  NOTIFY_TIME_ZONE: {
+    group: 'notifications',
+    default: 'Africa/Lagos',
+    meaning: "The owner's time zone (IANA) when none is registered.",
+  },
+  REAUTH_LINK_SECRET: {
+    group: 'notifications',
+    defaultText: '`dev-reauth-link-secret` (development only)',
+    meaning:
+      'HMAC keys of re-auth links, newest first, comma-separated: the first signs, all verify. Random, at least 32 characters.',
+  },
+  REAUTH_LINK_TTL: {
+    group: 'notifications',
+    default: '7d',
+    meaning: 'Lifetime of a re-auth link (at least `1m`); every reminder carries a fresh one.',
+  },
+
+  // Reconciliation
+  RECONCILE_EVERY: {
+    group: 'reconciliation',
+    default: '6h',
+    meaning: 'Interval of the reconcile schedule (at least `1m`).',
+  },
+  RECONCILE_STUCK_AFTER: {
+    group: 'reconciliation',
+    default: '6h',
+    meaning:
+      'An account in `sync_failed`, `reauth_required` or `reauthorised` this long without news from Mono is checked.',
+  },
+  RECONCILE_SILENT_AFTER: {
+    group: 'reconciliation',
+    default: '36h',
+    meaning:
+      "An account that heard nothing from Mono this long is checked, in any state (Mono's nightly cycle is 24h).",
+  },
+  RECONCILE_CONCURRENCY: {
+    group: 'reconciliation',
+    default: '20',
+    meaning: 'Accounts a reconcile run checks at the same time (their Mono calls are paced by `MONO_MAX_RPS` anyway).',
+  },
+
+  // Development
+  NODE_ENV: {
+    group: 'development',
+    defaultText: 'unset',
+    meaning:
+      '`production` ends development mode (and makes `HOST` default to `0.0.0.0`); unset, `development` or `test` allow it; any other value ends it with a warning.',
+  },
+  MONO_SIM_PORT: {
+    group: 'development',
+    default: '3100',
+    meaning: 'Port of the Mono simulator that `npm start` runs when `MONO_SECRET_KEY` is unset.',
+  },
+  TEMPORAL_UI_PORT: {
+    group: 'development',
+    defaultText: 'the port of `TEMPORAL_ADDRESS` + 1000 (`8233`)',
+    meaning: 'Web UI port of the embedded dev server.',
+  },
+  TEMPORAL_DATA_DIR: {
+    group: 'development',
+    default: '.data',
+    meaning: "The embedded dev server's SQLite file and log, and the development codec key.",
+  },
+  TEMPORAL_CLI_PATH: {
+    group: 'development',
+    readBy: BINARIES,
+    meaning: 'The `temporal` CLI (dev server) to use instead of the one on `PATH` or in the cache.',
+  },
+  TEMPORAL_TEST_SERVER_PATH: {
+    group: 'development',
+    readBy: BINARIES,
+    meaning: "Temporal's time-skipping test server to use (the tests).",
+  },
+  MONO_REAUTH_CACHE_DIR: {
+    group: 'development',
+    readBy: BINARIES,
+    defaultText: '`~/.cache/mono-reauth`',
+    meaning: "Where the Temporal binaries and the cluster script's build are cached.",
+  },
+  MONO_SIM_HOST: {
+    group: 'development',
+    readBy: SIMULATOR,
+    defaultText: '`127.0.0.1`',
+    meaning: 'Address of the simulator run on its own.',
+  },
+  MONO_SIM_WEBHOOK_URL: {
+    group: 'development',
+    readBy: SIMULATOR,
+    defaultText: '`http://localhost:3000/webhooks/mono`',
+    meaning: 'Where the simulator run on its own sends its webhooks.',
+  },
+};
