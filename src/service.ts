@@ -13,7 +13,7 @@ import { createAccountWorkflows, type AccountWorkflows } from './accounts/client
 import type { MonoConnection } from './activities/mono/connect.js';
 import { codecKeysFor, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
-import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
+import { refreshAccountGauges, timedDelivery, type Metrics } from './lib/metrics.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
@@ -158,7 +158,7 @@ async function startHttp(
           reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
           webhookSecrets: config.webhookSecrets,
           deliveryKey: createDeliveryKey(config.deliveryKeySecret),
-          deliver: accounts.deliver,
+          deliver: timedDelivery(accounts.deliver, metrics),
           logger,
           isReady,
           development,

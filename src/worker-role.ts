@@ -8,7 +8,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import type { AccountWorkflows } from './accounts/client.js';
-import { createActivities } from './activities/index.js';
+import { createActivities, type Activities } from './activities/index.js';
 import { createMonoActivities } from './activities/mono/activities.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { Notifier } from './activities/notify/notifier.js';
@@ -20,7 +20,7 @@ import { createSweepActivities } from './deployment/sweep.js';
 import { createPacer } from './lib/pacer.js';
 import type { Logger } from './lib/logger.js';
 import type { Tracing } from './lib/tracing.js';
-import type { Metrics } from './lib/metrics.js';
+import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createReconcileActivities } from './reconcile/activities.js';
@@ -95,10 +95,13 @@ async function startWorkers(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: {
-      ...createActivities({
-        notifier: new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' })),
-        onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
-      }),
+      ...measured(
+        createActivities({
+          notifier: new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' })),
+          onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
+        }),
+        metrics
+      ),
       ...createReconcileActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
     },
@@ -154,6 +157,28 @@ async function ensureSchedules({ client, config, logger }: WorkerRoleDeps): Prom
     if (grpcStatusOf(err) !== UNIMPLEMENTED) throw err;
     logger.warn('this Temporal server has no Schedules: no reconcile or build sweep (run them by hand)');
   }
+}
+
+/** The notify activities, measured: each delivery attempt's duration, and recovery times from the plans. */
+function measured(activities: Activities, metrics: Metrics): Activities {
+  return {
+    ...activities,
+    async deliverNoticeOn(...args: Parameters<Activities['deliverNoticeOn']>) {
+      const end = metrics.noticeDeliverySeconds.startTimer({ channel: args[1] });
+      try {
+        await activities.deliverNoticeOn(...args);
+        end({ outcome: 'sent' });
+      } catch (err) {
+        end({ outcome: 'failed' });
+        throw err;
+      }
+    },
+    async planNotice(...args: Parameters<Activities['planNotice']>) {
+      const plan = await activities.planNotice(...args);
+      observeRecovery(args[0], metrics);
+      return plan;
+    },
+  };
 }
 
 /** Worker options from WORKER_* variables; an unset limit keeps the SDK's default. */

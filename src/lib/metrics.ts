@@ -1,18 +1,25 @@
 /**
- * The service's Prometheus metrics (prom-client), served at GET /metrics. One registry per process, made
- * by `createMetrics` (no module-level singletons, so tests can make their own).
+ * The service's Prometheus metrics (prom-client), served at GET /metrics by each process: the ingress on its operator
+ * listener, the worker on its own port (docs/monitoring.md lists which process serves which). One registry per
+ * process, made by `createMetrics` (no module-level singletons, so tests can make their own). Node's process
+ * metrics keep their standard names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …), so stock Node
+ * dashboards work.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ACCOUNT_STATES } from '../workflows/account-lifecycle/model/types.js';
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'mono_reauth_process_' });
+  collectDefaultMetrics({ register: registry });
+  return { registry, ...ingressMetrics(registry), ...workerMetrics(registry), ...accountMetrics(registry) };
+}
+
+/** What the ingress counts: webhooks, refusals, enrolments. */
+function ingressMetrics(registry: Registry) {
   return {
-    registry,
     webhooks: new Counter({
       name: 'mono_reauth_webhooks_total',
-      help: 'Webhooks received, by event and outcome (accepted, duplicate_or_ignored, unauthorized, invalid, too_large, unavailable, refused)',
+      help: 'Webhooks received, by event and outcome (accepted: handed to the account, a redelivery included; ignored: an unknown event; unauthorized, rate_limited, invalid, too_large, unavailable, refused)',
       labelNames: ['event', 'outcome'] as const,
       registers: [registry],
     }),
@@ -23,10 +30,10 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    monoCalls: new Counter({
-      name: 'mono_reauth_mono_api_calls_total',
-      help: 'Calls to the Mono API, by endpoint and outcome (ok or the error kind)',
-      labelNames: ['endpoint', 'outcome'] as const,
+    webhookToSignalSeconds: new Histogram({
+      name: 'mono_reauth_webhook_to_signal_seconds',
+      help: "Time from receiving a webhook to Temporal holding it (the account's signal-with-start returned)",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     refusedRequests: new Counter({
@@ -35,21 +42,49 @@ export function createMetrics() {
       labelNames: ['surface', 'reason'] as const,
       registers: [registry],
     }),
+    enrolments: new Counter({
+      name: 'mono_reauth_enrolments_total',
+      help: 'Account ids submitted for enrolment (import), by outcome (started, known, closed, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** What the worker counts: Mono's calls, notices, recoveries, reconcile checks. */
+function workerMetrics(registry: Registry) {
+  return {
+    monoCalls: new Counter({
+      name: 'mono_reauth_mono_api_calls_total',
+      help: 'Calls to the Mono API, by endpoint and outcome (ok or the error kind)',
+      labelNames: ['endpoint', 'outcome'] as const,
+      registers: [registry],
+    }),
+    monoRequestSeconds: new Histogram({
+      name: 'mono_reauth_mono_request_duration_seconds',
+      help: "Duration of each call to Mono's API, by endpoint and outcome (ok or the error kind)",
+      labelNames: ['endpoint', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     notifications: new Counter({
       name: 'mono_reauth_notifications_total',
       help: 'Notice deliveries by type, channel and outcome: sent, retrying (an attempt failed and will be tried again), failed (given up or refused: a dead letter)',
       labelNames: ['type', 'channel', 'outcome'] as const,
       registers: [registry],
     }),
-    undeliveredAccounts: new Gauge({
-      name: 'mono_reauth_accounts_undelivered',
-      help: 'Accounts with notices that gave up on a channel (MonoUndelivered), from visibility counts',
+    noticeDeliverySeconds: new Histogram({
+      name: 'mono_reauth_notice_delivery_duration_seconds',
+      help: 'Duration of each attempt to deliver a notice on a channel, by channel and outcome (sent, failed)',
+      labelNames: ['channel', 'outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
       registers: [registry],
     }),
-    accounts: new Gauge({
-      name: 'mono_reauth_accounts',
-      help: 'Accounts by lifecycle state, from visibility counts (refreshed periodically)',
-      labelNames: ['state'] as const,
+    recoverySeconds: new Histogram({
+      name: 'mono_reauth_recovery_seconds',
+      help: 'Time an account spent in reauth_required or sync_failed before it recovered (to reauthorised or synced)',
+      labelNames: ['from', 'to'] as const,
+      buckets: [60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400],
       registers: [registry],
     }),
     reconcileCorrections: new Counter({
@@ -64,15 +99,26 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
-    enrolments: new Counter({
-      name: 'mono_reauth_enrolments_total',
-      help: 'Account ids submitted for enrolment (import), by outcome (started, known, closed, failed)',
-      labelNames: ['outcome'] as const,
+  };
+}
+
+/** The accounts by state, escalated and with dead letters, from visibility counts. */
+function accountMetrics(registry: Registry) {
+  return {
+    accounts: new Gauge({
+      name: 'mono_reauth_accounts',
+      help: 'Accounts by lifecycle state, from visibility counts (refreshed periodically)',
+      labelNames: ['state'] as const,
       registers: [registry],
     }),
     escalatedAccounts: new Gauge({
       name: 'mono_reauth_accounts_escalated',
       help: 'Accounts escalated to operators, from visibility counts',
+      registers: [registry],
+    }),
+    undeliveredAccounts: new Gauge({
+      name: 'mono_reauth_accounts_undelivered',
+      help: 'Accounts with notices that gave up on a channel (MonoUndelivered), from visibility counts',
       registers: [registry],
     }),
   };
@@ -107,4 +153,28 @@ export function refreshAccountGauges(
   const timer = setInterval(() => void refresh(), intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** `deliver` that also records how long after its receipt each event reached Temporal. */
+export function timedDelivery<E extends { receivedAt: string }, R>(
+  deliver: (event: E) => Promise<R>,
+  metrics: Pick<Metrics, 'webhookToSignalSeconds'>
+): (event: E) => Promise<R> {
+  return async (event) => {
+    const result = await deliver(event);
+    const receivedAt = Date.parse(event.receivedAt);
+    if (!Number.isNaN(receivedAt)) metrics.webhookToSignalSeconds.observe(Math.max(0, Date.now() - receivedAt) / 1000);
+    return result;
+  };
+}
+
+/** How long a recovered account had been in the state it recovered from, from its `account.recovered` notice. */
+export function observeRecovery(
+  notice: { type: string; at: string; data: { from?: string; since?: string; state?: string } },
+  metrics: Pick<Metrics, 'recoverySeconds'>
+): void {
+  const { from, since, state } = notice.data;
+  if (notice.type !== 'account.recovered' || !from || !since || !state) return;
+  const seconds = (Date.parse(notice.at) - Date.parse(since)) / 1000;
+  if (Number.isFinite(seconds) && seconds >= 0) metrics.recoverySeconds.observe({ from, to: state }, seconds);
 }

@@ -1,0 +1,96 @@
+/**
+ * Gauges about all accounts together — by state, escalated, with dead letters, per worker build — and about the last
+ * reconcile run. They come from Temporal (visibility counts, the deployment, the schedule), not from one process's
+ * work, so they are served once, not by every replica: on the operator listener's `GET /metrics/accounts`, scraped
+ * through one address (docs/monitoring.md), and in a single-process service also on its `/metrics`. Computed when
+ * scraped, at most every `maxAgeMs`, in a registry of their own.
+ */
+import { Gauge, Registry } from 'prom-client';
+import { ACCOUNT_STATES, type AccountState } from '../workflows/account-lifecycle/model/types.js';
+
+export interface AccountFacts {
+  count(filter: { state?: AccountState; escalated?: boolean; undelivered?: boolean }): Promise<number>;
+  /** Running accounts per worker build, with the build's status (current, ramping, draining…). */
+  builds(): Promise<Array<{ buildId: string; status: string; accounts: number }>>;
+  /** The latest reconcile run that completed: when, and how many accounts it corrected; null before any. */
+  lastReconcile(): Promise<{ completedAt: Date; corrected: number } | null>;
+}
+
+interface Snapshot {
+  byState: Map<AccountState, number>;
+  escalated: number;
+  undelivered: number;
+  builds: Array<{ buildId: string; status: string; accounts: number }>;
+  reconcile: { completedAt: Date; corrected: number } | null;
+}
+
+export function createAccountGauges(facts: AccountFacts, maxAgeMs = 15_000, now: () => number = Date.now): Registry {
+  const registry = new Registry();
+  let cached: { at: number; snapshot: Promise<Snapshot> } | undefined;
+  const snapshot = (): Promise<Snapshot> => {
+    if (!cached || now() - cached.at >= maxAgeMs) {
+      const fresh = { at: now(), snapshot: read(facts) };
+      // A failed read is not kept: the next scrape tries again.
+      fresh.snapshot.catch(() => (cached === fresh ? (cached = undefined) : undefined));
+      cached = fresh;
+    }
+    return cached.snapshot;
+  };
+  gauge(registry, 'mono_reauth_accounts', 'Accounts by lifecycle state (visibility counts)', ['state'], async (g) => {
+    const s = await snapshot();
+    for (const state of ACCOUNT_STATES) g.set({ state }, s.byState.get(state) ?? 0);
+  });
+  gauge(registry, 'mono_reauth_accounts_escalated', 'Accounts escalated to operators', [], async (g) => {
+    g.set((await snapshot()).escalated);
+  });
+  gauge(registry, 'mono_reauth_accounts_undelivered', 'Accounts with dead letters (MonoUndelivered)', [], async (g) => {
+    g.set((await snapshot()).undelivered);
+  });
+  const perBuild = 'Running accounts pinned to each worker build, and the build’s status';
+  gauge(registry, 'mono_reauth_build_accounts', perBuild, ['build_id', 'status'], async (g) => {
+    g.reset();
+    for (const b of (await snapshot()).builds) g.set({ build_id: b.buildId, status: b.status }, b.accounts);
+  });
+  const lastRun = 'When the last reconcile run completed (Unix seconds)';
+  gauge(registry, 'mono_reauth_reconcile_last_success_timestamp_seconds', lastRun, [], async (g) => {
+    const r = (await snapshot()).reconcile;
+    if (r) g.set(r.completedAt.getTime() / 1000);
+  });
+  const corrections = 'Accounts the last completed reconcile run corrected';
+  gauge(registry, 'mono_reauth_reconcile_last_corrections', corrections, [], async (g) => {
+    const r = (await snapshot()).reconcile;
+    if (r) g.set(r.corrected);
+  });
+  return registry;
+}
+
+async function read(facts: AccountFacts): Promise<Snapshot> {
+  const byState = new Map<AccountState, number>();
+  for (const state of ACCOUNT_STATES) byState.set(state, await facts.count({ state }));
+  return {
+    byState,
+    escalated: await facts.count({ escalated: true }),
+    undelivered: await facts.count({ undelivered: true }),
+    builds: await facts.builds(),
+    reconcile: await facts.lastReconcile(),
+  };
+}
+
+function gauge<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+  collect: (g: Gauge<L>) => Promise<void>
+): void {
+  new Gauge<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      // Temporal unreachable: the last values stay, and the rest of the scrape (process metrics) still answers.
+      await collect(this).catch(() => undefined);
+    },
+  });
+}
