@@ -13,7 +13,7 @@ function facts(overrides: Partial<AccountFacts> = {}): AccountFacts & { reads: n
     lastReconcile: () => Promise.resolve({ completedAt: new Date(1_800_000_000_000), corrected: 3 }),
     ...overrides,
   };
-  return f as AccountFacts & { reads: number };
+  return f;
 }
 
 describe('createAccountGauges', () => {
