@@ -62,7 +62,10 @@ export async function startWorkerRole(deps: WorkerRoleDeps): Promise<RunningWork
     logger,
     webhookUrl: deps.webhookUrl,
     simulator: deps.simulator,
-    onCall: (endpoint, outcome) => deps.metrics.monoCalls.inc({ endpoint, outcome }),
+    onCall: (endpoint, outcome, seconds) => {
+      deps.metrics.monoCalls.inc({ endpoint, outcome });
+      deps.metrics.monoRequestSeconds.observe({ endpoint, outcome }, seconds);
+    },
     pacer: createPacer(config.monoMaxRps),
   });
   deps.stopLater('mono', () => mono.close());

@@ -19,8 +19,8 @@ export interface MonoClientOptions {
   outbound?: OutboundPolicy;
   fetch?: typeof fetch;
   now?: () => number;
-  /** Told about every call: the endpoint and `ok` or the error kind (metrics). */
-  onCall?: (endpoint: string, outcome: string) => void;
+  /** Told about every call: the endpoint, `ok` or the error kind, and how long it took in seconds (metrics). */
+  onCall?: (endpoint: string, outcome: string, seconds: number) => void;
   /** Waited on before every request (lib/pacer.ts: MONO_MAX_RPS for this process). */
   pacer?: Pacer;
 }
@@ -180,12 +180,14 @@ export class MonoClient {
   }
 
   private async observe<T>(endpoint: string, call: Promise<T>): Promise<T> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     try {
       const result = await call;
-      this.options.onCall?.(endpoint, 'ok');
+      this.options.onCall?.(endpoint, 'ok', seconds());
       return result;
     } catch (err) {
-      this.options.onCall?.(endpoint, err instanceof MonoApiError ? err.kind : 'error');
+      this.options.onCall?.(endpoint, err instanceof MonoApiError ? err.kind : 'error', seconds());
       throw err;
     }
   }

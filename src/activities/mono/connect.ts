@@ -25,7 +25,7 @@ export interface ConnectMonoOptions {
   webhookUrl: string;
   /** Options for the simulator, when one is started. */
   simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
-  onCall?: (endpoint: string, outcome: string) => void;
+  onCall?: (endpoint: string, outcome: string, seconds: number) => void;
   /** Paces every request (MONO_MAX_RPS). */
   pacer?: Pacer;
 }
