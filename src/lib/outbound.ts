@@ -1,14 +1,18 @@
 /**
  * Rules for every call the service makes to the outside (Mono, the customer's and operators' webhooks, SMTP):
  * no redirect is ever followed (a cross-origin 307 would re-post the body with `mono-sec-key` or the webhook
- * signature to wherever it points), https is required, and names that resolve to private, loopback or link-local
- * addresses are refused — outside development, unless a host is explicitly allowed (OUTBOUND_ALLOW_PRIVATE).
+ * signature to wherever it points), https is required, and names that resolve to private, loopback, link-local or
+ * other special-purpose addresses (src/lib/address-ranges.ts) are refused — outside development, unless a host is
+ * explicitly allowed (OUTBOUND_ALLOW_PRIVATE).
  *
  * The address check resolves the name just before the call; a DNS answer that changes between the check and the
  * connection is not caught here (a network policy is the place for that guarantee).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { specialPurposeRange } from './address-ranges.js';
+
+export { isPrivateAddress, specialPurposeRange } from './address-ranges.js';
 
 export interface OutboundPolicy {
   /** Refuse http:// (and SMTP without TLS). */
@@ -59,10 +63,11 @@ export async function checkHost(host: string, policy: OutboundPolicy, what: stri
       });
     }
   }
-  const refused = addresses.find(isPrivateAddress);
-  if (refused !== undefined) {
+  for (const address of addresses) {
+    const range = specialPurposeRange(address);
+    if (range === null) continue;
     throw new OutboundRefused(
-      `${what}: ${bare} resolves to ${refused}, a private or loopback address; refused outside development (allow the host with OUTBOUND_ALLOW_PRIVATE if it is yours)`
+      `${what}: ${bare} resolves to ${address}, a private or loopback address (${range}); refused outside development (allow the host with OUTBOUND_ALLOW_PRIVATE if it is yours)`
     );
   }
 }
@@ -85,30 +90,6 @@ export async function fetchWithoutRedirects(
     );
   }
   return res;
-}
-
-/** True for loopback, private, link-local, carrier-grade NAT, unspecified and unique-local addresses. */
-export function isPrivateAddress(address: string): boolean {
-  const ip = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  if (isIP(ip) === 4) {
-    const [a = 0, b = 0] = ip.split('.').map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      a >= 224
-    );
-  }
-  if (isIP(ip) === 6) {
-    return ip === '::' || ip === '::1' || /^f[cd]/.test(ip) || /^fe[89ab]/.test(ip) || /^ff/.test(ip);
-  }
-  return true;
 }
 
 function safeOrigin(location: string, base: string): string {
