@@ -4,17 +4,21 @@
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
  *    package), `webhook-id` = the notice id, so a retried activity sends the same message id again;
  *  - email: SMTP (nodemailer) to the owner's registered address, `Message-ID` derived from the notice id;
- *    owners without a registered address are skipped on this channel.
+ *    owners without a registered address are skipped on this channel. The SMTP host is resolved once per email
+ *    and the connection made to that checked address, TLS still verifying the certificate against the host name.
  * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set.
  */
+import { isIP } from 'node:net';
 import {
-  checkOutbound,
+  checkHost,
+  checkScheme,
   fetchWithoutRedirects,
   OutboundRefused,
   STRICT_OUTBOUND,
   type OutboundPolicy,
 } from '../../lib/outbound.js';
 import { createTransport, type Transporter } from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { Webhook } from 'standardwebhooks';
 import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
@@ -77,7 +81,6 @@ const isReauthMessage = (notice: Notice): boolean =>
 
 export class Notifier {
   private readonly signer: Webhook | undefined;
-  private readonly mailer: Transporter | undefined;
 
   constructor(
     private readonly config: NotifierConfig,
@@ -86,10 +89,6 @@ export class Notifier {
     private readonly now: () => number = Date.now
   ) {
     this.signer = config.webhookSecret ? new Webhook(config.webhookSecret) : undefined;
-    this.mailer =
-      config.channels.includes('email') && config.smtpUrl
-        ? createTransport({ url: config.smtpUrl, requireTLS: config.smtpRequireTls ?? true, ...SMTP_TIMEOUTS })
-        : undefined;
   }
 
   /** The channels this configuration sends `notice` to, in order, and those skipped with why. */
@@ -153,34 +152,42 @@ export class Notifier {
 
   private async email(id: string, body: NotificationBody, contact: Contact | null): Promise<void> {
     if (!contact?.email) throw new PermanentDeliveryError('no email registered for the owner');
-    if (!this.mailer || !this.config.from)
+    const { smtpUrl, from } = this.config;
+    if (!this.config.channels.includes('email') || !smtpUrl || !from)
       throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
     const { subject, text } = emailText(body);
+    const mailer = await this.smtpTransport(smtpUrl);
     try {
-      await checkOutbound(this.config.smtpUrl!, this.policy(), 'SMTP_URL');
+      await mailer.sendMail({ from, to: contact.email, subject, text, messageId: `<${id}@mono-reauth>` });
+    } catch (err) {
+      throw smtpFailure(err);
+    } finally {
+      mailer.close();
+    }
+  }
+
+  /**
+   * A transport to the SMTP server's address, resolved once here and checked: nodemailer connects to that address
+   * and resolves nothing itself; TLS asks for (SNI) and verifies the certificate of the host name in SMTP_URL.
+   */
+  private async smtpTransport(smtpUrl: string): Promise<Transporter> {
+    let host: string;
+    let addresses: Array<{ address: string }>;
+    try {
+      host = checkScheme(smtpUrl, this.policy(), 'SMTP_URL').hostname.replace(/^\[|\]$/g, '');
+      addresses = await checkHost(host, this.policy(), 'SMTP_URL');
     } catch (err) {
       if (err instanceof OutboundRefused) throw new PermanentDeliveryError(err.message);
       throw err;
     }
-    try {
-      await this.mailer.sendMail({
-        from: this.config.from,
-        to: contact.email,
-        subject,
-        text,
-        messageId: `<${id}@mono-reauth>`,
-      });
-    } catch (err) {
-      // SMTP replies and nodemailer's messages can quote the recipient's address: keep only the codes.
-      const { responseCode, code } = err as { responseCode?: number; code?: string };
-      const codes = [code, responseCode].filter((c) => c !== undefined).join(', ') || 'no code';
-      if (responseCode !== undefined && responseCode >= 500 && responseCode < 600)
-        throw new PermanentDeliveryError(`the SMTP server refused the message (${codes})`);
-      if (code === 'ETLS' || code === 'EAUTH')
-        throw new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
-      // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
-      throw new TransientDeliveryError(`could not send the email (${codes}); retrying`);
-    }
+    if (!addresses[0]) throw new TransientDeliveryError(`SMTP_URL: ${host} has no address; retrying`);
+    return createTransport({
+      requireTLS: this.config.smtpRequireTls ?? true,
+      ...SMTP_TIMEOUTS,
+      ...parseConnectionUrl(smtpUrl),
+      host: addresses[0].address,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+    });
   }
 
   private policy(): OutboundPolicy {
@@ -223,6 +230,18 @@ export class Notifier {
         : undefined;
     throw new TransientDeliveryError(`${message}; retrying`, retryAfterMs);
   }
+}
+
+/** A failed send as a delivery error; SMTP replies and nodemailer's messages can quote the recipient: codes only. */
+function smtpFailure(err: unknown): PermanentDeliveryError | TransientDeliveryError {
+  const { responseCode, code } = err as { responseCode?: number; code?: string };
+  const codes = [code, responseCode].filter((c) => c !== undefined).join(', ') || 'no code';
+  if (responseCode !== undefined && responseCode >= 500 && responseCode < 600)
+    return new PermanentDeliveryError(`the SMTP server refused the message (${codes})`);
+  if (code === 'ETLS' || code === 'EAUTH')
+    return new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
+  // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
+  return new TransientDeliveryError(`could not send the email (${codes}); retrying`);
 }
 
 /** Plain, short emails: what happened and the link; no account details. */
