@@ -29,10 +29,13 @@ import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lif
 export interface NotifierConfig {
   channels: Array<'log' | 'webhook' | 'email'>;
   webhookUrl?: string;
+  /** The customer webhook's Standard Webhooks secrets, comma-separated: each signs every message. */
   webhookSecret?: string;
   smtpUrl?: string;
   from?: string;
   operatorWebhookUrl?: string;
+  /** The operator webhook's own secrets, comma-separated like `webhookSecret`; never the customer's. */
+  operatorWebhookSecret?: string;
   timeoutMs?: number;
   /** Outbound rules (lib/outbound.ts); strict (https, public addresses only) unless the caller says otherwise. */
   outbound?: OutboundPolicy;
@@ -80,7 +83,8 @@ const isReauthMessage = (notice: Notice): boolean =>
   (notice.type === 'account.reauth_required' || notice.type === 'account.reauth_reminder');
 
 export class Notifier {
-  private readonly signer: Webhook | undefined;
+  private readonly signers: Webhook[];
+  private readonly operatorSigners: Webhook[];
 
   constructor(
     private readonly config: NotifierConfig,
@@ -88,7 +92,8 @@ export class Notifier {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now
   ) {
-    this.signer = config.webhookSecret ? new Webhook(config.webhookSecret) : undefined;
+    this.signers = signersOf(config.webhookSecret);
+    this.operatorSigners = signersOf(config.operatorWebhookSecret);
   }
 
   /** The channels this configuration sends `notice` to, in order, and those skipped with why. */
@@ -126,10 +131,14 @@ export class Notifier {
         return this.log(notice, body);
       case 'webhook':
         if (!this.config.webhookUrl) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_URL is not set');
-        return this.post(this.config.webhookUrl, notice.id, body, 'the notification webhook');
+        if (this.signers.length === 0)
+          throw new PermanentDeliveryError('NOTIFY_WEBHOOK_SECRET is not set; cannot sign webhooks');
+        return this.post(this.config.webhookUrl, this.signers, notice.id, body, 'the notification webhook');
       case 'operator_webhook':
         if (!this.config.operatorWebhookUrl) throw new PermanentDeliveryError('OPERATOR_WEBHOOK_URL is not set');
-        return this.post(this.config.operatorWebhookUrl, notice.id, body, 'the operator webhook');
+        if (this.operatorSigners.length === 0)
+          throw new PermanentDeliveryError('OPERATOR_WEBHOOK_SECRET is not set; cannot sign operator notices');
+        return this.post(this.config.operatorWebhookUrl, this.operatorSigners, notice.id, body, 'the operator webhook');
       case 'email':
         return this.email(notice.id, body, contact);
     }
@@ -194,15 +203,15 @@ export class Notifier {
     return this.config.outbound ?? STRICT_OUTBOUND;
   }
 
-  private async post(url: string, id: string, body: NotificationBody, what: string): Promise<void> {
-    if (!this.signer) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_SECRET is not set; cannot sign webhooks');
+  private async post(url: string, signers: Webhook[], id: string, body: NotificationBody, what: string): Promise<void> {
     const payload = JSON.stringify(body);
     const timestamp = new Date(this.now());
     const headers = {
       'content-type': 'application/json',
       'webhook-id': id,
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': this.signer.sign(id, timestamp, payload),
+      // One `v1,<signature>` per secret, space-separated (Standard Webhooks): a receiver accepts with any of them.
+      'webhook-signature': signers.map((signer) => signer.sign(id, timestamp, payload)).join(' '),
     };
     let res: Response;
     try {
@@ -230,6 +239,15 @@ export class Notifier {
         : undefined;
     throw new TransientDeliveryError(`${message}; retrying`, retryAfterMs);
   }
+}
+
+/** A signer per secret of a comma-separated list. */
+function signersOf(secrets: string | undefined): Webhook[] {
+  return (secrets ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '')
+    .map((secret) => new Webhook(secret));
 }
 
 /** A failed send as a delivery error; SMTP replies and nodemailer's messages can quote the recipient: codes only. */
