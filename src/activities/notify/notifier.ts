@@ -20,6 +20,7 @@ import {
 import { createTransport, type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { Webhook } from 'standardwebhooks';
+import { untilAborted } from '../../lib/abortable.js';
 import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
@@ -36,6 +37,8 @@ export interface NotifierConfig {
   operatorWebhookUrl?: string;
   /** The operator webhook's own secrets, comma-separated like `webhookSecret`; never the customer's. */
   operatorWebhookSecret?: string;
+  /** Overall limit of an email attempt; EMAIL_DEADLINE_MS unless a test says otherwise. */
+  emailDeadlineMs?: number;
   timeoutMs?: number;
   /** Outbound rules (lib/outbound.ts); strict (https, public addresses only) unless the caller says otherwise. */
   outbound?: OutboundPolicy;
@@ -48,11 +51,15 @@ export interface NotifierConfig {
   smtpRequireTls?: boolean;
 }
 
-/**
- * SMTP timeouts, kept well inside the notify activity's 30 s: a send that outlives the activity could be sent
- * again by its retry. Connect 5 s + greeting 5 s + 15 s of silence at most.
- */
+/** nodemailer's own limits: connect 5 s, greeting 5 s, 15 s of silence (an inactivity timer, reset by traffic). */
 const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 15_000, dnsTimeout: 5_000 };
+
+/**
+ * The whole email attempt (resolving, connecting, the greeting and the send) is stopped after this long, well
+ * inside the notify activity's 30 s start-to-close (src/workflows/account-lifecycle/effects.ts): an attempt that
+ * outlived its activity could still be sending when the workflow's next attempt starts.
+ */
+export const EMAIL_DEADLINE_MS = 20_000;
 
 /** The JSON body of an outbound notification. */
 export interface NotificationBody {
@@ -122,8 +129,16 @@ export class Notifier {
     }
   }
 
-  /** Sends `notice` on one channel. The message id is the notice id on every attempt. */
-  async deliverOn(channel: NoticeChannel, notice: Notice, contact: Contact | null = null): Promise<void> {
+  /**
+   * Sends `notice` on one channel. The message id is the notice id on every attempt. `signal` stops the attempt
+   * (the activity's cancellation): the connection is closed and the attempt fails as transient.
+   */
+  async deliverOn(
+    channel: NoticeChannel,
+    notice: Notice,
+    contact: Contact | null = null,
+    signal?: AbortSignal
+  ): Promise<void> {
     const body: NotificationBody = { type: notice.type, timestamp: notice.at, data: { ...notice.data } };
     if (isReauthMessage(notice)) body.data.reauthUrl = this.links.create(notice.data.accountId, this.now());
     switch (channel) {
@@ -133,14 +148,24 @@ export class Notifier {
         if (!this.config.webhookUrl) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_URL is not set');
         if (this.signers.length === 0)
           throw new PermanentDeliveryError('NOTIFY_WEBHOOK_SECRET is not set; cannot sign webhooks');
-        return this.post(this.config.webhookUrl, this.signers, notice.id, body, 'the notification webhook');
+        return this.post(
+          { url: this.config.webhookUrl, signers: this.signers, what: 'the notification webhook' },
+          notice.id,
+          body,
+          signal
+        );
       case 'operator_webhook':
         if (!this.config.operatorWebhookUrl) throw new PermanentDeliveryError('OPERATOR_WEBHOOK_URL is not set');
         if (this.operatorSigners.length === 0)
           throw new PermanentDeliveryError('OPERATOR_WEBHOOK_SECRET is not set; cannot sign operator notices');
-        return this.post(this.config.operatorWebhookUrl, this.operatorSigners, notice.id, body, 'the operator webhook');
+        return this.post(
+          { url: this.config.operatorWebhookUrl, signers: this.operatorSigners, what: 'the operator webhook' },
+          notice.id,
+          body,
+          signal
+        );
       case 'email':
-        return this.email(notice.id, body, contact);
+        return this.email(notice.id, body, contact, signal);
     }
   }
 
@@ -159,19 +184,32 @@ export class Notifier {
     );
   }
 
-  private async email(id: string, body: NotificationBody, contact: Contact | null): Promise<void> {
+  /** One email, stopped (its SMTP session closed) at the deadline or when `cancelled` aborts. */
+  private async email(id: string, body: NotificationBody, contact: Contact | null, cancelled?: AbortSignal) {
     if (!contact?.email) throw new PermanentDeliveryError('no email registered for the owner');
     const { smtpUrl, from } = this.config;
     if (!this.config.channels.includes('email') || !smtpUrl || !from)
       throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
     const { subject, text } = emailText(body);
-    const mailer = await this.smtpTransport(smtpUrl);
+    const deadlineMs = this.config.emailDeadlineMs ?? EMAIL_DEADLINE_MS;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const stop = cancelled ? AbortSignal.any([deadline, cancelled]) : deadline;
+    let mailer: Transporter | undefined;
     try {
-      await mailer.sendMail({ from, to: contact.email, subject, text, messageId: `<${id}@mono-reauth>` });
+      mailer = await untilAborted(this.smtpTransport(smtpUrl), stop);
+      const message = { from, to: contact.email, subject, text, messageId: `<${id}@mono-reauth>` };
+      await mailer.sendMail({ ...message, signal: stop });
     } catch (err) {
+      if (stop.aborted)
+        throw new TransientDeliveryError(
+          deadline.aborted
+            ? `the SMTP server did not finish within ${deadlineMs / 1000} s; the send was stopped; retrying`
+            : 'the email attempt was cancelled; its SMTP session was closed'
+        );
+      if (err instanceof PermanentDeliveryError || err instanceof TransientDeliveryError || !mailer) throw err;
       throw smtpFailure(err);
     } finally {
-      mailer.close();
+      mailer?.close();
     }
   }
 
@@ -203,7 +241,12 @@ export class Notifier {
     return this.config.outbound ?? STRICT_OUTBOUND;
   }
 
-  private async post(url: string, signers: Webhook[], id: string, body: NotificationBody, what: string): Promise<void> {
+  private async post(
+    { url, signers, what }: { url: string; signers: Webhook[]; what: string },
+    id: string,
+    body: NotificationBody,
+    cancelled?: AbortSignal
+  ): Promise<void> {
     const payload = JSON.stringify(body);
     const timestamp = new Date(this.now());
     const headers = {
@@ -218,7 +261,7 @@ export class Notifier {
       // Never follows a redirect: it would re-post the signed body to wherever the redirect points.
       res = await fetchWithoutRedirects(
         url,
-        { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000) },
+        { method: 'POST', headers, body: payload, signal: withTimeout(cancelled, this.config.timeoutMs ?? 10_000) },
         this.policy(),
         what
       );
@@ -240,6 +283,9 @@ export class Notifier {
     throw new TransientDeliveryError(`${message}; retrying`, retryAfterMs);
   }
 }
+
+const withTimeout = (signal: AbortSignal | undefined, ms: number): AbortSignal =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
 
 /** A signer per secret of a comma-separated list. */
 function signersOf(secrets: string | undefined): Webhook[] {
