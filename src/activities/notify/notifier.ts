@@ -61,6 +61,13 @@ const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socket
  */
 export const EMAIL_DEADLINE_MS = 20_000;
 
+/** A webhook receiver: its URL, a signer per secret, and its name in messages. */
+interface WebhookReceiver {
+  url: string;
+  signers: Webhook[];
+  what: string;
+}
+
 /** The JSON body of an outbound notification. */
 export interface NotificationBody {
   type: Notice['type'];
@@ -145,28 +152,34 @@ export class Notifier {
       case 'log':
         return this.log(notice, body);
       case 'webhook':
-        if (!this.config.webhookUrl) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_URL is not set');
-        if (this.signers.length === 0)
-          throw new PermanentDeliveryError('NOTIFY_WEBHOOK_SECRET is not set; cannot sign webhooks');
-        return this.post(
-          { url: this.config.webhookUrl, signers: this.signers, what: 'the notification webhook' },
-          notice.id,
-          body,
-          signal
-        );
       case 'operator_webhook':
-        if (!this.config.operatorWebhookUrl) throw new PermanentDeliveryError('OPERATOR_WEBHOOK_URL is not set');
-        if (this.operatorSigners.length === 0)
-          throw new PermanentDeliveryError('OPERATOR_WEBHOOK_SECRET is not set; cannot sign operator notices');
-        return this.post(
-          { url: this.config.operatorWebhookUrl, signers: this.operatorSigners, what: 'the operator webhook' },
-          notice.id,
-          body,
-          signal
-        );
+        return this.post(this.receiver(channel), notice.id, body, signal);
       case 'email':
         return this.email(notice.id, body, contact, signal);
     }
+  }
+
+  /** Where a webhook channel posts and the secrets that sign for it; PermanentDeliveryError if one is missing. */
+  private receiver(channel: 'webhook' | 'operator_webhook'): WebhookReceiver {
+    const [url, signers, urlVariable, secretVariable, what] =
+      channel === 'webhook'
+        ? [
+            this.config.webhookUrl,
+            this.signers,
+            'NOTIFY_WEBHOOK_URL',
+            'NOTIFY_WEBHOOK_SECRET',
+            'the notification webhook',
+          ]
+        : [
+            this.config.operatorWebhookUrl,
+            this.operatorSigners,
+            'OPERATOR_WEBHOOK_URL',
+            'OPERATOR_WEBHOOK_SECRET',
+            'the operator webhook',
+          ];
+    if (!url) throw new PermanentDeliveryError(`${urlVariable} is not set`);
+    if (signers.length === 0) throw new PermanentDeliveryError(`${secretVariable} is not set; cannot sign ${what}`);
+    return { url, signers, what };
   }
 
   private log(notice: Notice, body: NotificationBody): void {
@@ -242,7 +255,7 @@ export class Notifier {
   }
 
   private async post(
-    { url, signers, what }: { url: string; signers: Webhook[]; what: string },
+    { url, signers, what }: WebhookReceiver,
     id: string,
     body: NotificationBody,
     cancelled?: AbortSignal
