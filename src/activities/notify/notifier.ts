@@ -2,11 +2,14 @@
  * Delivers the workflow's notices on the configured channels (README, "Notifications and the re-auth link"):
  *  - log: a structured line, no PII and no link (a link is a credential);
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
- *    package), `webhook-id` = the notice id, so a retried activity sends the same message id again;
+ *    package) with every secret configured (one signature each, so a secret rotates without a gap),
+ *    `webhook-id` = the notice id, so a retried activity sends the same message id again;
  *  - email: SMTP (nodemailer) to the owner's registered address, `Message-ID` derived from the notice id;
  *    owners without a registered address are skipped on this channel. The SMTP host is resolved once per email
  *    and the connection made to that checked address, TLS still verifying the certificate against the host name.
- * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set.
+ * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set, signed
+ * with the operators' own secrets (OPERATOR_WEBHOOK_SECRET). Every call follows the outbound rules (lib/outbound.ts).
+ * An email attempt stops at EMAIL_DEADLINE_MS, or when the activity is cancelled, closing its SMTP session.
  */
 import { isIP } from 'node:net';
 import {
