@@ -51,20 +51,27 @@ const emptyAsUnset = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
 
-/** A Standard Webhooks secret: `whsec_` and the base64 of at least 24 bytes. */
-const standardWebhooksSecret = z.string().superRefine((value, ctx) => {
+/** What is wrong with a Standard Webhooks secret (`whsec_` and the base64 of at least 24 bytes), if anything. */
+function standardWebhooksSecretProblem(value: string): string | null {
   const encoded = value.slice('whsec_'.length);
-  if (!value.startsWith('whsec_')) {
-    ctx.addIssue({ code: 'custom', message: 'must start with whsec_ (a Standard Webhooks secret)' });
-  } else if (
+  if (!value.startsWith('whsec_')) return 'must start with whsec_ (a Standard Webhooks secret)';
+  if (
     !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ||
     Buffer.from(encoded, 'base64').byteLength < MIN_STANDARD_WEBHOOKS_SECRET_BYTES
   ) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be whsec_ and the base64 of at least ${MIN_STANDARD_WEBHOOKS_SECRET_BYTES} random bytes, e.g. whsec_$(openssl rand -base64 32)`,
-    });
+    return `must be whsec_ and the base64 of at least ${MIN_STANDARD_WEBHOOKS_SECRET_BYTES} random bytes, e.g. whsec_$(openssl rand -base64 32)`;
   }
+  return null;
+}
+
+/** Standard Webhooks secrets, comma-separated: every one signs, so a receiver may verify with any (rotation). */
+const standardWebhooksSecrets = z.string().superRefine((value, ctx) => {
+  const secrets = listOf(value);
+  if (secrets.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one whsec_ secret' });
+  secrets.forEach((secret, i) => {
+    const problem = standardWebhooksSecretProblem(secret);
+    if (problem) ctx.addIssue({ code: 'custom', message: secrets.length > 1 ? `entry ${i + 1}: ${problem}` : problem });
+  });
 });
 
 const DURATION_HELP = 'is not a duration; write it like 90s, 10m, 2h or 7d';
@@ -235,7 +242,8 @@ export const EnvSchema = z
     OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email'] as const, 'log'),
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-    NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecret.optional()),
+    NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
+    OPERATOR_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
     SMTP_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     SMTP_REQUIRE_TLS: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).optional()),
     OUTBOUND_ALLOW_PRIVATE: optionalString,
@@ -250,10 +258,11 @@ export const EnvSchema = z
     if (env.MONO_WEBHOOK_SECRET !== undefined && !env.MONO_WEBHOOK_SECRET.split(',').some((x) => x.trim() !== '')) {
       ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'needs at least one non-empty secret' });
     }
-    if (env.OPERATOR_WEBHOOK_URL && !env.NOTIFY_WEBHOOK_SECRET) {
+    // In development NOTIFY_WEBHOOK_SECRET may sign operator notices too; outside, servingSettingProblems refuses it.
+    if (env.OPERATOR_WEBHOOK_URL && !env.OPERATOR_WEBHOOK_SECRET && !env.NOTIFY_WEBHOOK_SECRET) {
       ctx.addIssue({
         code: 'custom',
-        path: ['NOTIFY_WEBHOOK_SECRET'],
+        path: ['OPERATOR_WEBHOOK_SECRET'],
         message: 'is required when OPERATOR_WEBHOOK_URL is set (operator notices are signed with it)',
       });
     }
@@ -525,6 +534,11 @@ function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   if (e.SMTP_REQUIRE_TLS === 'false') {
     problems.push('SMTP_REQUIRE_TLS: false is refused outside development (mail would travel unencrypted); unset it');
   }
+  if (e.OPERATOR_WEBHOOK_URL && !e.OPERATOR_WEBHOOK_SECRET) {
+    problems.push(
+      "OPERATOR_WEBHOOK_SECRET: is required when OPERATOR_WEBHOOK_URL is set outside development (operator notices are never signed with the customer's NOTIFY_WEBHOOK_SECRET); make one with whsec_$(openssl rand -base64 32)"
+    );
+  }
   return problems;
 }
 
@@ -619,6 +633,9 @@ function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[]): N
     smtpUrl: e.SMTP_URL,
     from: e.NOTIFY_FROM,
     operatorWebhookUrl: e.OPERATOR_WEBHOOK_URL,
+    operatorWebhookSecret:
+      e.OPERATOR_WEBHOOK_SECRET ??
+      (e.OPERATOR_WEBHOOK_URL && exposure.length === 0 ? e.NOTIFY_WEBHOOK_SECRET : undefined),
   };
 }
 
@@ -662,6 +679,7 @@ export const SECRET_VARIABLES = [
   'DELIVERY_KEY_SECRET',
   'TEMPORAL_CODEC_KEYS',
   'NOTIFY_WEBHOOK_SECRET',
+  'OPERATOR_WEBHOOK_SECRET',
   'SMTP_URL',
   'TEMPORAL_API_KEY',
   'TEMPORAL_TLS_CLIENT_KEY_DATA',

@@ -11,6 +11,7 @@ import type { AccountWorkflows } from './accounts/client.js';
 import { createActivities, type Activities } from './activities/index.js';
 import { createMonoActivities } from './activities/mono/activities.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
+import { NOTIFY_HEARTBEAT_THROTTLE } from './activities/notify/activities.js';
 import { Notifier } from './activities/notify/notifier.js';
 import type { Config } from './config.js';
 import { defaultBuildId, packageVersion } from './deployment/build-id.js';
@@ -109,7 +110,15 @@ async function startWorkers(
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
     },
     ...(deps.tracing && { tracing: deps.tracing }),
-    options: { ...workerTuning(config), ...converter, ...versioning, ...options },
+    // Heartbeats of activities without a heartbeat timeout (the notify attempts) reach Temporal this often, and
+    // with them the news that the workflow cancelled an attempt; the SDK's default of 30 s is the whole attempt.
+    options: {
+      ...workerTuning(config),
+      defaultHeartbeatThrottleInterval: NOTIFY_HEARTBEAT_THROTTLE,
+      ...converter,
+      ...versioning,
+      ...options,
+    },
   });
   deps.stopLater('worker connection', () => connection.close());
   run(deps, 'worker', worker);

@@ -14,6 +14,8 @@ import { runCli } from '../helpers/cli.js';
 import { receiver, TEST_WHSEC } from '../helpers/receiver.js';
 
 const SECRET = TEST_WHSEC;
+/** The operators' own secret: operator notices are never signed with the customer's. */
+const OPERATORS_SECRET = `whsec_${Buffer.alloc(32, 'p').toString('base64')}`;
 
 const refusing = new Set<string>();
 let customer: Awaited<ReturnType<typeof receiver>>;
@@ -50,6 +52,7 @@ beforeAll(async () => {
       webhookUrl: customer.url,
       webhookSecret: SECRET,
       operatorWebhookUrl: operators.url,
+      operatorWebhookSecret: OPERATORS_SECRET,
     },
   });
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
     address: inject('temporalAddress'),
     // The owner never re-authorises: operators are told after a second.
     settings: { reauthRemindersMs: [], reauthEscalateAfterMs: 1_000 },
-    notify: { channels: ['log'], operatorWebhookUrl: operators.url, webhookSecret: TEST_WHSEC },
+    notify: { channels: ['log'], operatorWebhookUrl: operators.url, operatorWebhookSecret: TEST_WHSEC },
   });
 });
 afterAll(async () => {

@@ -96,7 +96,7 @@ describe('loadConfig', () => {
 
   it('refuses operator notices that could not be signed', () => {
     expect(problems({ OPERATOR_WEBHOOK_URL: 'https://ops.example.com/hook' })).toEqual([
-      'NOTIFY_WEBHOOK_SECRET: is required when OPERATOR_WEBHOOK_URL is set (operator notices are signed with it)',
+      'OPERATOR_WEBHOOK_SECRET: is required when OPERATOR_WEBHOOK_URL is set (operator notices are signed with it)',
     ]);
   });
 
@@ -333,6 +333,41 @@ describe('development mode needs an explicit signal', () => {
       'NOTIFY_WEBHOOK_SECRET: must start with whsec_ (a Standard Webhooks secret)',
     ]);
     expect(loadConfig({ NOTIFY_WEBHOOK_SECRET: whsec(24) }).notify.webhookSecret).toBe(whsec(24));
+  });
+
+  const whsec = (fill: string) => `whsec_${Buffer.alloc(32, fill).toString('base64')}`;
+
+  it('takes several webhook secrets, comma-separated, each a whsec_ secret (rotation without a gap)', () => {
+    const c = loadConfig({
+      NOTIFY_WEBHOOK_SECRET: `${whsec('n')}, ${whsec('o')}`,
+      OPERATOR_WEBHOOK_SECRET: `${whsec('p')},${whsec('q')}`,
+      OPERATOR_WEBHOOK_URL: 'https://ops.example.com/hook',
+    });
+    expect(c.notify.webhookSecret).toBe(`${whsec('n')}, ${whsec('o')}`);
+    expect(c.notify.operatorWebhookSecret).toBe(`${whsec('p')},${whsec('q')}`);
+    expect(problems({ NOTIFY_WEBHOOK_SECRET: `${whsec('n')},supersecretvalue` })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: entry 2: must start with whsec_ (a Standard Webhooks secret)',
+    ]);
+    expect(problems({ OPERATOR_WEBHOOK_SECRET: 'whsec_short' })).toEqual([
+      'OPERATOR_WEBHOOK_SECRET: must be whsec_ and the base64 of at least 24 random bytes, e.g. whsec_$(openssl rand -base64 32)',
+    ]);
+    expect(problems({ NOTIFY_WEBHOOK_SECRET: ' , ' })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: needs at least one whsec_ secret',
+    ]);
+  });
+
+  it("signs operator notices with OPERATOR_WEBHOOK_SECRET; in development alone it may fall back on the customer's", () => {
+    const operators = { OPERATOR_WEBHOOK_URL: 'https://ops.example.com/hook' };
+    expect(loadConfig({ ...operators, NOTIFY_WEBHOOK_SECRET: whsec('n') }).notify.operatorWebhookSecret).toBe(
+      whsec('n')
+    );
+    const prod = { ...STRONG, ...operators, NODE_ENV: 'production', NOTIFY_WEBHOOK_SECRET: whsec('n') };
+    expect(problems(prod)).toEqual([
+      "OPERATOR_WEBHOOK_SECRET: is required when OPERATOR_WEBHOOK_URL is set outside development (operator notices are never signed with the customer's NOTIFY_WEBHOOK_SECRET); make one with whsec_$(openssl rand -base64 32)",
+    ]);
+    const c = loadConfig({ ...prod, OPERATOR_WEBHOOK_SECRET: whsec('p') });
+    expect(c.notify.operatorWebhookSecret).toBe(whsec('p'));
+    expect(c.notify.webhookSecret).toBe(whsec('n'));
   });
 });
 

@@ -39,6 +39,7 @@ describe('withSecretFiles', () => {
         'DELIVERY_KEY_SECRET',
         'TEMPORAL_CODEC_KEYS',
         'NOTIFY_WEBHOOK_SECRET',
+        'OPERATOR_WEBHOOK_SECRET',
         'SMTP_URL',
         'TEMPORAL_API_KEY',
       ])

@@ -17,7 +17,6 @@ export interface MonoClientOptions {
   timeoutMs?: number;
   /** Outbound rules (lib/outbound.ts); strict (https, public addresses) unless the caller says otherwise. */
   outbound?: OutboundPolicy;
-  fetch?: typeof fetch;
   now?: () => number;
   /** Told about every call: the endpoint, `ok` or the error kind, and how long it took in seconds (metrics). */
   onCall?: (endpoint: string, outcome: string, seconds: number) => void;
@@ -68,13 +67,11 @@ const TokenBody = z.looseObject({ token: z.string().min(1) });
 export class MonoClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
 
   constructor(private readonly options: MonoClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
   }
 
@@ -211,8 +208,7 @@ export class MonoClient {
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         },
         this.options.outbound ?? STRICT_OUTBOUND,
-        `Mono (${endpoint}, MONO_API_URL)`,
-        this.fetchImpl
+        `Mono (${endpoint}, MONO_API_URL)`
       );
     } catch (err) {
       if (err instanceof OutboundRefused) throw new MonoApiError('refused_by_policy', `${err.message}.`);

@@ -8,12 +8,20 @@
  *    decides at replay;
  *  - `deliverNotice`: every channel in one activity, for runs from before per-channel delivery.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { deferOutOfQuietHours } from '../../workflows/account-lifecycle/model/quiet-hours.js';
 import type { NoticePlan } from '../../workflows/account-lifecycle/model/outbox.js';
 import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/model/types.js';
 import { FAILURE } from '../failures.js';
 import { PermanentDeliveryError, TransientDeliveryError, type Notifier } from './notifier.js';
+
+/**
+ * How often an attempt in flight heartbeats. The worker sends heartbeats on at most every
+ * NOTIFY_HEARTBEAT_THROTTLE (no heartbeat timeout is set on these activities), and learns of a cancellation from
+ * the answer to one.
+ */
+const HEARTBEAT_EVERY_MS = 1_000;
+export const NOTIFY_HEARTBEAT_THROTTLE = '2 seconds';
 
 /** Every attempt's outcome on a channel: sent, retrying, failed (given up or refused), for the metrics. */
 export type DeliveryOutcome = 'sent' | 'retrying' | 'failed';
@@ -52,7 +60,9 @@ export function createNotifyActivities({ notifier, onDelivery = () => undefined 
 
     /**
      * One attempt on one channel; the workflow retries on its schedule. A transient failure carries the receiver's
-     * Retry-After in its details; `final` says the workflow will not try again (for the metric).
+     * Retry-After in its details; `final` says the workflow will not try again (for the metric). It heartbeats while
+     * the attempt is in flight, which is how Temporal tells it that the workflow cancelled it (a notice that became
+     * stale): the attempt is then stopped, its connection closed.
      */
     async deliverNoticeOn(
       notice: Notice,
@@ -60,8 +70,10 @@ export function createNotifyActivities({ notifier, onDelivery = () => undefined 
       contact: Contact | null,
       final: boolean
     ): Promise<void> {
+      heartbeat();
+      const beating = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        await notifier.deliverOn(channel, notice, contact);
+        await notifier.deliverOn(channel, notice, contact, cancellationSignal());
         onDelivery(notice, channel, 'sent');
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
@@ -74,6 +86,8 @@ export function createNotifyActivities({ notifier, onDelivery = () => undefined 
           nonRetryable: true,
           details: [{ retryAfterMs: retryAfterMs ?? null }],
         });
+      } finally {
+        clearInterval(beating);
       }
     },
 

@@ -2,20 +2,28 @@
  * Delivers the workflow's notices on their channels (docs/architecture.md, "Notifications and the re-auth link"):
  *  - log: a structured line, no PII and no link (a link is a credential);
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
- *    package), `webhook-id` = the notice id, so a retried activity sends the same message id again;
+ *    package) with every secret configured (one signature each, so a secret rotates without a gap),
+ *    `webhook-id` = the notice id, so a retried activity sends the same message id again;
  *  - email: SMTP (nodemailer) to the owner's registered address, `Message-ID` derived from the notice id;
- *    owners without a registered address are skipped on this channel.
- * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set.
+ *    owners without a registered address are skipped on this channel. The SMTP host is resolved once per email
+ *    and the connection made to that checked address, TLS still verifying the certificate against the host name.
+ * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set, signed
+ * with the operators' own secrets (OPERATOR_WEBHOOK_SECRET). Every call follows the outbound rules (lib/outbound.ts).
+ * An email attempt stops at EMAIL_DEADLINE_MS, or when the activity is cancelled, closing its SMTP session.
  */
+import { isIP } from 'node:net';
 import {
-  checkOutbound,
+  checkHost,
+  checkScheme,
   fetchWithoutRedirects,
   OutboundRefused,
   STRICT_OUTBOUND,
   type OutboundPolicy,
 } from '../../lib/outbound.js';
 import { createTransport, type Transporter } from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { Webhook } from 'standardwebhooks';
+import { untilAborted } from '../../lib/abortable.js';
 import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
@@ -25,10 +33,15 @@ import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lif
 export interface NotifierConfig {
   channels: Array<'log' | 'webhook' | 'email'>;
   webhookUrl?: string;
+  /** The customer webhook's Standard Webhooks secrets, comma-separated: each signs every message. */
   webhookSecret?: string;
   smtpUrl?: string;
   from?: string;
   operatorWebhookUrl?: string;
+  /** The operator webhook's own secrets, comma-separated like `webhookSecret`; never the customer's. */
+  operatorWebhookSecret?: string;
+  /** Overall limit of an email attempt; EMAIL_DEADLINE_MS unless a test says otherwise. */
+  emailDeadlineMs?: number;
   timeoutMs?: number;
   /** Outbound rules (lib/outbound.ts); strict (https, public addresses only) unless the caller says otherwise. */
   outbound?: OutboundPolicy;
@@ -41,11 +54,22 @@ export interface NotifierConfig {
   smtpRequireTls?: boolean;
 }
 
-/**
- * SMTP timeouts, kept well inside the notify activity's 30 s: a send that outlives the activity could be sent
- * again by its retry. Connect 5 s + greeting 5 s + 15 s of silence at most.
- */
+/** nodemailer's own limits: connect 5 s, greeting 5 s, 15 s of silence (an inactivity timer, reset by traffic). */
 const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 15_000, dnsTimeout: 5_000 };
+
+/**
+ * The whole email attempt (resolving, connecting, the greeting and the send) is stopped after this long, well
+ * inside the notify activity's 30 s start-to-close (src/workflows/account-lifecycle/effects.ts): an attempt that
+ * outlived its activity could still be sending when the workflow's next attempt starts.
+ */
+export const EMAIL_DEADLINE_MS = 20_000;
+
+/** A webhook receiver: its URL, a signer per secret, and its name in messages. */
+interface WebhookReceiver {
+  url: string;
+  signers: Webhook[];
+  what: string;
+}
 
 /** The JSON body of an outbound notification. */
 export interface NotificationBody {
@@ -76,8 +100,8 @@ const isReauthMessage = (notice: Notice): boolean =>
   (notice.type === 'account.reauth_required' || notice.type === 'account.reauth_reminder');
 
 export class Notifier {
-  private readonly signer: Webhook | undefined;
-  private readonly mailer: Transporter | undefined;
+  private readonly signers: Webhook[];
+  private readonly operatorSigners: Webhook[];
 
   constructor(
     private readonly config: NotifierConfig,
@@ -85,11 +109,8 @@ export class Notifier {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now
   ) {
-    this.signer = config.webhookSecret ? new Webhook(config.webhookSecret) : undefined;
-    this.mailer =
-      config.channels.includes('email') && config.smtpUrl
-        ? createTransport({ url: config.smtpUrl, requireTLS: config.smtpRequireTls ?? true, ...SMTP_TIMEOUTS })
-        : undefined;
+    this.signers = signersOf(config.webhookSecret);
+    this.operatorSigners = signersOf(config.operatorWebhookSecret);
   }
 
   /** The channels this configuration sends `notice` to, in order, and those skipped with why. */
@@ -118,22 +139,50 @@ export class Notifier {
     }
   }
 
-  /** Sends `notice` on one channel. The message id is the notice id on every attempt. */
-  async deliverOn(channel: NoticeChannel, notice: Notice, contact: Contact | null = null): Promise<void> {
+  /**
+   * Sends `notice` on one channel. The message id is the notice id on every attempt. `signal` stops the attempt
+   * (the activity's cancellation): the connection is closed and the attempt fails as transient.
+   */
+  async deliverOn(
+    channel: NoticeChannel,
+    notice: Notice,
+    contact: Contact | null = null,
+    signal?: AbortSignal
+  ): Promise<void> {
     const body: NotificationBody = { type: notice.type, timestamp: notice.at, data: { ...notice.data } };
     if (isReauthMessage(notice)) body.data.reauthUrl = this.links.create(notice.data.accountId, this.now());
     switch (channel) {
       case 'log':
         return this.log(notice, body);
       case 'webhook':
-        if (!this.config.webhookUrl) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_URL is not set');
-        return this.post(this.config.webhookUrl, notice.id, body, 'the notification webhook');
       case 'operator_webhook':
-        if (!this.config.operatorWebhookUrl) throw new PermanentDeliveryError('OPERATOR_WEBHOOK_URL is not set');
-        return this.post(this.config.operatorWebhookUrl, notice.id, body, 'the operator webhook');
+        return this.post(this.receiver(channel), notice.id, body, signal);
       case 'email':
-        return this.email(notice.id, body, contact);
+        return this.email(notice.id, body, contact, signal);
     }
+  }
+
+  /** Where a webhook channel posts and the secrets that sign for it; PermanentDeliveryError if one is missing. */
+  private receiver(channel: 'webhook' | 'operator_webhook'): WebhookReceiver {
+    const [url, signers, urlVariable, secretVariable, what] =
+      channel === 'webhook'
+        ? [
+            this.config.webhookUrl,
+            this.signers,
+            'NOTIFY_WEBHOOK_URL',
+            'NOTIFY_WEBHOOK_SECRET',
+            'the notification webhook',
+          ]
+        : [
+            this.config.operatorWebhookUrl,
+            this.operatorSigners,
+            'OPERATOR_WEBHOOK_URL',
+            'OPERATOR_WEBHOOK_SECRET',
+            'the operator webhook',
+          ];
+    if (!url) throw new PermanentDeliveryError(`${urlVariable} is not set`);
+    if (signers.length === 0) throw new PermanentDeliveryError(`${secretVariable} is not set; cannot sign ${what}`);
+    return { url, signers, what };
   }
 
   private log(notice: Notice, body: NotificationBody): void {
@@ -151,58 +200,84 @@ export class Notifier {
     );
   }
 
-  private async email(id: string, body: NotificationBody, contact: Contact | null): Promise<void> {
+  /** One email, stopped (its SMTP session closed) at the deadline or when `cancelled` aborts. */
+  private async email(id: string, body: NotificationBody, contact: Contact | null, cancelled?: AbortSignal) {
     if (!contact?.email) throw new PermanentDeliveryError('no email registered for the owner');
-    if (!this.mailer || !this.config.from)
+    const { smtpUrl, from } = this.config;
+    if (!this.config.channels.includes('email') || !smtpUrl || !from)
       throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
     const { subject, text } = emailText(body);
+    const deadlineMs = this.config.emailDeadlineMs ?? EMAIL_DEADLINE_MS;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const stop = cancelled ? AbortSignal.any([deadline, cancelled]) : deadline;
+    let mailer: Transporter | undefined;
     try {
-      await checkOutbound(this.config.smtpUrl!, this.policy(), 'SMTP_URL');
+      mailer = await untilAborted(this.smtpTransport(smtpUrl), stop);
+      const message = { from, to: contact.email, subject, text, messageId: `<${id}@mono-reauth>` };
+      await mailer.sendMail({ ...message, signal: stop });
+    } catch (err) {
+      if (stop.aborted)
+        throw new TransientDeliveryError(
+          deadline.aborted
+            ? `the SMTP server did not finish within ${deadlineMs / 1000} s; the send was stopped; retrying`
+            : 'the email attempt was cancelled; its SMTP session was closed'
+        );
+      if (err instanceof PermanentDeliveryError || err instanceof TransientDeliveryError || !mailer) throw err;
+      throw smtpFailure(err);
+    } finally {
+      mailer?.close();
+    }
+  }
+
+  /**
+   * A transport to the SMTP server's address, resolved once here and checked: nodemailer connects to that address
+   * and resolves nothing itself; TLS asks for (SNI) and verifies the certificate of the host name in SMTP_URL.
+   */
+  private async smtpTransport(smtpUrl: string): Promise<Transporter> {
+    let host: string;
+    let addresses: Array<{ address: string }>;
+    try {
+      host = checkScheme(smtpUrl, this.policy(), 'SMTP_URL').hostname.replace(/^\[|\]$/g, '');
+      addresses = await checkHost(host, this.policy(), 'SMTP_URL');
     } catch (err) {
       if (err instanceof OutboundRefused) throw new PermanentDeliveryError(err.message);
       throw err;
     }
-    try {
-      await this.mailer.sendMail({
-        from: this.config.from,
-        to: contact.email,
-        subject,
-        text,
-        messageId: `<${id}@mono-reauth>`,
-      });
-    } catch (err) {
-      // SMTP replies and nodemailer's messages can quote the recipient's address: keep only the codes.
-      const { responseCode, code } = err as { responseCode?: number; code?: string };
-      const codes = [code, responseCode].filter((c) => c !== undefined).join(', ') || 'no code';
-      if (responseCode !== undefined && responseCode >= 500 && responseCode < 600)
-        throw new PermanentDeliveryError(`the SMTP server refused the message (${codes})`);
-      if (code === 'ETLS' || code === 'EAUTH')
-        throw new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
-      // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
-      throw new TransientDeliveryError(`could not send the email (${codes}); retrying`);
-    }
+    if (!addresses[0]) throw new TransientDeliveryError(`SMTP_URL: ${host} has no address; retrying`);
+    return createTransport({
+      requireTLS: this.config.smtpRequireTls ?? true,
+      ...SMTP_TIMEOUTS,
+      ...parseConnectionUrl(smtpUrl),
+      host: addresses[0].address,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+    });
   }
 
   private policy(): OutboundPolicy {
     return this.config.outbound ?? STRICT_OUTBOUND;
   }
 
-  private async post(url: string, id: string, body: NotificationBody, what: string): Promise<void> {
-    if (!this.signer) throw new PermanentDeliveryError('NOTIFY_WEBHOOK_SECRET is not set; cannot sign webhooks');
+  private async post(
+    { url, signers, what }: WebhookReceiver,
+    id: string,
+    body: NotificationBody,
+    cancelled?: AbortSignal
+  ): Promise<void> {
     const payload = JSON.stringify(body);
     const timestamp = new Date(this.now());
     const headers = {
       'content-type': 'application/json',
       'webhook-id': id,
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': this.signer.sign(id, timestamp, payload),
+      // One `v1,<signature>` per secret, space-separated (Standard Webhooks): a receiver accepts with any of them.
+      'webhook-signature': signers.map((signer) => signer.sign(id, timestamp, payload)).join(' '),
     };
     let res: Response;
     try {
       // Never follows a redirect: it would re-post the signed body to wherever the redirect points.
       res = await fetchWithoutRedirects(
         url,
-        { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(this.config.timeoutMs ?? 10_000) },
+        { method: 'POST', headers, body: payload, signal: withTimeout(cancelled, this.config.timeoutMs ?? 10_000) },
         this.policy(),
         what
       );
@@ -223,6 +298,30 @@ export class Notifier {
         : undefined;
     throw new TransientDeliveryError(`${message}; retrying`, retryAfterMs);
   }
+}
+
+const withTimeout = (signal: AbortSignal | undefined, ms: number): AbortSignal =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+
+/** A signer per secret of a comma-separated list. */
+function signersOf(secrets: string | undefined): Webhook[] {
+  return (secrets ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '')
+    .map((secret) => new Webhook(secret));
+}
+
+/** A failed send as a delivery error; SMTP replies and nodemailer's messages can quote the recipient: codes only. */
+function smtpFailure(err: unknown): PermanentDeliveryError | TransientDeliveryError {
+  const { responseCode, code } = err as { responseCode?: number; code?: string };
+  const codes = [code, responseCode].filter((c) => c !== undefined).join(', ') || 'no code';
+  if (responseCode !== undefined && responseCode >= 500 && responseCode < 600)
+    return new PermanentDeliveryError(`the SMTP server refused the message (${codes})`);
+  if (code === 'ETLS' || code === 'EAUTH')
+    return new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
+  // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
+  return new TransientDeliveryError(`could not send the email (${codes}); retrying`);
 }
 
 /** Plain, short emails: what happened and the link; no account details. */
