@@ -354,12 +354,18 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
   NOTIFY_WEBHOOK_SECRET: {
     group: 'notifications',
     meaning:
-      'Signing secret of the notice webhooks: `whsec_` and the base64 of at least 24 random bytes (`whsec_$(openssl rand -base64 32)`).',
+      'Signing secrets of the notice webhooks, comma-separated, each `whsec_` and the base64 of at least 24 random bytes (`whsec_$(openssl rand -base64 32)`). Every secret signs (one `v1,…` each in `webhook-signature`), so a secret rotates without a gap: add the new one, move the receiver to it, then drop the old one.',
   },
   OPERATOR_WEBHOOK_URL: {
     group: 'notifications',
     meaning:
-      "Operators' own endpoint for `account.escalated`, signed like `NOTIFY_WEBHOOK_URL` (needs `NOTIFY_WEBHOOK_SECRET`).",
+      "Operators' own endpoint for `account.escalated`, in the format of `NOTIFY_WEBHOOK_URL`, signed with `OPERATOR_WEBHOOK_SECRET`.",
+  },
+  OPERATOR_WEBHOOK_SECRET: {
+    group: 'notifications',
+    defaultText: 'in development, `NOTIFY_WEBHOOK_SECRET`; required with `OPERATOR_WEBHOOK_URL` outside development',
+    meaning:
+      "Signing secrets of the operator notices, comma-separated like `NOTIFY_WEBHOOK_SECRET`; never the customer's secret.",
   },
   SMTP_URL: {
     group: 'notifications',
