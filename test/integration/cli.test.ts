@@ -15,7 +15,12 @@ const synced = newAccountId();
 const cli = (args: string[], stdin = '') =>
   runCli(
     args,
-    { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS },
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    },
     stdin
   );
 
