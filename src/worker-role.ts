@@ -24,6 +24,7 @@ import type { Tracing } from './lib/tracing.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
+import { createJobActivities } from './jobs/activities.js';
 import { createReconcileActivities } from './reconcile/activities.js';
 import { ensureReconcileSchedule } from './reconcile/schedule.js';
 import { connectionOptions } from './temporal/connection.js';
@@ -107,6 +108,7 @@ async function startWorkers(
         metrics
       ),
       ...createReconcileActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
+      ...createJobActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'jobs' }) }),
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
     },
     ...(deps.tracing && { tracing: deps.tracing }),

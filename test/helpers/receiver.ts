@@ -7,6 +7,8 @@ export interface Hit {
   id: string;
   type: string;
   status: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface Receiver {
@@ -29,6 +31,7 @@ export async function receiver(status: (accountId: string) => number): Promise<R
         id: String(req.headers['webhook-id']),
         type: body.type,
         status: answer,
+        at: Date.now(),
       });
       res.writeHead(answer).end();
     });
