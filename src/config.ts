@@ -25,6 +25,7 @@ import {
   type CodecKey,
 } from './temporal/codec.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
+import { parseTrustProxy } from './server/trust-proxy.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/model/quiet-hours.js';
 import {
   LIFECYCLE_DEFAULTS,
@@ -66,6 +67,9 @@ const standardWebhooksSecret = z.string().superRefine((value, ctx) => {
     });
   }
 });
+
+const TRUST_PROXY_IN_DEVELOPMENT =
+  'TRUST_PROXY is set, but in development mode requests that come through a proxy are refused (421)';
 
 const DURATION_HELP = 'is not a duration; write it like 90s, 10m, 2h or 7d';
 
@@ -240,6 +244,20 @@ const EnvSchema = z
     OUTBOUND_ALLOW_PRIVATE: optionalString,
     NOTIFY_FROM: optionalString,
     NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default(LIFECYCLE_DEFAULTS.defaultTimeZone)),
+    TRUST_PROXY: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .optional()
+        .transform((text, ctx) => {
+          try {
+            return parseTrustProxy(text);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+            return z.NEVER;
+          }
+        })
+    ),
     NOTIFY_QUIET_HOURS: z.preprocess(
       emptyAsUnset,
       z.string().regex(QUIET_HOURS_PATTERN, 'write it as HH:MM-HH:MM, e.g. 21:00-08:00').optional()
@@ -327,7 +345,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Development mode: development defaults allowed, requests only from this machine (lib/exposure.ts). */
     development: exposure.length === 0,
     /** Settings that are allowed but worth a line in the log at start-up. */
-    warnings,
+    warnings: [...warnings, ...(e.TRUST_PROXY !== false && exposure.length === 0 ? [TRUST_PROXY_IN_DEVELOPMENT] : [])],
+    /** TRUST_PROXY: the proxies that may name the client (server/trust-proxy.ts); false: the socket address is it. */
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     webhookSecrets,
     /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */

@@ -159,6 +159,7 @@ async function startHttp(
           logger,
           isReady,
           development,
+          trustProxy: config.trustProxy,
         });
   const server = await listen(app, config.port, config.host, 'PORT');
   parts.stopLater('http server', () => closeServer(server));
@@ -166,7 +167,14 @@ async function startHttp(
   let adminUrl = url;
   if (separateOperatorListener && config.adminAddress) {
     const { host, port } = config.adminAddress;
-    const operatorApp = createOperatorApp({ admin, metrics, logger, isReady, development });
+    const operatorApp = createOperatorApp({
+      admin,
+      metrics,
+      logger,
+      isReady,
+      development,
+      trustProxy: config.trustProxy,
+    });
     const operatorServer = await listen(operatorApp, port, host, 'ADMIN_ADDRESS');
     parts.stopLater('operator http server', () => closeServer(operatorServer));
     adminUrl = baseUrl(operatorServer);

@@ -12,7 +12,9 @@ import { createImportRouter } from './admin/import-route.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
 import { developmentGuard } from './development-guard.js';
+import { createRefusalGuard } from './rate-limit.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
+import type { TrustProxy } from './trust-proxy.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import { createWebhookRouter } from './webhooks/route.js';
 
@@ -21,7 +23,7 @@ export interface OperatorDeps {
     token: string;
     accounts: AccountWorkflows;
     /** The codec server (Temporal's remote codec protocol) for the Web UI and the CLI; omitted, none. */
-    codec?: Omit<CodecRouteDeps, 'token' | 'logger'>;
+    codec?: Omit<CodecRouteDeps, 'token' | 'logger' | 'guard'>;
   };
   metrics: Metrics;
   logger: Logger;
@@ -32,6 +34,8 @@ export interface OperatorDeps {
    * proxy, or it gets 421 (server/development-guard.ts).
    */
   development?: boolean;
+  /** TRUST_PROXY: which proxies may name the client (server/trust-proxy.ts); unset, the socket address is it. */
+  trustProxy?: TrustProxy;
 }
 
 export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
@@ -48,7 +52,7 @@ export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
 /** The public application: webhooks, re-auth page, health; plus the operator routes when `admin` is given. */
 export function createApp(deps: AppDeps): Express {
   const { webhookSecrets, deliveryKey, deliver, logger, metrics, reauthPage, admin } = deps;
-  const app = newApp(deps.development);
+  const app = newApp(deps);
   addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
   if (admin) addOperatorRoutes(app, { ...deps, admin });
@@ -58,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
 
 /** The operator application (ADMIN_ADDRESS): admin API, metrics, health. */
 export function createOperatorApp(deps: OperatorDeps): Express {
-  const app = newApp(deps.development);
+  const app = newApp(deps);
   addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
   addOperatorRoutes(app, deps);
   return finish(app, deps.logger);
@@ -70,7 +74,7 @@ export function createWorkerApp({
   isReady,
   development,
 }: Pick<AppDeps, 'metrics' | 'isReady' | 'development'>): Express {
-  const app = newApp(development);
+  const app = newApp({ development });
   addHealthRoutes(app, isReady, 'the worker is not running');
   addMetricsRoute(app, metrics);
   app.use((req, res) => {
@@ -79,20 +83,23 @@ export function createWorkerApp({
   return app;
 }
 
-function newApp(development: boolean | undefined): Express {
+function newApp({ development, trustProxy = false }: Pick<OperatorDeps, 'development' | 'trustProxy'>): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', trustProxy);
   // Before every route: in development nothing may answer a request from a proxy or for another host name.
   if (development) app.use(developmentGuard());
   return app;
 }
 
+/** Metrics, the codec, import and the admin API; the last three share one allowance of refusals per source. */
 function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
   addMetricsRoute(app, metrics);
-  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, token: admin.token, logger }));
-  app.use(createImportRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
-  app.use(createAdminRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
+  const guard = createRefusalGuard({ metrics, logger });
+  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, token: admin.token, logger, guard }));
+  app.use(createImportRouter({ token: admin.token, accounts: admin.accounts, logger, metrics, guard }));
+  app.use(createAdminRouter({ token: admin.token, accounts: admin.accounts, logger, metrics, guard }));
 }
 
 function finish(app: Express, logger: Logger): Express {

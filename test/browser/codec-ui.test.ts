@@ -23,6 +23,7 @@ import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
 import { DEFAULT_SETTINGS } from '../helpers/stack.js';
 import { newAccountId } from '../helpers/webhooks.js';
+import { testRefusalGuard } from '../helpers/refusal-guard.js';
 
 const keys = parseCodecKeys(generateCodecKeyEntry('ui-test'));
 const TOKEN = 'codec-ui-test-token';
@@ -56,6 +57,7 @@ beforeAll(async () => {
       token: TOKEN,
       allowedOrigins: [uiOrigin],
       originsWithoutToken: [uiOrigin],
+      guard: testRefusalGuard(),
     })
   );
   codecServer = await new Promise<Server>((resolve) => {

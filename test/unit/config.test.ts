@@ -376,3 +376,27 @@ describe('the Worker Deployment Version (TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_WORK
     expect(problems(env)).toEqual([expect.stringMatching(new RegExp(`^${variable}: write `))]);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('is off by default; a hop count or proxy CIDRs otherwise', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    const production = { ...STRONG, NODE_ENV: 'production' };
+    expect(loadConfig({ ...production, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8,2001:db8::/32' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+    ]);
+  });
+
+  it('refuses trusting everything and what is not an address, naming the variable', () => {
+    for (const value of ['true', '0.0.0.0/0', 'proxy.internal']) {
+      expect(problems({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+    }
+  });
+
+  it('warns in development, where requests through a proxy are refused anyway', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).warnings).toContain(
+      'TRUST_PROXY is set, but in development mode requests that come through a proxy are refused (421)'
+    );
+  });
+});

@@ -11,7 +11,7 @@ import type { AccountWorkflows } from '../../accounts/client.js';
 import { AccountIdSchema, MAX_IDS_PER_REQUEST, planImport, runImport } from '../../accounts/import.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
-import { createRefusalGuard } from '../rate-limit.js';
+import type { RefusalGuard } from '../rate-limit.js';
 import { createBearerAuth } from './routes.js';
 
 const ImportBody = z
@@ -29,12 +29,14 @@ export interface ImportRouteDeps {
   accounts: AccountWorkflows;
   logger: Logger;
   metrics: Metrics;
+  /** The refusal allowance per source the operator surfaces share. */
+  guard: RefusalGuard;
 }
 
-export function createImportRouter({ token, accounts, logger, metrics }: ImportRouteDeps): Router {
+export function createImportRouter({ token, accounts, logger, metrics, guard }: ImportRouteDeps): Router {
   const router = express.Router();
-  const authenticate = createBearerAuth(token, createRefusalGuard({ surface: 'admin', metrics, logger }));
-  router.post('/accounts/import', ...authenticate, express.json({ limit: '1mb' }), async (req, res) => {
+  const authenticate = createBearerAuth(token, guard);
+  router.post('/accounts/import', authenticate, express.json({ limit: '1mb' }), async (req, res) => {
     const body = ImportBody.safeParse(req.body ?? {});
     if (!body.success) {
       // Issues name the index of a bad id, never its value.

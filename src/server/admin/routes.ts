@@ -11,11 +11,11 @@
  *   POST /notices/redeliver {since?}                                     redeliver every account's dead letters
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
-import { createRefusalGuard, type RefusalGuard } from '../rate-limit.js';
+import type { RefusalGuard } from '../rate-limit.js';
 import { forEachConcurrently } from '../../lib/concurrently.js';
 import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import { AccountFilter } from '../../accounts/query.js';
@@ -58,29 +58,41 @@ export interface AdminDeps {
   accounts: AccountWorkflows;
   logger: Logger;
   metrics: Metrics;
+  /** The refusal allowance per source the operator surfaces share (admin API, import, codec). */
+  guard: RefusalGuard;
 }
 
-/** Bearer-token authentication (constant time), with refused attempts limited per source. */
-export function createBearerAuth(token: string, guard: RefusalGuard) {
+/**
+ * Bearer-token authentication (constant time). The token is checked first; a wrong or missing one counts toward
+ * its source's allowance of refusals (server/rate-limit.ts), a right one is never limited.
+ */
+export function createBearerAuth(token: string, guard: RefusalGuard): RequestHandler {
   const expected = createHash('sha256').update(token).digest();
-  const check = (req: Request, res: Response, next: NextFunction): void => {
+  const unauthorized = (res: Response) => () =>
+    void res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' });
+  return (req, res, next) => {
     const presented = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
     const ok = timingSafeEqual(createHash('sha256').update(presented).digest(), expected) && presented.length > 0;
     if (ok) return next();
-    guard.refused(req, 'admin request refused: missing or wrong bearer token');
-    res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' });
+    guard.refuse(req, res, 'admin', 'admin request refused: missing or wrong bearer token', unauthorized(res));
   };
-  return [guard.blockLimited, check];
 }
 
-// eslint-disable-next-line max-lines-per-function -- one route table, read top to bottom; its routes move into per-role routers with the access roles
-export function createAdminRouter({ token, accounts, logger, metrics }: AdminDeps): Router {
+export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
-  const authenticate = createBearerAuth(token, createRefusalGuard({ surface: 'admin', metrics, logger }));
+  const authenticate = createBearerAuth(deps.token, deps.guard);
+  router.use('/accounts', authenticate, express.json({ limit: '16kb' }));
+  router.use('/notices', authenticate, express.json({ limit: '16kb' }));
+  addAccountRoutes(router, deps);
+  addOperatorActions(router, deps);
+  addNoticeRoutes(router, deps);
+  router.use('/accounts', mapAccountErrors);
+  router.use('/notices', mapAccountErrors);
+  return router;
+}
 
-  router.use('/accounts', ...authenticate, express.json({ limit: '16kb' }));
-  router.use('/notices', ...authenticate, express.json({ limit: '16kb' }));
-
+/** Listing, one account's state, and the owner's contact. */
+function addAccountRoutes(router: Router, { accounts, logger }: AdminDeps): void {
   router.get('/accounts', async (req, res) => {
     const query = ListQuery.safeParse(req.query);
     if (!query.success) {
@@ -100,7 +112,22 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     res.json(await accounts.show(id.data));
   });
 
-  /** An operator action on one account: validated id and `{reason?}` body, 202 with the workflow's answer. */
+  router.put('/accounts/:accountId/contact', async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    const body = ContactBody.safeParse(req.body ?? {});
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    if (!body.success) return void res.status(400).json({ error: issues(body.error) });
+    await accounts.setContact(id.data, body.data);
+    logger.info(
+      { accountId: id.data, email: body.data.email === undefined ? 'unchanged' : body.data.email ? 'set' : 'cleared' },
+      'owner contact registered'
+    );
+    res.status(202).json({ accepted: true });
+  });
+}
+
+/** The operator's updates on one account: validated id and `{reason?}` body, 202 with the workflow's answer. */
+function addOperatorActions(router: Router, { accounts, logger }: AdminDeps): void {
   const operatorAction = <T extends object>(
     path: string,
     what: string,
@@ -123,24 +150,10 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     });
   operatorAction('retry', 'operator retry', (id, reason) => accounts.retry(id, reason));
   operatorAction('reauth-link', 'operator re-auth link resend', (id, reason) => accounts.resendReauthLink(id, reason));
+}
 
-  router.put('/accounts/:accountId/contact', async (req, res) => {
-    const id = AccountIdParam.safeParse(req.params.accountId);
-    const body = ContactBody.safeParse(req.body ?? {});
-    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
-    if (!body.success) {
-      return void res
-        .status(400)
-        .json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    }
-    await accounts.setContact(id.data, body.data);
-    logger.info(
-      { accountId: id.data, email: body.data.email === undefined ? 'unchanged' : body.data.email ? 'set' : 'cleared' },
-      'owner contact registered'
-    );
-    res.status(202).json({ accepted: true });
-  });
-
+/** Notices in delivery and dead letters, of one account and of all. */
+function addNoticeRoutes(router: Router, { accounts, logger }: AdminDeps): void {
   router.get('/accounts/:accountId/notices', async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
     if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
@@ -175,16 +188,13 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     logger.info({ ...summary, outcomes: undefined }, 'notices of every account redelivered (admin API)');
     res.status(202).json(summary);
   });
+}
 
-  const mapErrors = (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
-    if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
-    if (err instanceof InvalidPageToken) return void res.status(400).json({ error: err.message });
-    if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
-    next(err);
-  };
-  router.use('/accounts', mapErrors);
-  router.use('/notices', mapErrors);
-  return router;
+function mapAccountErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
+  if (err instanceof InvalidPageToken) return void res.status(400).json({ error: err.message });
+  if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
+  next(err);
 }
 
 /** Redelivers the dead letters (failed since `since`, if given) of every account that has any. */

@@ -19,10 +19,11 @@
  * cannot be decrypted (unknown key id, altered data); payload contents are never logged or echoed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
+import type { RefusalGuard } from '../rate-limit.js';
 
 export const CODEC_BASE_PATH = '/codec';
 export const CODEC_ALLOWED_HEADERS = 'authorization, content-type, x-namespace';
@@ -38,6 +39,8 @@ export interface CodecRouteDeps {
   /** When set, a request naming another namespace in X-Namespace is refused. */
   namespace?: string;
   logger?: Logger;
+  /** The refusal allowance per source, shared with the admin API: wrong tokens count, a right one is never limited. */
+  guard: RefusalGuard;
   /** Largest request body (default 8 MiB: the UI decodes a page of history events at once). */
   bodyLimit?: string;
 }
@@ -56,12 +59,22 @@ type JsonPayload = z.infer<typeof JsonPayload>;
 
 export function createCodecRouter(deps: CodecRouteDeps): Router {
   const router = express.Router();
-  const allowed = new Set(deps.allowedOrigins ?? []);
-  const withoutToken = new Set(deps.originsWithoutToken ?? []);
-  if (!deps.token) throw new Error('the codec server needs a token (ADMIN_TOKEN)');
-  const expected = createHash('sha256').update(deps.token).digest();
+  const json = express.json({ limit: deps.bodyLimit ?? '8mb', type: () => true });
+  router.use(CODEC_BASE_PATH, corsFor(new Set(deps.allowedOrigins ?? [])), codecAuthentication(deps));
+  router.post(`${CODEC_BASE_PATH}/encode`, json, codecHandler(deps, 'encode'));
+  router.post(`${CODEC_BASE_PATH}/decode`, json, codecHandler(deps, 'decode'));
+  router.use(CODEC_BASE_PATH, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.parse.failed') return void res.status(400).json({ error: 'body is not valid JSON' });
+    if (type === 'entity.too.large') return void res.status(413).json({ error: 'body too large' });
+    next(err);
+  });
+  return router;
+}
 
-  const cors = (req: Request, res: Response, next: NextFunction): void => {
+/** CORS for the Web UIs' origins: their preflight answered, their answers readable; other origins get nothing. */
+function corsFor(allowed: ReadonlySet<string>): RequestHandler {
+  return (req, res, next) => {
     const origin = req.get('origin');
     if (origin !== undefined && allowed.has(origin)) {
       res.vary('Origin');
@@ -81,16 +94,26 @@ export function createCodecRouter(deps: CodecRouteDeps): Router {
     }
     next();
   };
+}
 
-  const authenticate = (req: Request, res: Response, next: NextFunction): void => {
+/** The token first; a wrong or missing one counts toward the source's allowance of refusals. */
+function codecAuthentication(deps: CodecRouteDeps): RequestHandler {
+  const withoutToken = new Set(deps.originsWithoutToken ?? []);
+  if (!deps.token) throw new Error('the codec server needs a token (ADMIN_TOKEN)');
+  const expected = createHash('sha256').update(deps.token).digest();
+  return (req, res, next) => {
     const presented = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim() ?? '';
     const ok = timingSafeEqual(createHash('sha256').update(presented).digest(), expected) && presented.length > 0;
     const origin = req.get('origin');
     if (ok || (origin !== undefined && withoutToken.has(origin))) return next();
-    res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' });
+    deps.guard.refuse(req, res, 'codec', 'codec request refused: missing or wrong bearer token', () =>
+      res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' })
+    );
   };
+}
 
-  const handle = (direction: 'encode' | 'decode') => async (req: Request, res: Response) => {
+function codecHandler(deps: CodecRouteDeps, direction: 'encode' | 'decode') {
+  return async (req: Request, res: Response): Promise<void> => {
     const namespace = req.get('x-namespace');
     if (deps.namespace !== undefined && namespace !== undefined && namespace !== deps.namespace) {
       res
@@ -121,18 +144,6 @@ export function createCodecRouter(deps: CodecRouteDeps): Router {
     }
     res.json({ payloads: out.map(toJson) });
   };
-
-  const json = express.json({ limit: deps.bodyLimit ?? '8mb', type: () => true });
-  router.use(CODEC_BASE_PATH, cors, authenticate);
-  router.post(`${CODEC_BASE_PATH}/encode`, json, handle('encode'));
-  router.post(`${CODEC_BASE_PATH}/decode`, json, handle('decode'));
-  router.use(CODEC_BASE_PATH, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.parse.failed') return void res.status(400).json({ error: 'body is not valid JSON' });
-    if (type === 'entity.too.large') return void res.status(413).json({ error: 'body too large' });
-    next(err);
-  });
-  return router;
 }
 
 function fromJson(p: JsonPayload): Payload {
