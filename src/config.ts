@@ -25,6 +25,7 @@ import {
   type CodecKey,
 } from './temporal/codec.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
+import type { AccessTokens, Role } from './server/access.js';
 import { parseTrustProxy } from './server/trust-proxy.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/model/quiet-hours.js';
 import {
@@ -143,6 +144,10 @@ const EnvSchema = z
     MONO_REQUEST_TIMEOUT: duration('30s', 100),
     MONO_SIM_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3100)),
     ADMIN_TOKEN: optionalString,
+    // Bearer tokens by role (server/access.ts), each a comma-separated rotation list; ADMIN_TOKEN is an operator one.
+    OPERATOR_TOKENS: optionalString,
+    INTEGRATION_TOKENS: optionalString,
+    CODEC_TOKENS: optionalString,
     PUBLIC_BASE_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     TEMPORAL_ADDRESS: z.preprocess(
       emptyAsUnset,
@@ -334,7 +339,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const temporal = temporalSettings(target, e, secrets.codecKeys, exposure);
   const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
   const outbound = outboundPolicy(e, exposure);
-  const { webhookSecrets, adminToken } = secrets;
+  const { webhookSecrets, tokens } = secrets;
   return Object.freeze({
     port: e.PORT,
     host,
@@ -361,7 +366,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monoSimPort: e.MONO_SIM_PORT,
     /** Rules for calls to Mono, webhooks and SMTP (lib/outbound.ts). */
     outbound,
-    adminToken,
+    /** Bearer tokens by role (server/access.ts); the operator's include ADMIN_TOKEN. */
+    tokens,
+    /** An operator token to present (ADMIN_TOKEN, else the first of OPERATOR_TOKENS): the bench's, the tests'. */
+    adminToken: tokens.operator[0]!,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal,
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
@@ -386,7 +394,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthLink: {
       secrets: secrets.linkSecrets,
       // The key links were signed with before key ids, when REAUTH_LINK_SECRET was unset; kept until they expire.
-      legacySecrets: [`mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`],
+      legacySecrets: [`mono-reauth-link:${secrets.legacyAdminToken}:${[...webhookSecrets].sort().join(',')}`],
       ttlMs: e.REAUTH_LINK_TTL,
     },
     notify: notifySettings(e, outbound, exposure),
@@ -422,6 +430,7 @@ function developmentMode(
   const problems = [
     ...(exposure.length > 0 ? problemsOutsideDevelopment(e, s.secrets, exposure, s.operatorTool === true) : []),
     ...weakCodecKeyProblems(s.secrets.codecKeys),
+    ...sharedTokenProblems(s.secrets.tokens),
     ...(plaintext.problem ? [plaintext.problem] : []),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -449,7 +458,8 @@ const listOf = (text: string | undefined): string[] =>
 /** What to set instead of each development default; the error that refuses a default says it. */
 const DEVELOPMENT_DEFAULT_FIXES: Readonly<Record<string, string>> = {
   MONO_WEBHOOK_SECRET: 'set the secret Mono shows for your webhook URL (Mono dashboard → Apps → Webhooks)',
-  ADMIN_TOKEN: 'set a random token of at least 32 characters (openssl rand -base64 32)',
+  ADMIN_TOKEN:
+    'set OPERATOR_TOKENS (or ADMIN_TOKEN) to a random token of at least 32 characters (openssl rand -base64 32)',
   REAUTH_LINK_SECRET:
     'set a random key of at least 32 characters (openssl rand -base64 32); list older keys after it to rotate',
   MONO_SECRET_KEY:
@@ -475,7 +485,16 @@ function secretsOrDevelopmentDefaults(e: Env) {
     'MONO_WEBHOOK_SECRET',
     [DEV_WEBHOOK_SECRET]
   );
-  const adminToken = orDefault(e.ADMIN_TOKEN, 'ADMIN_TOKEN', DEV_ADMIN_TOKEN);
+  const configuredOperatorTokens = [...(e.ADMIN_TOKEN ? [e.ADMIN_TOKEN] : []), ...listOf(e.OPERATOR_TOKENS)];
+  // Only for the key of links signed before key ids (reauthLink.legacySecrets), which derived from ADMIN_TOKEN.
+  const legacyAdminToken = e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
+  const tokens: AccessTokens = {
+    operator: orDefault(configuredOperatorTokens.length > 0 ? configuredOperatorTokens : undefined, 'ADMIN_TOKEN', [
+      DEV_ADMIN_TOKEN,
+    ]),
+    integration: listOf(e.INTEGRATION_TOKENS),
+    codec: listOf(e.CODEC_TOKENS),
+  };
   const linkSecrets = orDefault(e.REAUTH_LINK_SECRET ? listOf(e.REAUTH_LINK_SECRET) : undefined, 'REAUTH_LINK_SECRET', [
     DEV_LINK_SECRET,
   ]);
@@ -487,7 +506,7 @@ function secretsOrDevelopmentDefaults(e: Env) {
     'TEMPORAL_CODEC_KEYS',
     null
   );
-  return { webhookSecrets, adminToken, linkSecrets, monoPublicKey, codecKeys, devDefaults };
+  return { webhookSecrets, legacyAdminToken, tokens, linkSecrets, monoPublicKey, codecKeys, devDefaults };
 }
 
 function configuredCodecKeys(text: string): CodecKey[] {
@@ -524,14 +543,17 @@ function problemsOutsideDevelopment(e: Env, secrets: Secrets, exposure: string[]
 /** Weak secrets, plain-http URLs and mail without TLS: refused where others can reach the service. */
 function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   const problems: string[] = [];
-  const weak = (variable: string, values: string[], minLength: number): void => {
+  const weak = (variable: string, values: readonly string[], minLength: number): void => {
     for (const value of values) {
       const problem = secretProblem(value, minLength);
       if (problem) problems.push(`${variable}: ${problem}`);
     }
   };
   if (e.MONO_WEBHOOK_SECRET) weak('MONO_WEBHOOK_SECRET', secrets.webhookSecrets, MIN_MONO_WEBHOOK_SECRET_LENGTH);
-  if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [secrets.adminToken], MIN_SECRET_LENGTH);
+  if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [e.ADMIN_TOKEN], MIN_SECRET_LENGTH);
+  weak('OPERATOR_TOKENS', listOf(e.OPERATOR_TOKENS), MIN_SECRET_LENGTH);
+  weak('INTEGRATION_TOKENS', secrets.tokens.integration, MIN_SECRET_LENGTH);
+  weak('CODEC_TOKENS', secrets.tokens.codec, MIN_SECRET_LENGTH);
   if (e.REAUTH_LINK_SECRET) weak('REAUTH_LINK_SECRET', secrets.linkSecrets, MIN_SECRET_LENGTH);
   if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
   for (const [variable, url] of [
@@ -543,6 +565,25 @@ function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   }
   if (e.SMTP_REQUIRE_TLS === 'false') {
     problems.push('SMTP_REQUIRE_TLS: false is refused outside development (mail would travel unencrypted); unset it');
+  }
+  return problems;
+}
+
+/** A token given to two roles would grant the larger one to whoever holds it for the smaller: refused in every mode. */
+function sharedTokenProblems(tokens: AccessTokens): string[] {
+  const variables: Record<Role, string> = {
+    operator: 'OPERATOR_TOKENS/ADMIN_TOKEN',
+    integration: 'INTEGRATION_TOKENS',
+    codec: 'CODEC_TOKENS',
+  };
+  const problems: string[] = [];
+  const roles = Object.keys(variables) as Role[];
+  for (const [i, role] of roles.entries()) {
+    for (const other of roles.slice(i + 1)) {
+      if (tokens[role].some((token) => tokens[other].includes(token))) {
+        problems.push(`${variables[other]}: shares a token with ${variables[role]}; give each role its own tokens`);
+      }
+    }
   }
   return problems;
 }
@@ -677,6 +718,9 @@ export const SECRET_VARIABLES = [
   'MONO_WEBHOOK_SECRET',
   'MONO_SECRET_KEY',
   'ADMIN_TOKEN',
+  'OPERATOR_TOKENS',
+  'INTEGRATION_TOKENS',
+  'CODEC_TOKENS',
   'REAUTH_LINK_SECRET',
   'DELIVERY_KEY_SECRET',
   'TEMPORAL_CODEC_KEYS',

@@ -143,7 +143,7 @@ async function startHttp(
   const { connection, accounts, links, codecKeys } = parts;
   const { development } = config;
   const isReady = (): Promise<boolean> => isTemporalReachable(connection, 2_000);
-  const admin = { token: config.adminToken, accounts, ...(codecKeys && { codec: codecServer(config, codecKeys) }) };
+  const admin = { tokens: config.tokens, accounts, links, ...(codecKeys && { codec: codecServer(config, codecKeys) }) };
   // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
   const separateOperatorListener = config.role !== 'worker' && config.adminAddress !== null;
   const app =

@@ -19,6 +19,8 @@ export interface LinkParams {
 
 export interface ReauthLinks {
   create(accountId: string, nowMs: number): string;
+  /** A link and when it expires (ISO-8601). */
+  issue(accountId: string, nowMs: number): { url: string; expiresAt: string };
   check(accountId: string, params: LinkParams, nowMs: number): LinkCheck;
 }
 
@@ -46,12 +48,18 @@ export function createReauthLinks({ baseUrl, secrets, legacySecrets = [], ttlMs 
     const presented = Buffer.from(given, 'base64url');
     return presented.length === expected.length && timingSafeEqual(presented, expected);
   };
+  const issue = (accountId: string, nowMs: number): { url: string; expiresAt: string } => {
+    const expSeconds = Math.floor((nowMs + ttlMs) / 1000);
+    const exp = String(expSeconds);
+    const sig = sign(signingSecret, `reauth\n${accountId}\n${exp}\n${signingKid}`).toString('base64url');
+    return {
+      url: `${baseUrl}/reauth/${encodeURIComponent(accountId)}?exp=${exp}&kid=${signingKid}&sig=${sig}`,
+      expiresAt: new Date(expSeconds * 1000).toISOString(),
+    };
+  };
   return {
-    create(accountId, nowMs) {
-      const exp = String(Math.floor((nowMs + ttlMs) / 1000));
-      const sig = sign(signingSecret, `reauth\n${accountId}\n${exp}\n${signingKid}`).toString('base64url');
-      return `${baseUrl}/reauth/${encodeURIComponent(accountId)}?exp=${exp}&kid=${signingKid}&sig=${sig}`;
-    },
+    create: (accountId, nowMs) => issue(accountId, nowMs).url,
+    issue,
     check(accountId, { exp, kid, sig }, nowMs) {
       if (!exp || !sig || !/^\d{1,12}$/.test(exp) || !/^[A-Za-z0-9_-]{1,128}$/.test(sig)) return 'tampered';
       let valid: boolean;

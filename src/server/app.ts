@@ -11,7 +11,10 @@ import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createImportRouter } from './admin/import-route.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
+import type { ReauthLinks } from '../lib/reauth-link.js';
+import { createAccessControl, type AccessTokens } from './access.js';
 import { developmentGuard } from './development-guard.js';
+import { openApiDocument } from './openapi.js';
 import { createRefusalGuard } from './rate-limit.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
 import type { TrustProxy } from './trust-proxy.js';
@@ -20,10 +23,13 @@ import { createWebhookRouter } from './webhooks/route.js';
 
 export interface OperatorDeps {
   admin: {
-    token: string;
+    /** Bearer tokens by role (server/access.ts). */
+    tokens: AccessTokens;
     accounts: AccountWorkflows;
+    /** Signs the re-auth links the integration route gives. */
+    links: ReauthLinks;
     /** The codec server (Temporal's remote codec protocol) for the Web UI and the CLI; omitted, none. */
-    codec?: Omit<CodecRouteDeps, 'token' | 'logger' | 'guard'>;
+    codec?: Omit<CodecRouteDeps, 'tokens' | 'logger' | 'guard'>;
   };
   metrics: Metrics;
   logger: Logger;
@@ -93,13 +99,20 @@ function newApp({ development, trustProxy = false }: Pick<OperatorDeps, 'develop
   return app;
 }
 
-/** Metrics, the codec, import and the admin API; the last three share one allowance of refusals per source. */
+/**
+ * Metrics, the OpenAPI document, the codec, import and the admin API; the last three take tokens by role and share
+ * one allowance of refusals per source.
+ */
 function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
   addMetricsRoute(app, metrics);
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => void res.json(document));
+  const { tokens, accounts, links } = admin;
   const guard = createRefusalGuard({ metrics, logger });
-  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, token: admin.token, logger, guard }));
-  app.use(createImportRouter({ token: admin.token, accounts: admin.accounts, logger, metrics, guard }));
-  app.use(createAdminRouter({ token: admin.token, accounts: admin.accounts, logger, metrics, guard }));
+  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, tokens, logger, guard }));
+  const access = createAccessControl(tokens, guard, 'admin');
+  app.use(createImportRouter({ access, accounts, logger, metrics }));
+  app.use(createAdminRouter({ access, accounts, links, logger }));
 }
 
 function finish(app: Express, logger: Logger): Express {

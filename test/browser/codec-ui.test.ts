@@ -23,7 +23,7 @@ import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
 import { DEFAULT_SETTINGS } from '../helpers/stack.js';
 import { newAccountId } from '../helpers/webhooks.js';
-import { testRefusalGuard } from '../helpers/refusal-guard.js';
+import { testRefusalGuard, tokensFor } from '../helpers/access.js';
 
 const keys = parseCodecKeys(generateCodecKeyEntry('ui-test'));
 const TOKEN = 'codec-ui-test-token';
@@ -54,7 +54,7 @@ beforeAll(async () => {
   app.use(
     createCodecRouter({
       codec: new AesGcmCodec(keys),
-      token: TOKEN,
+      tokens: tokensFor({ operator: [TOKEN] }),
       allowedOrigins: [uiOrigin],
       originsWithoutToken: [uiOrigin],
       guard: testRefusalGuard(),

@@ -9,7 +9,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
 import { createCodecRouter } from '../../src/server/codec/routes.js';
-import { testRefusalGuard } from '../helpers/refusal-guard.js';
+import { testRefusalGuard, tokensFor } from '../helpers/access.js';
 
 const TOKEN = 'codec-test-token';
 const UI_ORIGIN = 'http://127.0.0.1:8233';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   app.use(
     createCodecRouter({
       codec,
-      token: TOKEN,
+      tokens: tokensFor({ operator: [TOKEN] }),
       allowedOrigins: [UI_ORIGIN, DEV_UI_ORIGIN],
       originsWithoutToken: [DEV_UI_ORIGIN],
       namespace: 'default',

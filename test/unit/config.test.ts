@@ -400,3 +400,45 @@ describe('TRUST_PROXY', () => {
     );
   });
 });
+
+describe('tokens by role (OPERATOR_TOKENS with ADMIN_TOKEN, INTEGRATION_TOKENS, CODEC_TOKENS)', () => {
+  const production = { ...STRONG, NODE_ENV: 'production' };
+  const INTEGRATION = ['iN7tegR4tion-T0ken-aaaaaaaaaaaaaaaaaa', 'iN7tegR4tion-T0ken-bbbbbbbbbbbbbbbbbb'];
+  const CODEC = 'c0dEc-T0ken-for-the-web-ui-cccccccccccc';
+  const OPERATOR = 'oP3rator-T0ken-dddddddddddddddddddddd';
+
+  it('in development: the published operator token alone, so npm start needs no configuration', () => {
+    expect(loadConfig({}).tokens).toEqual({ operator: ['dev-admin-token'], integration: [], codec: [] });
+  });
+
+  it('keeps ADMIN_TOKEN as an operator token, and splits each role’s rotation list', () => {
+    const c = loadConfig({
+      ...production,
+      OPERATOR_TOKENS: OPERATOR,
+      INTEGRATION_TOKENS: INTEGRATION.join(', '),
+      CODEC_TOKENS: CODEC,
+    });
+    expect(c.tokens).toEqual({ operator: [STRONG.ADMIN_TOKEN, OPERATOR], integration: INTEGRATION, codec: [CODEC] });
+    const withoutAdminToken = { ...production, ADMIN_TOKEN: '', OPERATOR_TOKENS: OPERATOR };
+    expect(loadConfig(withoutAdminToken).tokens.operator).toEqual([OPERATOR]);
+    expect(loadConfig(withoutAdminToken).devDefaults).not.toContain('ADMIN_TOKEN');
+  });
+
+  it('refuses tokens shorter than 32 characters outside development, naming the variable and not the value', () => {
+    const found = problems({ ...production, INTEGRATION_TOKENS: `${INTEGRATION[0]},short-token`, CODEC_TOKENS: 'x' });
+    expect(found).toEqual([
+      expect.stringMatching(/^INTEGRATION_TOKENS: is shorter than 32 characters/),
+      expect.stringMatching(/^CODEC_TOKENS: is shorter than 32 characters/),
+    ]);
+    expect(found.join('\n')).not.toContain('short-token');
+  });
+
+  it('refuses a token that two roles share, in every mode', () => {
+    expect(problems({ ...production, CODEC_TOKENS: STRONG.ADMIN_TOKEN })).toEqual([
+      'CODEC_TOKENS: shares a token with OPERATOR_TOKENS/ADMIN_TOKEN; give each role its own tokens',
+    ]);
+    expect(problems({ INTEGRATION_TOKENS: 'same', CODEC_TOKENS: 'other,same' })).toEqual([
+      'CODEC_TOKENS: shares a token with INTEGRATION_TOKENS; give each role its own tokens',
+    ]);
+  });
+});

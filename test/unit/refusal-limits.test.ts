@@ -11,8 +11,10 @@ import type { AccountWorkflows } from '../../src/accounts/client.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createApp, type AppDeps } from '../../src/server/app.js';
+import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
+import { tokensFor } from '../helpers/access.js';
 import { SEED_REAUTH_REQUIRED, TEST_SECRET } from '../helpers/webhooks.js';
 
 const ADMIN_TOKEN = 'refusal-test-operator-token';
@@ -29,8 +31,9 @@ async function start(overrides: Partial<AppDeps> = {}): Promise<string> {
     deliveryKey: createDeliveryKey('refusal-test'),
     deliver: () => Promise.resolve({ status: 'accepted', workflowId: 'mono-account-x', runId: 'r1' }),
     admin: {
-      token: ADMIN_TOKEN,
+      tokens: tokensFor({ operator: [ADMIN_TOKEN] }),
       accounts,
+      links: createReauthLinks({ baseUrl: 'http://localhost:3000', secrets: ['refusal-test-link-key'], ttlMs: 60_000 }),
       codec: { codec: new AesGcmCodec(parseCodecKeys(generateCodecKeyEntry('k1'))) },
     },
     ...overrides,

@@ -1,5 +1,5 @@
 /**
- * `POST /accounts/import` (README, "Import existing accounts"), behind the admin bearer token:
+ * `POST /accounts/import` (README, "Import existing accounts"), behind an operator token:
  *   {"accountIds": ["…", …], "dryRun"?: true}   at most 10,000 ids
  * → 200 with the preview (dry run, or nothing new), or 202 once every new account's workflow has been started
  * and told to learn its state from Mono (which it then does at MONO_MAX_RPS). Idempotent: known ids are skipped.
@@ -11,10 +11,9 @@ import type { AccountWorkflows } from '../../accounts/client.js';
 import { AccountIdSchema, MAX_IDS_PER_REQUEST, planImport, runImport } from '../../accounts/import.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
-import type { RefusalGuard } from '../rate-limit.js';
-import { createBearerAuth } from './routes.js';
+import { OPERATOR_ONLY, type AccessControl } from '../access.js';
 
-const ImportBody = z
+export const ImportBody = z
   .object({
     accountIds: z
       .array(AccountIdSchema)
@@ -25,18 +24,16 @@ const ImportBody = z
   .strict();
 
 export interface ImportRouteDeps {
-  token: string;
+  /** The admin surface's access control: import takes an operator token. */
+  access: AccessControl;
   accounts: AccountWorkflows;
   logger: Logger;
   metrics: Metrics;
-  /** The refusal allowance per source the operator surfaces share. */
-  guard: RefusalGuard;
 }
 
-export function createImportRouter({ token, accounts, logger, metrics, guard }: ImportRouteDeps): Router {
+export function createImportRouter({ access, accounts, logger, metrics }: ImportRouteDeps): Router {
   const router = express.Router();
-  const authenticate = createBearerAuth(token, guard);
-  router.post('/accounts/import', authenticate, express.json({ limit: '1mb' }), async (req, res) => {
+  router.post('/accounts/import', access.allow(OPERATOR_ONLY), express.json({ limit: '1mb' }), async (req, res) => {
     const body = ImportBody.safeParse(req.body ?? {});
     if (!body.success) {
       // Issues name the index of a bad id, never its value.

@@ -18,11 +18,19 @@
  * Errors: 400 `{ error }` for a body that is not JSON or not the protocol's shape and for a payload that
  * cannot be decrypted (unknown key id, altered data); payload contents are never logged or echoed.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
+import {
+  CODEC_OR_OPERATOR,
+  createAccessControl,
+  forbidden,
+  OPERATOR_ONLY,
+  UNAUTHORIZED_ERROR,
+  type AccessTokens,
+  type Role,
+} from '../access.js';
 import type { RefusalGuard } from '../rate-limit.js';
 
 export const CODEC_BASE_PATH = '/codec';
@@ -30,8 +38,8 @@ export const CODEC_ALLOWED_HEADERS = 'authorization, content-type, x-namespace';
 
 export interface CodecRouteDeps {
   codec: PayloadCodec;
-  /** The bearer token operators present (the admin token). */
-  token: string;
+  /** Bearer tokens by role: decode takes a codec or operator token, encode an operator token (server/access.ts). */
+  tokens: AccessTokens;
   /** Browser origins allowed by CORS (scheme://host:port, no trailing slash), e.g. the Web UI's. */
   allowedOrigins?: readonly string[];
   /** Development only: browser origins served without a token (the dev server's UI sends none). */
@@ -54,15 +62,16 @@ const JsonPayload = z.object({
   metadata: z.record(z.string().max(256), Base64).optional(),
   data: Base64.optional(),
 });
-const CodecBody = z.object({ payloads: z.array(JsonPayload).max(100_000) });
+export const CodecBody = z.object({ payloads: z.array(JsonPayload).max(100_000) });
 type JsonPayload = z.infer<typeof JsonPayload>;
 
 export function createCodecRouter(deps: CodecRouteDeps): Router {
   const router = express.Router();
   const json = express.json({ limit: deps.bodyLimit ?? '8mb', type: () => true });
-  router.use(CODEC_BASE_PATH, corsFor(new Set(deps.allowedOrigins ?? [])), codecAuthentication(deps));
-  router.post(`${CODEC_BASE_PATH}/encode`, json, codecHandler(deps, 'encode'));
-  router.post(`${CODEC_BASE_PATH}/decode`, json, codecHandler(deps, 'decode'));
+  const allow = codecAccess(deps);
+  router.use(CODEC_BASE_PATH, corsFor(new Set(deps.allowedOrigins ?? [])));
+  router.post(`${CODEC_BASE_PATH}/encode`, allow(OPERATOR_ONLY), json, codecHandler(deps, 'encode'));
+  router.post(`${CODEC_BASE_PATH}/decode`, allow(CODEC_OR_OPERATOR), json, codecHandler(deps, 'decode'));
   router.use(CODEC_BASE_PATH, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') return void res.status(400).json({ error: 'body is not valid JSON' });
@@ -96,18 +105,21 @@ function corsFor(allowed: ReadonlySet<string>): RequestHandler {
   };
 }
 
-/** The token first; a wrong or missing one counts toward the source's allowance of refusals. */
-function codecAuthentication(deps: CodecRouteDeps): RequestHandler {
+/**
+ * The token first: one of `roles` passes, another role gets 403; without a right token, a development UI origin
+ * (`originsWithoutToken`) passes, and anything else is refused with 401, counted toward the source's allowance.
+ */
+function codecAccess(deps: CodecRouteDeps): (roles: readonly Role[]) => RequestHandler {
   const withoutToken = new Set(deps.originsWithoutToken ?? []);
-  if (!deps.token) throw new Error('the codec server needs a token (ADMIN_TOKEN)');
-  const expected = createHash('sha256').update(deps.token).digest();
-  return (req, res, next) => {
-    const presented = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim() ?? '';
-    const ok = timingSafeEqual(createHash('sha256').update(presented).digest(), expected) && presented.length > 0;
+  const access = createAccessControl(deps.tokens, deps.guard, 'codec');
+  return (roles) => (req, res, next) => {
+    const role = access.roleOf(req);
+    if (role !== undefined && roles.includes(role)) return next();
+    if (role !== undefined) return void res.status(403).json({ error: forbidden(role, roles) });
     const origin = req.get('origin');
-    if (ok || (origin !== undefined && withoutToken.has(origin))) return next();
+    if (origin !== undefined && withoutToken.has(origin)) return next();
     deps.guard.refuse(req, res, 'codec', 'codec request refused: missing or wrong bearer token', () =>
-      res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' })
+      res.status(401).json({ error: UNAUTHORIZED_ERROR })
     );
   };
 }
