@@ -17,6 +17,7 @@ import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
+import { cachedProbe, readiness } from './server/readiness.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
@@ -99,6 +100,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       links,
       codecKeys,
       workerRunning: () => running?.worker.getState() === 'RUNNING',
+      draining: () => false,
       stopLater,
     });
     if (config.role !== 'ingress') {
@@ -127,7 +129,9 @@ interface HttpParts {
   accounts: AccountWorkflows;
   links: ReauthLinks;
   codecKeys: CodecKey[] | null;
-  workerRunning(): boolean;
+  workerRunning: () => boolean;
+  /** The process is draining for a shutdown (readiness answers 503). */
+  draining: () => boolean;
   stopLater(name: string, stop: () => Promise<unknown>): void;
 }
 
@@ -142,17 +146,26 @@ async function startHttp(
 ): Promise<{ url: string; adminUrl: string }> {
   const { connection, accounts, links, codecKeys } = parts;
   const { development } = config;
-  const isReady = (): Promise<boolean> => isTemporalReachable(connection, 2_000);
+  const isReady = readiness({
+    temporal: config.role === 'worker' ? undefined : cachedProbe(() => isTemporalReachable(connection, 2_000)),
+    worker: config.role === 'ingress' ? undefined : parts.workerRunning,
+    draining: parts.draining,
+  });
   const admin = { tokens: config.tokens, accounts, links, ...(codecKeys && { codec: codecServer(config, codecKeys) }) };
   // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
   const separateOperatorListener = config.role !== 'worker' && config.adminAddress !== null;
   const app =
     config.role === 'worker'
-      ? createWorkerApp({ metrics, isReady: () => Promise.resolve(parts.workerRunning()), development })
+      ? createWorkerApp({ metrics, isReady, development })
       : createApp({
           metrics,
           ...(separateOperatorListener ? {} : { admin }),
-          reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
+          reauthPage: {
+            links,
+            accounts,
+            monoPublicKey: config.monoPublicKey,
+            https: config.publicBaseUrl.startsWith('https://'),
+          },
           webhookSecrets: config.webhookSecrets,
           deliveryKey: createDeliveryKey(config.deliveryKeySecret),
           deliver: accounts.deliver,

@@ -33,7 +33,7 @@ export interface OperatorDeps {
   };
   metrics: Metrics;
   logger: Logger;
-  /** Resolves true when Temporal answers; backs `/readyz`. */
+  /** Resolves true when every role of the process is up and it is not draining (server/readiness.ts); `/readyz`. */
   isReady: () => Promise<boolean>;
   /**
    * Development mode (`config.development`): every request must be addressed to loopback and not come through a
@@ -59,7 +59,7 @@ export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
 export function createApp(deps: AppDeps): Express {
   const { webhookSecrets, deliveryKey, deliver, logger, metrics, reauthPage, admin } = deps;
   const app = newApp(deps);
-  addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  addHealthRoutes(app, deps.isReady);
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
   if (admin) addOperatorRoutes(app, { ...deps, admin });
   if (reauthPage) app.use(createReauthRouter(reauthPage));
@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
 /** The operator application (ADMIN_ADDRESS): admin API, metrics, health. */
 export function createOperatorApp(deps: OperatorDeps): Express {
   const app = newApp(deps);
-  addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  addHealthRoutes(app, deps.isReady);
   addOperatorRoutes(app, deps);
   return finish(app, deps.logger);
 }
@@ -81,13 +81,15 @@ export function createWorkerApp({
   development,
 }: Pick<AppDeps, 'metrics' | 'isReady' | 'development'>): Express {
   const app = newApp({ development });
-  addHealthRoutes(app, isReady, 'the worker is not running');
+  addHealthRoutes(app, isReady);
   addMetricsRoute(app, metrics);
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path} (this process runs the worker only)` });
   });
   return app;
 }
+
+const NOT_READY = 'not ready: Temporal is not reachable, the worker is not running yet, or the service is stopping';
 
 function newApp({ development, trustProxy = false }: Pick<OperatorDeps, 'development' | 'trustProxy'>): Express {
   const app = express();
@@ -143,13 +145,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function addHealthRoutes(app: Express, isReady: () => Promise<boolean>, notReady: string): void {
+function addHealthRoutes(app: Express, isReady: () => Promise<boolean>): void {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   app.get('/readyz', async (_req, res) => {
     const ready = await isReady();
-    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: notReady });
+    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: NOT_READY });
   });
 }
 

@@ -4,8 +4,6 @@
  * are checked first, so a sender with the right secret or token is never limited by what others send; with
  * TRUST_PROXY the client is counted, an IPv6 client by its /64; the admin API and the codec share one allowance.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AccountWorkflows } from '../../src/accounts/client.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -16,9 +14,10 @@ import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
 import { tokensFor } from '../helpers/access.js';
 import { SEED_REAUTH_REQUIRED, TEST_SECRET } from '../helpers/webhooks.js';
+import { testServers } from '../helpers/listen.js';
 
 const ADMIN_TOKEN = 'refusal-test-operator-token';
-const servers: Server[] = [];
+const servers = testServers();
 const accounts = { list: () => Promise.resolve({ accounts: [], nextPageToken: null }) } as unknown as AccountWorkflows;
 
 /** A fresh app (its own allowances) on a real port; returns its base URL. */
@@ -38,13 +37,9 @@ async function start(overrides: Partial<AppDeps> = {}): Promise<string> {
     },
     ...overrides,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return servers.listen(app);
 }
-afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+afterAll(() => servers.closeAll());
 
 /** A webhook from `client` (X-Forwarded-For, as a load balancer sends it) with `secret`; its status. */
 async function webhook(base: string, secret: string, client?: string): Promise<number> {
