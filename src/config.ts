@@ -69,6 +69,8 @@ const standardWebhooksSecret = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** Within Kubernetes' default 30-second grace, with room for the requests in flight and the stop after. */
+const DEFAULT_SHUTDOWN_DRAIN_MS = 20_000;
 const TRUST_PROXY_IN_DEVELOPMENT =
   'TRUST_PROXY is set, but in development mode requests that come through a proxy are refused (421)';
 
@@ -203,6 +205,24 @@ const EnvSchema = z
     ),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).optional()),
     INGRESS_TIMEOUT: duration('5s', 100),
+    // Unset: 20s outside development, 0s in development (nothing routes traffic to it); see shutdownDrainMs.
+    SHUTDOWN_DRAIN: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .optional()
+        .transform((text, ctx) => {
+          if (text === undefined) return undefined;
+          try {
+            const ms = parseDuration(text);
+            if (ms <= 10 * 60_000) return ms;
+            ctx.addIssue({ code: 'custom', message: 'must be at most 10m' });
+          } catch {
+            ctx.addIssue({ code: 'custom', message: DURATION_HELP });
+          }
+          return z.NEVER;
+        })
+    ),
     // Reconciliation and the rate limit toward Mono (README, "Reconciliation").
     RECONCILE_EVERY: duration('6h', 60_000),
     RECONCILE_STUCK_AFTER: duration('6h', 1_000),
@@ -373,6 +393,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal,
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    /**
+     * SHUTDOWN_DRAIN: after SIGTERM, how long readiness answers 503 while requests, kept-alive connections
+     * included, are still served (each answer with Connection: close) before the listeners close.
+     */
+    shutdownDrainMs: e.SHUTDOWN_DRAIN ?? (exposure.length > 0 ? DEFAULT_SHUTDOWN_DRAIN_MS : 0),
     /** The reconcile Schedule and its runs (src/reconcile). */
     reconcile: {
       everyMs: e.RECONCILE_EVERY,

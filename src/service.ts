@@ -17,6 +17,7 @@ import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
+import { drainable, type DrainableServer } from './server/drain.js';
 import { cachedProbe, readiness } from './server/readiness.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
@@ -63,6 +64,11 @@ export interface RunningService {
   buildId: string | undefined;
   client: Client;
   connection: Connection;
+  /**
+   * Drains the HTTP side for a shutdown (server/drain.ts): readiness answers 503 at once, requests are served for
+   * `periodMs` (none for a worker-only process), each answer closing its connection, then the listeners close.
+   */
+  drain(periodMs: number): Promise<void>;
   /** Stops every part, newest first; errors are logged and do not stop the rest. */
   stop(): Promise<void>;
 }
@@ -94,13 +100,14 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       deliverTimeoutMs: config.ingressTimeoutMs,
     });
     let running: RunningWorker | undefined;
+    const drain = drainControl(config.role, logger);
     const http = await startHttp(deps, {
       connection,
       accounts,
       links,
       codecKeys,
       workerRunning: () => running?.worker.getState() === 'RUNNING',
-      draining: () => false,
+      drain,
       stopLater,
     });
     if (config.role !== 'ingress') {
@@ -117,7 +124,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
     }
     const { worker, mono, buildId } = running ?? {};
-    return { ...http, accounts, links, mono, worker, buildId, client, connection, stop };
+    return { ...http, accounts, links, mono, worker, buildId, client, connection, drain: drain.drain, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -130,8 +137,8 @@ interface HttpParts {
   links: ReauthLinks;
   codecKeys: CodecKey[] | null;
   workerRunning: () => boolean;
-  /** The process is draining for a shutdown (readiness answers 503). */
-  draining: () => boolean;
+  /** The listeners to drain at shutdown, and whether that has begun (readiness answers 503). */
+  drain: DrainControl;
   stopLater(name: string, stop: () => Promise<unknown>): void;
 }
 
@@ -149,7 +156,7 @@ async function startHttp(
   const isReady = readiness({
     temporal: config.role === 'worker' ? undefined : cachedProbe(() => isTemporalReachable(connection, 2_000)),
     worker: config.role === 'ingress' ? undefined : parts.workerRunning,
-    draining: parts.draining,
+    draining: parts.drain.isDraining,
   });
   const admin = { tokens: config.tokens, accounts, links, ...(codecKeys && { codec: codecServer(config, codecKeys) }) };
   // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
@@ -175,6 +182,7 @@ async function startHttp(
           trustProxy: config.trustProxy,
         });
   const server = await listen(app, config.port, config.host, 'PORT');
+  parts.drain.add(server);
   parts.stopLater('http server', () => closeServer(server));
   const url = baseUrl(server);
   let adminUrl = url;
@@ -189,6 +197,7 @@ async function startHttp(
       trustProxy: config.trustProxy,
     });
     const operatorServer = await listen(operatorApp, port, host, 'ADMIN_ADDRESS');
+    parts.drain.add(operatorServer);
     parts.stopLater('operator http server', () => closeServer(operatorServer));
     adminUrl = baseUrl(operatorServer);
   }
@@ -199,6 +208,36 @@ async function startHttp(
     parts.stopLater('account gauges', () => Promise.resolve(stopGauges()));
   }
   return { url, adminUrl };
+}
+
+/** How long requests in flight when the listeners close may take to finish before their connections are cut. */
+const IN_FLIGHT_GRACE_MS = 10_000;
+
+interface DrainControl {
+  isDraining: () => boolean;
+  add: (server: Server) => void;
+  drain: (periodMs: number) => Promise<void>;
+}
+
+/** The drain of every listener of the process, and the flag readiness reads. */
+function drainControl(role: Config['role'], logger: Logger): DrainControl {
+  let draining = false;
+  const servers: DrainableServer[] = [];
+  return {
+    isDraining: () => draining,
+    add: (server) => void servers.push(drainable(server)),
+    async drain(periodMs) {
+      if (draining) return;
+      draining = true;
+      for (const server of servers) server.startDraining();
+      // Nothing routes traffic to a worker-only process: its health listener closes at once.
+      const wait = role === 'worker' ? 0 : periodMs;
+      logger.info({ drainMs: wait }, 'draining: readiness answers 503, requests are still served');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      await Promise.all(servers.map((server) => server.close(IN_FLIGHT_GRACE_MS)));
+      logger.info('drained: listeners closed');
+    },
+  };
 }
 
 function codecServer(config: Config, codecKeys: CodecKey[]) {

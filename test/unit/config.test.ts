@@ -442,3 +442,17 @@ describe('tokens by role (OPERATOR_TOKENS with ADMIN_TOKEN, INTEGRATION_TOKENS, 
     ]);
   });
 });
+
+describe('SHUTDOWN_DRAIN', () => {
+  it('is 20 s outside development (within Kubernetes’ 30 s grace), none in development, or as given', () => {
+    expect(loadConfig({ ...STRONG, NODE_ENV: 'production' }).shutdownDrainMs).toBe(20_000);
+    expect(loadConfig({}).shutdownDrainMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DRAIN: '45s' }).shutdownDrainMs).toBe(45_000);
+    expect(loadConfig({ SHUTDOWN_DRAIN: '0s' }).shutdownDrainMs).toBe(0);
+  });
+
+  it('refuses what is not a duration, or more than 10 minutes', () => {
+    expect(problems({ SHUTDOWN_DRAIN: 'soon' })).toEqual([expect.stringMatching(/^SHUTDOWN_DRAIN: is not a duration/)]);
+    expect(problems({ SHUTDOWN_DRAIN: '1h' })).toEqual(['SHUTDOWN_DRAIN: must be at most 10m']);
+  });
+});
