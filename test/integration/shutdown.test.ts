@@ -5,38 +5,31 @@
  * drains: readiness turns 503 at once, requests go on being answered (each closing its connection) for
  * SHUTDOWN_DRAIN, then the listener closes. Every request gets an answer or is refused at connect; none is cut off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startMain } from '../helpers/main-process.js';
 import { freePort } from '../helpers/ports.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DRAIN_MS = 3_000;
 let child: ChildProcess | undefined;
 
-function start(port: number, env: Record<string, string> = {}) {
-  const output = { text: '' };
-  child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME!,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: `shutdown-${process.pid}-${port}`,
-      PORT: String(port),
-      MONO_SIM_PORT: '0',
-      WORKER_METRICS_ADDRESS: 'off',
-      SHUTDOWN_DRAIN: `${DRAIN_MS}ms`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(port: number) {
+  const main = startMain({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `shutdown-${process.pid}-${port}`,
+    PORT: String(port),
+    MONO_SIM_PORT: '0',
+    WORKER_METRICS_ADDRESS: 'off',
+    SHUTDOWN_DRAIN: `${DRAIN_MS}ms`,
   });
-  child.stdout!.on('data', (c: Buffer) => (output.text += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output.text += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-  return { output, exited };
+  child = main.child;
+  const output = {
+    get text() {
+      return main.output.stdout + main.output.stderr;
+    },
+  };
+  return { output, exited: main.exited };
 }
 
 afterEach(async () => {
