@@ -188,6 +188,10 @@ const EnvSchema = z
       z.enum(['true', 'false', '1', '0'], { error: 'write true or false' }).optional()
     ),
     TEMPORAL_UI_ORIGINS: optionalString,
+    // The Web UI's OIDC sign-in, whose users' tokens the codec accepts for decode (server/codec/oidc.ts).
+    CODEC_OIDC_ISSUER: z.preprocess(emptyAsUnset, z.url().optional()),
+    CODEC_OIDC_AUDIENCE: optionalString,
+    CODEC_OIDC_JWKS_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     WORKER_METRICS_ADDRESS: z.preprocess(
       emptyAsUnset,
       z
@@ -292,6 +296,13 @@ const EnvSchema = z
     if (env.MONO_WEBHOOK_SECRET !== undefined && !env.MONO_WEBHOOK_SECRET.split(',').some((x) => x.trim() !== '')) {
       ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'needs at least one non-empty secret' });
     }
+    if (env.CODEC_OIDC_ISSUER && !env.CODEC_OIDC_AUDIENCE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CODEC_OIDC_AUDIENCE'],
+        message: "is required with CODEC_OIDC_ISSUER: the audience of the Web UI's tokens (its client id or API)",
+      });
+    }
     if (env.OPERATOR_WEBHOOK_URL && !env.NOTIFY_WEBHOOK_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -371,8 +382,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     development: exposure.length === 0,
     /** Settings that are allowed but worth a line in the log at start-up. */
     warnings: [...warnings, ...(e.TRUST_PROXY !== false && exposure.length === 0 ? [TRUST_PROXY_IN_DEVELOPMENT] : [])],
-    /** TRUST_PROXY: the proxies that may name the client (server/trust-proxy.ts); false: the socket address is it. */
-    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     webhookSecrets,
     /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
@@ -393,11 +402,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal,
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
-    /**
-     * SHUTDOWN_DRAIN: after SIGTERM, how long readiness answers 503 while requests, kept-alive connections
-     * included, are still served (each answer with Connection: close) before the listeners close.
-     */
-    shutdownDrainMs: e.SHUTDOWN_DRAIN ?? (exposure.length > 0 ? DEFAULT_SHUTDOWN_DRAIN_MS : 0),
+    ...edgeSettings(e, exposure),
     /** The reconcile Schedule and its runs (src/reconcile). */
     reconcile: {
       everyMs: e.RECONCILE_EVERY,
@@ -426,6 +431,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,
   });
+}
+
+/** The HTTP edge: who may name the client, how a shutdown drains, whose sign-in the codec accepts. */
+function edgeSettings(e: Env, exposure: string[]) {
+  return {
+    /** TRUST_PROXY: the proxies that may name the client (server/trust-proxy.ts); false: the socket address is it. */
+    trustProxy: e.TRUST_PROXY,
+    /**
+     * SHUTDOWN_DRAIN: after SIGTERM, how long readiness answers 503 while requests, kept-alive connections
+     * included, are still served (each answer with Connection: close) before the listeners close.
+     */
+    shutdownDrainMs: e.SHUTDOWN_DRAIN ?? (exposure.length > 0 ? DEFAULT_SHUTDOWN_DRAIN_MS : 0),
+    /** The Web UI's OIDC issuer, whose users' tokens the codec accepts for decode; null: codec tokens only. */
+    codecOidc:
+      e.CODEC_OIDC_ISSUER && e.CODEC_OIDC_AUDIENCE
+        ? { issuer: e.CODEC_OIDC_ISSUER, audience: e.CODEC_OIDC_AUDIENCE, jwksUrl: e.CODEC_OIDC_JWKS_URL }
+        : null,
+  };
 }
 
 /**
@@ -583,6 +606,8 @@ function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
   for (const [variable, url] of [
     ['MONO_API_URL', e.MONO_API_URL],
+    ['CODEC_OIDC_ISSUER', e.CODEC_OIDC_ISSUER],
+    ['CODEC_OIDC_JWKS_URL', e.CODEC_OIDC_JWKS_URL],
     ['NOTIFY_WEBHOOK_URL', e.NOTIFY_WEBHOOK_URL],
     ['OPERATOR_WEBHOOK_URL', e.OPERATOR_WEBHOOK_URL],
   ] as const) {

@@ -17,6 +17,7 @@ import { refreshAccountGauges, type Metrics } from './lib/metrics.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
+import { createOidcVerifier } from './server/codec/oidc.js';
 import { drainable, type DrainableServer } from './server/drain.js';
 import { cachedProbe, readiness } from './server/readiness.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
@@ -247,6 +248,7 @@ function codecServer(config: Config, codecKeys: CodecKey[]) {
     // The dev server's UI cannot send a token; only while nothing but this machine can reach the service.
     originsWithoutToken: config.development ? config.temporal.uiOrigins : [],
     namespace: config.temporal.namespace,
+    ...(config.codecOidc && { oidc: createOidcVerifier(config.codecOidc) }),
   };
 }
 

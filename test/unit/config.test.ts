@@ -456,3 +456,25 @@ describe('SHUTDOWN_DRAIN', () => {
     expect(problems({ SHUTDOWN_DRAIN: '1h' })).toEqual(['SHUTDOWN_DRAIN: must be at most 10m']);
   });
 });
+
+describe('the Web UI’s OIDC sign-in for the codec (CODEC_OIDC_ISSUER, CODEC_OIDC_AUDIENCE, CODEC_OIDC_JWKS_URL)', () => {
+  it('is off by default, and on with an issuer and an audience', () => {
+    expect(loadConfig({}).codecOidc).toBeNull();
+    const env = { CODEC_OIDC_ISSUER: 'https://login.example.com/realms/ops', CODEC_OIDC_AUDIENCE: 'temporal-ui' };
+    expect(loadConfig(env).codecOidc).toEqual({
+      issuer: 'https://login.example.com/realms/ops',
+      audience: 'temporal-ui',
+      jwksUrl: undefined,
+    });
+  });
+
+  it('needs the audience with the issuer, and https outside development', () => {
+    expect(problems({ CODEC_OIDC_ISSUER: 'https://login.example.com' })).toEqual([
+      expect.stringMatching(/^CODEC_OIDC_AUDIENCE: is required with CODEC_OIDC_ISSUER/),
+    ]);
+    const plain = { CODEC_OIDC_ISSUER: 'http://login.example.com', CODEC_OIDC_AUDIENCE: 'temporal-ui' };
+    expect(problems({ ...STRONG, NODE_ENV: 'production', ...plain })).toEqual([
+      'CODEC_OIDC_ISSUER: must be an https:// URL outside development',
+    ]);
+  });
+});

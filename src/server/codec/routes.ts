@@ -6,11 +6,13 @@
  *   POST /codec/encode   { "payloads": [{ "metadata": { "<key>": "<base64>" }, "data": "<base64>" }] }
  *   POST /codec/decode   same shape in and out; header X-Namespace (the namespace the payloads belong to)
  *
- * Mount with `app.use(createCodecRouter({ codec, token, allowedOrigins }))` on the operator listener; the
+ * Mount with `app.use(createCodecRouter({ codec, tokens, guard, allowedOrigins }))` on the operator listener; the
  * endpoint to give the UI and CLI is then `<operator base URL>/codec`.
  *
- * Auth: `Authorization: Bearer <token>` (the admin token; the UI forwards an Authorization header when its
- * codec setting "pass access token" is on), compared in constant time; 401 otherwise. CORS: browser origins in
+ * Auth (server/access.ts): decode takes a codec or an operator token, encode an operator token, as
+ * `Authorization: Bearer <token>` compared in constant time; with `oidc`, the Web UI's signed-in users decode with
+ * the access token the UI passes (codec/oidc.ts). 401 otherwise, counted toward the source's allowance of
+ * refusals; 403 for a right token of another role. CORS: browser origins in
  * `allowedOrigins` (e.g. http://localhost:8233 for the dev server's UI) get their preflight answered and the
  * response headers, credentials allowed; other origins get no CORS headers (the browser then blocks them).
  * `originsWithoutToken` (development only, loopback listener only): requests carrying exactly one of these
@@ -23,6 +25,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import {
+  bearerToken,
   CODEC_OR_OPERATOR,
   createAccessControl,
   forbidden,
@@ -32,14 +35,20 @@ import {
   type Role,
 } from '../access.js';
 import type { RefusalGuard } from '../rate-limit.js';
+import type { TokenVerifier } from './oidc.js';
 
 export const CODEC_BASE_PATH = '/codec';
-export const CODEC_ALLOWED_HEADERS = 'authorization, content-type, x-namespace';
+export const CODEC_ALLOWED_HEADERS = 'authorization, authorization-extras, content-type, x-namespace';
 
 export interface CodecRouteDeps {
   codec: PayloadCodec;
   /** Bearer tokens by role: decode takes a codec or operator token, encode an operator token (server/access.ts). */
   tokens: AccessTokens;
+  /**
+   * The Web UI's signed-in users (codec/oidc.ts): their OIDC access token (or ID token, in Authorization-Extras)
+   * counts as a codec token, so they may decode. Omitted: only the tokens above.
+   */
+  oidc?: TokenVerifier;
   /** Browser origins allowed by CORS (scheme://host:port, no trailing slash), e.g. the Web UI's. */
   allowedOrigins?: readonly string[];
   /** Development only: browser origins served without a token (the dev server's UI sends none). */
@@ -106,16 +115,25 @@ function corsFor(allowed: ReadonlySet<string>): RequestHandler {
 }
 
 /**
- * The token first: one of `roles` passes, another role gets 403; without a right token, a development UI origin
- * (`originsWithoutToken`) passes, and anything else is refused with 401, counted toward the source's allowance.
+ * The token first: one of `roles` passes, another role gets 403; a Web UI user's OIDC token counts as a codec
+ * token; without a right token, a development UI origin (`originsWithoutToken`) passes, and anything else is
+ * refused with 401, counted toward the source's allowance.
  */
 function codecAccess(deps: CodecRouteDeps): (roles: readonly Role[]) => RequestHandler {
   const withoutToken = new Set(deps.originsWithoutToken ?? []);
   const access = createAccessControl(deps.tokens, deps.guard, 'codec');
-  return (roles) => (req, res, next) => {
+  const signedInUser = async (req: Request): Promise<boolean> => {
+    if (!deps.oidc) return false;
+    for (const token of [bearerToken(req), req.get('authorization-extras') ?? '']) {
+      if (await deps.oidc(token)) return true;
+    }
+    return false;
+  };
+  return (roles) => async (req, res, next) => {
     const role = access.roleOf(req);
     if (role !== undefined && roles.includes(role)) return next();
     if (role !== undefined) return void res.status(403).json({ error: forbidden(role, roles) });
+    if (roles.includes('codec') && (await signedInUser(req))) return next();
     const origin = req.get('origin');
     if (origin !== undefined && withoutToken.has(origin)) return next();
     deps.guard.refuse(req, res, 'codec', 'codec request refused: missing or wrong bearer token', () =>
