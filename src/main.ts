@@ -152,6 +152,7 @@ function printBanner(config: Config, service: RunningService): void {
       : [
           `  Webhook URL   POST ${service.url}${WEBHOOK_PATH}   (header ${SECRET_HEADER}: ${devSecret('MONO_WEBHOOK_SECRET')})`,
           `  Admin API     ${service.adminUrl}/accounts   (Authorization: Bearer ${devSecret('ADMIN_TOKEN')})`,
+          `  OpenAPI       ${service.adminUrl}/openapi.json   (every route and the roles it takes)`,
         ]),
     `  Health        ${service.url}/healthz   readiness ${service.url}/readyz   metrics ${service.adminUrl}/metrics`,
     ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),
