@@ -98,11 +98,51 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     meaning:
       'The operator listener (`host:port`): the admin API, `/metrics` and the codec endpoints. Keep it on a private network.',
   },
+  OPERATOR_TOKENS: {
+    group: 'http',
+    meaning:
+      'Bearer tokens of the `operator` role, comma-separated (a rotation list: add the new one, move callers, remove the old one): the whole admin API, import, bulk jobs and both codec endpoints. Each random, at least 32 characters outside development (`openssl rand -base64 32`); a token may belong to one role only.',
+  },
   ADMIN_TOKEN: {
     group: 'http',
     defaultText: '`dev-admin-token` (development only)',
+    meaning: 'One more `operator` token, kept so that earlier set-ups keep working; prefer `OPERATOR_TOKENS`.',
+  },
+  INTEGRATION_TOKENS: {
+    group: 'http',
     meaning:
-      'Bearer token of the admin API and the codec endpoints; random, at least 32 characters (`openssl rand -base64 32`).',
+      "Bearer tokens of the `integration` role, comma-separated: what a customer's app backend needs — register an owner's contact, read an account's status, get a fresh re-auth link. At least 32 characters outside development.",
+  },
+  CODEC_TOKENS: {
+    group: 'http',
+    meaning:
+      'Bearer tokens of the `codec` role, comma-separated: `/codec/decode` only (the `temporal` CLI with `--codec-auth`, or a Web UI without sign-in). At least 32 characters outside development.',
+  },
+  CODEC_OIDC_ISSUER: {
+    group: 'http',
+    meaning:
+      "The OpenID Connect issuer (https) of the Temporal Web UI's sign-in: the codec then accepts its users' access tokens for `/codec/decode` ([Deploying](deploying.md), \"The Web UI\").",
+  },
+  CODEC_OIDC_AUDIENCE: {
+    group: 'http',
+    meaning: "Required with `CODEC_OIDC_ISSUER`: the audience of the UI's tokens (its client id, or the API they are for).",
+  },
+  CODEC_OIDC_JWKS_URL: {
+    group: 'http',
+    defaultText: "the issuer's discovery document",
+    meaning: "Where the issuer's signing keys are, when its discovery document does not say.",
+  },
+  TRUST_PROXY: {
+    group: 'http',
+    defaultText: 'unset: the socket address is the client',
+    meaning:
+      'The proxies in front of the service that may name the client (`X-Forwarded-For`): a hop count (`1` behind one load balancer) or addresses and CIDRs, comma-separated. Never everything. Refusal limits count by the client so named (IPv6 by /64) ([Deploying](deploying.md), "Behind a load balancer").',
+  },
+  SHUTDOWN_DRAIN: {
+    group: 'http',
+    defaultText: '`20s`; `0s` in development',
+    meaning:
+      'After SIGTERM: how long readiness answers 503 while requests are still served (each with `Connection: close`) before the listeners close. Keep the orchestrator\'s grace period at least this plus 15 s.',
   },
   PUBLIC_BASE_URL: {
     group: 'http',
@@ -384,6 +424,12 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     group: 'notifications',
     default: '1d',
     meaning: 'How long a notice is retried on a channel before it becomes a dead letter (at least `1m`).',
+  },
+  REDELIVER_SPREAD: {
+    group: 'notifications',
+    default: '5m',
+    meaning:
+      "A redeliver job (`POST /notices/redeliver`, `mono-reauth notices redeliver` for every account) spreads the accounts' requeued first attempts over this window, each at a jittered place, so that a receiver that just recovered is not hit all at once. `0s`: as fast as the job goes. At most `1d`; a request may give its own (`spreadOver`).",
   },
   NOTIFY_QUIET_HOURS: {
     group: 'notifications',

@@ -25,6 +25,8 @@ import {
   type CodecKey,
 } from './temporal/codec.js';
 import { loadTemporalTarget, TemporalConnectionError, type TemporalTarget } from './temporal/connection.js';
+import type { AccessTokens, Role } from './server/access.js';
+import { parseTrustProxy } from './server/trust-proxy.js';
 import { isValidTimeZone, QUIET_HOURS_PATTERN } from './workflows/account-lifecycle/model/quiet-hours.js';
 import {
   LIFECYCLE_DEFAULTS,
@@ -73,6 +75,11 @@ const standardWebhooksSecrets = z.string().superRefine((value, ctx) => {
     if (problem) ctx.addIssue({ code: 'custom', message: secrets.length > 1 ? `entry ${i + 1}: ${problem}` : problem });
   });
 });
+
+/** Within Kubernetes' default 30-second grace, with room for the requests in flight and the stop after. */
+const DEFAULT_SHUTDOWN_DRAIN_MS = 20_000;
+const TRUST_PROXY_IN_DEVELOPMENT =
+  'TRUST_PROXY is set, but in development mode requests that come through a proxy are refused (421)';
 
 const DURATION_HELP = 'is not a duration; write it like 90s, 10m, 2h or 7d';
 
@@ -147,6 +154,10 @@ export const EnvSchema = z
     MONO_REQUEST_TIMEOUT: duration('30s', 100),
     MONO_SIM_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3100)),
     ADMIN_TOKEN: optionalString,
+    // Bearer tokens by role (server/access.ts), each a comma-separated rotation list; ADMIN_TOKEN is an operator one.
+    OPERATOR_TOKENS: optionalString,
+    INTEGRATION_TOKENS: optionalString,
+    CODEC_TOKENS: optionalString,
     PUBLIC_BASE_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     TEMPORAL_ADDRESS: z.preprocess(
       emptyAsUnset,
@@ -185,6 +196,10 @@ export const EnvSchema = z
       z.enum(['true', 'false', '1', '0'], { error: 'write true or false' }).optional()
     ),
     TEMPORAL_UI_ORIGINS: optionalString,
+    // The Web UI's OIDC sign-in, whose users' tokens the codec accepts for decode (server/codec/oidc.ts).
+    CODEC_OIDC_ISSUER: z.preprocess(emptyAsUnset, z.url().optional()),
+    CODEC_OIDC_AUDIENCE: optionalString,
+    CODEC_OIDC_JWKS_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     WORKER_METRICS_ADDRESS: z.preprocess(
       emptyAsUnset,
       z
@@ -202,6 +217,24 @@ export const EnvSchema = z
     ),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).optional()),
     INGRESS_TIMEOUT: duration('5s', 100),
+    // Unset: 20s outside development, 0s in development (nothing routes traffic to it); see shutdownDrainMs.
+    SHUTDOWN_DRAIN: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .optional()
+        .transform((text, ctx) => {
+          if (text === undefined) return undefined;
+          try {
+            const ms = parseDuration(text);
+            if (ms <= 10 * 60_000) return ms;
+            ctx.addIssue({ code: 'custom', message: 'must be at most 10m' });
+          } catch {
+            ctx.addIssue({ code: 'custom', message: DURATION_HELP });
+          }
+          return z.NEVER;
+        })
+    ),
     // Reconciliation and the rate limit toward Mono (docs/architecture.md, "Reconciliation").
     RECONCILE_EVERY: duration('6h', 60_000),
     RECONCILE_STUCK_AFTER: duration('6h', 1_000),
@@ -236,6 +269,7 @@ export const EnvSchema = z
     REAUTH_ESCALATE_AFTER: duration(LIFECYCLE_DEFAULTS.reauthEscalateAfterMs),
     REAUTH_SYNC_GRACE: duration(LIFECYCLE_DEFAULTS.reauthSyncGraceMs),
     NOTIFY_RETRY_FOR: duration(LIFECYCLE_DEFAULTS.notifyRetryForMs, 60_000),
+    REDELIVER_SPREAD: duration('5m', 0).refine((ms) => ms <= 86_400_000, 'must be at most 1d'),
     REAUTH_REMINDER_MIN_GAP: duration(LIFECYCLE_DEFAULTS.reminderMinGapMs),
     REAUTH_LINK_TTL: duration('7d', 60_000),
     REAUTH_LINK_SECRET: optionalString,
@@ -249,6 +283,20 @@ export const EnvSchema = z
     OUTBOUND_ALLOW_PRIVATE: optionalString,
     NOTIFY_FROM: optionalString,
     NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default(LIFECYCLE_DEFAULTS.defaultTimeZone)),
+    TRUST_PROXY: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .optional()
+        .transform((text, ctx) => {
+          try {
+            return parseTrustProxy(text);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+            return z.NEVER;
+          }
+        })
+    ),
     NOTIFY_QUIET_HOURS: z.preprocess(
       emptyAsUnset,
       z.string().regex(QUIET_HOURS_PATTERN, 'write it as HH:MM-HH:MM, e.g. 21:00-08:00').optional()
@@ -257,6 +305,13 @@ export const EnvSchema = z
   .superRefine((env, ctx) => {
     if (env.MONO_WEBHOOK_SECRET !== undefined && !env.MONO_WEBHOOK_SECRET.split(',').some((x) => x.trim() !== '')) {
       ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'needs at least one non-empty secret' });
+    }
+    if (env.CODEC_OIDC_ISSUER && !env.CODEC_OIDC_AUDIENCE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CODEC_OIDC_AUDIENCE'],
+        message: "is required with CODEC_OIDC_ISSUER: the audience of the Web UI's tokens (its client id or API)",
+      });
     }
     // In development NOTIFY_WEBHOOK_SECRET may sign operator notices too; outside, servingSettingProblems refuses it.
     if (env.OPERATOR_WEBHOOK_URL && !env.OPERATOR_WEBHOOK_SECRET && !env.NOTIFY_WEBHOOK_SECRET) {
@@ -326,7 +381,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const temporal = temporalSettings(target, e, secrets.codecKeys, exposure);
   const publicHost = host === '0.0.0.0' || host === '::' || isLoopbackHost(host) ? 'localhost' : host;
   const outbound = outboundPolicy(e, exposure);
-  const { webhookSecrets, adminToken } = secrets;
+  const { webhookSecrets, tokens } = secrets;
   return Object.freeze({
     port: e.PORT,
     host,
@@ -337,7 +392,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Development mode: development defaults allowed, requests only from this machine (lib/exposure.ts). */
     development: exposure.length === 0,
     /** Settings that are allowed but worth a line in the log at start-up. */
-    warnings,
+    warnings: [...warnings, ...(e.TRUST_PROXY !== false && exposure.length === 0 ? [TRUST_PROXY_IN_DEVELOPMENT] : [])],
     logLevel: e.LOG_LEVEL,
     webhookSecrets,
     /** Key of the HMAC that identifies deliveries (dedupe); by default derived from the webhook secrets. */
@@ -351,10 +406,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     monoSimPort: e.MONO_SIM_PORT,
     /** Rules for calls to Mono, webhooks and SMTP (lib/outbound.ts). */
     outbound,
-    adminToken,
+    /** Bearer tokens by role (server/access.ts); the operator's include ADMIN_TOKEN. */
+    tokens,
+    /** An operator token to present (ADMIN_TOKEN, else the first of OPERATOR_TOKENS): the bench's, the tests'. */
+    adminToken: tokens.operator[0]!,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
     temporal,
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
+    ...edgeSettings(e, exposure),
     /** The reconcile Schedule and its runs (src/reconcile). */
     reconcile: {
       everyMs: e.RECONCILE_EVERY,
@@ -364,6 +423,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     /** How often idle accounts on earlier worker builds are woken to move to the current one, and how fast. */
     buildSweep: { everyMs: e.UPGRADE_SWEEP_EVERY, wakePerSecond: e.UPGRADE_SWEEP_RPS },
+    /** A redeliver job spreads the requeued first attempts over this window (the request may give another). */
+    redeliverSpreadMs: e.REDELIVER_SPREAD,
     /** Requests per second toward Mono, for every kind of call and every worker together (the Mono task queue). */
     monoMaxRps: e.MONO_MAX_RPS,
     /** What this process runs: the HTTP server (ingress, admin API, re-auth page), the worker, or both. */
@@ -376,13 +437,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reauthLink: {
       secrets: secrets.linkSecrets,
       // The key links were signed with before key ids, when REAUTH_LINK_SECRET was unset; kept until they expire.
-      legacySecrets: [`mono-reauth-link:${adminToken}:${[...webhookSecrets].sort().join(',')}`],
+      legacySecrets: [`mono-reauth-link:${secrets.legacyAdminToken}:${[...webhookSecrets].sort().join(',')}`],
       ttlMs: e.REAUTH_LINK_TTL,
     },
     notify: notifySettings(e, outbound, exposure),
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,
   });
+}
+
+/** The HTTP edge: who may name the client, how a shutdown drains, whose sign-in the codec accepts. */
+function edgeSettings(e: Env, exposure: string[]) {
+  return {
+    /** TRUST_PROXY: the proxies that may name the client (server/trust-proxy.ts); false: the socket address is it. */
+    trustProxy: e.TRUST_PROXY,
+    /**
+     * SHUTDOWN_DRAIN: after SIGTERM, how long readiness answers 503 while requests, kept-alive connections
+     * included, are still served (each answer with Connection: close) before the listeners close.
+     */
+    shutdownDrainMs: e.SHUTDOWN_DRAIN ?? (exposure.length > 0 ? DEFAULT_SHUTDOWN_DRAIN_MS : 0),
+    /** The Web UI's OIDC issuer, whose users' tokens the codec accepts for decode; null: codec tokens only. */
+    codecOidc:
+      e.CODEC_OIDC_ISSUER && e.CODEC_OIDC_AUDIENCE
+        ? { issuer: e.CODEC_OIDC_ISSUER, audience: e.CODEC_OIDC_AUDIENCE, jwksUrl: e.CODEC_OIDC_JWKS_URL }
+        : null,
+  };
 }
 
 /**
@@ -412,6 +491,7 @@ function developmentMode(
   const problems = [
     ...(exposure.length > 0 ? problemsOutsideDevelopment(e, s.secrets, exposure, s.operatorTool === true) : []),
     ...weakCodecKeyProblems(s.secrets.codecKeys),
+    ...sharedTokenProblems(s.secrets.tokens),
     ...(plaintext.problem ? [plaintext.problem] : []),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -439,7 +519,8 @@ const listOf = (text: string | undefined): string[] =>
 /** What to set instead of each development default; the error that refuses a default says it. */
 const DEVELOPMENT_DEFAULT_FIXES: Readonly<Record<string, string>> = {
   MONO_WEBHOOK_SECRET: 'set the secret Mono shows for your webhook URL (Mono dashboard → Apps → Webhooks)',
-  ADMIN_TOKEN: 'set a random token of at least 32 characters (openssl rand -base64 32)',
+  ADMIN_TOKEN:
+    'set OPERATOR_TOKENS (or ADMIN_TOKEN) to a random token of at least 32 characters (openssl rand -base64 32)',
   REAUTH_LINK_SECRET:
     'set a random key of at least 32 characters (openssl rand -base64 32); list older keys after it to rotate',
   MONO_SECRET_KEY:
@@ -465,7 +546,16 @@ function secretsOrDevelopmentDefaults(e: Env) {
     'MONO_WEBHOOK_SECRET',
     [DEV_WEBHOOK_SECRET]
   );
-  const adminToken = orDefault(e.ADMIN_TOKEN, 'ADMIN_TOKEN', DEV_ADMIN_TOKEN);
+  const configuredOperatorTokens = [...(e.ADMIN_TOKEN ? [e.ADMIN_TOKEN] : []), ...listOf(e.OPERATOR_TOKENS)];
+  // Only for the key of links signed before key ids (reauthLink.legacySecrets), which derived from ADMIN_TOKEN.
+  const legacyAdminToken = e.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
+  const tokens: AccessTokens = {
+    operator: orDefault(configuredOperatorTokens.length > 0 ? configuredOperatorTokens : undefined, 'ADMIN_TOKEN', [
+      DEV_ADMIN_TOKEN,
+    ]),
+    integration: listOf(e.INTEGRATION_TOKENS),
+    codec: listOf(e.CODEC_TOKENS),
+  };
   const linkSecrets = orDefault(e.REAUTH_LINK_SECRET ? listOf(e.REAUTH_LINK_SECRET) : undefined, 'REAUTH_LINK_SECRET', [
     DEV_LINK_SECRET,
   ]);
@@ -477,7 +567,7 @@ function secretsOrDevelopmentDefaults(e: Env) {
     'TEMPORAL_CODEC_KEYS',
     null
   );
-  return { webhookSecrets, adminToken, linkSecrets, monoPublicKey, codecKeys, devDefaults };
+  return { webhookSecrets, legacyAdminToken, tokens, linkSecrets, monoPublicKey, codecKeys, devDefaults };
 }
 
 function configuredCodecKeys(text: string): CodecKey[] {
@@ -514,18 +604,23 @@ function problemsOutsideDevelopment(e: Env, secrets: Secrets, exposure: string[]
 /** Weak secrets, plain-http URLs and mail without TLS: refused where others can reach the service. */
 function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   const problems: string[] = [];
-  const weak = (variable: string, values: string[], minLength: number): void => {
+  const weak = (variable: string, values: readonly string[], minLength: number): void => {
     for (const value of values) {
       const problem = secretProblem(value, minLength);
       if (problem) problems.push(`${variable}: ${problem}`);
     }
   };
   if (e.MONO_WEBHOOK_SECRET) weak('MONO_WEBHOOK_SECRET', secrets.webhookSecrets, MIN_MONO_WEBHOOK_SECRET_LENGTH);
-  if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [secrets.adminToken], MIN_SECRET_LENGTH);
+  if (e.ADMIN_TOKEN) weak('ADMIN_TOKEN', [e.ADMIN_TOKEN], MIN_SECRET_LENGTH);
+  weak('OPERATOR_TOKENS', listOf(e.OPERATOR_TOKENS), MIN_SECRET_LENGTH);
+  weak('INTEGRATION_TOKENS', secrets.tokens.integration, MIN_SECRET_LENGTH);
+  weak('CODEC_TOKENS', secrets.tokens.codec, MIN_SECRET_LENGTH);
   if (e.REAUTH_LINK_SECRET) weak('REAUTH_LINK_SECRET', secrets.linkSecrets, MIN_SECRET_LENGTH);
   if (e.DELIVERY_KEY_SECRET) weak('DELIVERY_KEY_SECRET', [e.DELIVERY_KEY_SECRET], MIN_SECRET_LENGTH);
   for (const [variable, url] of [
     ['MONO_API_URL', e.MONO_API_URL],
+    ['CODEC_OIDC_ISSUER', e.CODEC_OIDC_ISSUER],
+    ['CODEC_OIDC_JWKS_URL', e.CODEC_OIDC_JWKS_URL],
     ['NOTIFY_WEBHOOK_URL', e.NOTIFY_WEBHOOK_URL],
     ['OPERATOR_WEBHOOK_URL', e.OPERATOR_WEBHOOK_URL],
   ] as const) {
@@ -538,6 +633,25 @@ function servingSettingProblems(e: Env, secrets: Secrets): string[] {
     problems.push(
       "OPERATOR_WEBHOOK_SECRET: is required when OPERATOR_WEBHOOK_URL is set outside development (operator notices are never signed with the customer's NOTIFY_WEBHOOK_SECRET); make one with whsec_$(openssl rand -base64 32)"
     );
+  }
+  return problems;
+}
+
+/** A token given to two roles would grant the larger one to whoever holds it for the smaller: refused in every mode. */
+function sharedTokenProblems(tokens: AccessTokens): string[] {
+  const variables: Record<Role, string> = {
+    operator: 'OPERATOR_TOKENS/ADMIN_TOKEN',
+    integration: 'INTEGRATION_TOKENS',
+    codec: 'CODEC_TOKENS',
+  };
+  const problems: string[] = [];
+  const roles = Object.keys(variables) as Role[];
+  for (const [i, role] of roles.entries()) {
+    for (const other of roles.slice(i + 1)) {
+      if (tokens[role].some((token) => tokens[other].includes(token))) {
+        problems.push(`${variables[other]}: shares a token with ${variables[role]}; give each role its own tokens`);
+      }
+    }
   }
   return problems;
 }
@@ -675,6 +789,9 @@ export const SECRET_VARIABLES = [
   'MONO_WEBHOOK_SECRET',
   'MONO_SECRET_KEY',
   'ADMIN_TOKEN',
+  'OPERATOR_TOKENS',
+  'INTEGRATION_TOKENS',
+  'CODEC_TOKENS',
   'REAUTH_LINK_SECRET',
   'DELIVERY_KEY_SECRET',
   'TEMPORAL_CODEC_KEYS',

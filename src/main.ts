@@ -1,7 +1,8 @@
 /**
  * `npm start`: validate configuration, make sure a Temporal server answers (starting the dev server when
  * nothing does), start the service's roles (service.ts), print where everything is, and stop every part in
- * order on Ctrl-C / SIGTERM — also when start-up fails half-way.
+ * order on Ctrl-C / SIGTERM — also when start-up fails or is interrupted half-way. SIGTERM first drains the HTTP
+ * side for SHUTDOWN_DRAIN (readiness 503, requests still served), so that a rollout drops no request.
  */
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     config = loadConfig(withSecretFiles(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`${err.message}\nFix the variables above (see README, "Configuration") and start again.`);
+      console.error(`${err.message}\nFix the variables above (docs/configuration.md) and start again.`);
       process.exit(1);
     }
     throw err;
@@ -62,40 +63,67 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // Stopped newest first: the service (HTTP, worker, connections), then the dev server it used.
-  const stoppers: Array<{ name: string; stop: () => Promise<unknown> }> = [];
-  let stopping = false;
-  const shutdown = async (reason: string, code: number): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ reason }, 'shutting down');
-    setTimeout(() => process.exit(code || 1), 30_000).unref();
-    for (const { name, stop } of stoppers.reverse()) {
-      await stop().catch((err: unknown) => logger.error({ part: name, err: String(err) }, 'error while stopping'));
-    }
-    logger.info('stopped');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-
-  try {
-    stoppers.push({ name: 'tracing', stop: () => tracing.shutdown() });
-    stoppers.push({ name: 'temporal', stop: await ensureTemporal(config, logger) });
+  const lifecycle = processLifecycle(config, logger, tracing);
+  process.on('SIGINT', () => void lifecycle.shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void lifecycle.shutdown('SIGTERM', 0));
+  await lifecycle.start(async (stopLater) => {
+    stopLater('tracing', () => tracing.shutdown());
+    stopLater('temporal', await ensureTemporal(config, logger));
     await checkNamespace(config);
     const service = await startService({
       config,
       logger,
       metrics: createMetrics(),
       tracing,
-      onWorkerFailed: () => void shutdown('worker failed', 1),
+      onWorkerFailed: () => void lifecycle.shutdown('worker failed', 1),
     });
-    stoppers.push({ name: 'service', stop: () => service.stop() });
-    printBanner(config, service, tracing);
-  } catch (err) {
-    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
-    await shutdown('start-up failed', 1);
-  }
+    stopLater('service', () => service.stop());
+    return service;
+  });
+}
+
+/**
+ * Start-up and shutdown of the process. Parts are stopped newest first: the service (HTTP, worker, connections),
+ * then the dev server it used. A shutdown during start-up lets the start finish (or fail) and then stops what it
+ * started; a start that fails because of it is not reported as a failure.
+ */
+function processLifecycle(config: Config, logger: Logger, tracing: Tracing) {
+  const stoppers: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+  let starting: Promise<RunningService> | undefined;
+  let service: RunningService | undefined;
+  let stopping = false;
+  const shutdown = async (reason: string, code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    // A service still starting was never reported ready: nothing needs draining then.
+    const drainMs = reason === 'SIGTERM' && service ? config.shutdownDrainMs : 0;
+    logger.info({ reason, drainMs }, 'shutting down');
+    setTimeout(() => process.exit(code || 1), drainMs + 30_000).unref();
+    await starting?.catch(() => undefined);
+    await service?.drain(drainMs);
+    for (const { name, stop } of stoppers.reverse()) {
+      await stop().catch((err: unknown) => logger.error({ part: name, err: String(err) }, 'error while stopping'));
+    }
+    logger.info('stopped');
+    process.exit(code);
+  };
+  const start = async (
+    run: (stopLater: (name: string, stop: () => Promise<unknown>) => void) => Promise<RunningService>
+  ): Promise<void> => {
+    starting = run((name, stop) => void stoppers.push({ name, stop }));
+    try {
+      service = await starting;
+      if (!stopping) printBanner(config, service, tracing);
+    } catch (err) {
+      if (stopping) {
+        logger.info('start-up interrupted by the shutdown');
+        return;
+      }
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'mono-reauth could not start');
+      await shutdown('start-up failed', 1);
+    }
+  };
+  return { start, shutdown };
 }
 
 /** Fails start-up with the commands to run when the namespace lacks the service's search attributes. */
@@ -135,6 +163,7 @@ function printBanner(config: Config, service: RunningService, tracing: Tracing):
       : [
           `  Webhook URL   POST ${service.url}${WEBHOOK_PATH}   (header ${SECRET_HEADER}: ${devSecret('MONO_WEBHOOK_SECRET')})`,
           `  Admin API     ${service.adminUrl}/accounts   (Authorization: Bearer ${devSecret('ADMIN_TOKEN')})`,
+          `  OpenAPI       ${service.adminUrl}/openapi.json   (every route and the roles it takes)`,
         ]),
     `  Health        ${service.url}/healthz   readiness ${service.url}/readyz   metrics ${service.adminUrl}/metrics`,
     ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),

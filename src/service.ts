@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createAccountWorkflows, type AccountWorkflows } from './accounts/client.js';
+import { createJobs, type Jobs } from './jobs/client.js';
 import type { MonoConnection } from './activities/mono/connect.js';
 import { codecKeysFor, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
@@ -17,6 +18,9 @@ import { refreshAccountGauges, timedDelivery, type Metrics } from './lib/metrics
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
+import { createOidcVerifier } from './server/codec/oidc.js';
+import { drainable, type DrainableServer } from './server/drain.js';
+import { cachedProbe, readiness } from './server/readiness.js';
 import { createDeliveryKey } from './server/webhooks/delivery-key.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { createTemporalClient, isTemporalReachable } from './temporal/client.js';
@@ -65,6 +69,11 @@ export interface RunningService {
   buildId: string | undefined;
   client: Client;
   connection: Connection;
+  /**
+   * Drains the HTTP side for a shutdown (server/drain.ts): readiness answers 503 at once, requests are served for
+   * `periodMs` (none for a worker-only process), each answer closing its connection, then the listeners close.
+   */
+  drain(periodMs: number): Promise<void>;
   /** Stops every part, newest first; errors are logged and do not stop the rest. */
   stop(): Promise<void>;
 }
@@ -96,12 +105,15 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       deliverTimeoutMs: config.ingressTimeoutMs,
     });
     let running: RunningWorker | undefined;
+    const drain = drainControl(config.role, logger);
     const http = await startHttp(deps, {
       connection,
       accounts,
+      jobs: createJobs({ client, taskQueue: config.temporal.taskQueue }),
       links,
       codecKeys,
       workerRunning: () => running?.worker.getState() === 'RUNNING',
+      drain,
       stopLater,
     });
     if (config.role !== 'ingress') {
@@ -118,7 +130,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
     }
     const { worker, mono, buildId } = running ?? {};
-    return { ...http, accounts, links, mono, worker, buildId, client, connection, stop };
+    return { ...http, accounts, links, mono, worker, buildId, client, connection, drain: drain.drain, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -129,8 +141,11 @@ interface HttpParts {
   connection: Connection;
   accounts: AccountWorkflows;
   links: ReauthLinks;
+  jobs: Jobs;
   codecKeys: CodecKey[] | null;
-  workerRunning(): boolean;
+  workerRunning: () => boolean;
+  /** The listeners to drain at shutdown, and whether that has begun (readiness answers 503). */
+  drain: DrainControl;
   stopLater(name: string, stop: () => Promise<unknown>): void;
 }
 
@@ -145,33 +160,59 @@ async function startHttp(
 ): Promise<{ url: string; adminUrl: string }> {
   const { connection, accounts, links, codecKeys } = parts;
   const { development } = config;
-  const isReady = (): Promise<boolean> => isTemporalReachable(connection, 2_000);
-  const admin = { token: config.adminToken, accounts, ...(codecKeys && { codec: codecServer(config, codecKeys) }) };
+  const isReady = readiness({
+    temporal: config.role === 'worker' ? undefined : cachedProbe(() => isTemporalReachable(connection, 2_000)),
+    worker: config.role === 'ingress' ? undefined : parts.workerRunning,
+    draining: parts.drain.isDraining,
+  });
+  const admin = {
+    tokens: config.tokens,
+    accounts,
+    jobs: parts.jobs,
+    redeliverSpreadMs: config.redeliverSpreadMs,
+    links,
+    ...(codecKeys && { codec: codecServer(config, codecKeys) }),
+  };
   // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
   const separateOperatorListener = config.role !== 'worker' && config.adminAddress !== null;
   const app =
     config.role === 'worker'
-      ? createWorkerApp({ metrics, isReady: () => Promise.resolve(parts.workerRunning()), development })
+      ? createWorkerApp({ metrics, isReady, development })
       : createApp({
           metrics,
           ...(separateOperatorListener ? {} : { admin }),
-          reauthPage: { links, accounts, monoPublicKey: config.monoPublicKey },
+          reauthPage: {
+            links,
+            accounts,
+            monoPublicKey: config.monoPublicKey,
+            https: config.publicBaseUrl.startsWith('https://'),
+          },
           webhookSecrets: config.webhookSecrets,
           deliveryKey: createDeliveryKey(config.deliveryKeySecret),
           deliver: timedDelivery(accounts.deliver, metrics),
           logger,
           isReady,
           development,
+          trustProxy: config.trustProxy,
           ...(tracing && { tracer: tracing.tracer }),
         });
   const server = await listen(app, config.port, config.host, 'PORT');
+  parts.drain.add(server);
   parts.stopLater('http server', () => closeServer(server));
   const url = baseUrl(server);
   let adminUrl = url;
   if (separateOperatorListener && config.adminAddress) {
     const { host, port } = config.adminAddress;
-    const operatorApp = createOperatorApp({ admin, metrics, logger, isReady, development });
+    const operatorApp = createOperatorApp({
+      admin,
+      metrics,
+      logger,
+      isReady,
+      development,
+      trustProxy: config.trustProxy,
+    });
     const operatorServer = await listen(operatorApp, port, host, 'ADMIN_ADDRESS');
+    parts.drain.add(operatorServer);
     parts.stopLater('operator http server', () => closeServer(operatorServer));
     adminUrl = baseUrl(operatorServer);
   }
@@ -184,6 +225,36 @@ async function startHttp(
   return { url, adminUrl };
 }
 
+/** How long requests in flight when the listeners close may take to finish before their connections are cut. */
+const IN_FLIGHT_GRACE_MS = 10_000;
+
+interface DrainControl {
+  isDraining: () => boolean;
+  add: (server: Server) => void;
+  drain: (periodMs: number) => Promise<void>;
+}
+
+/** The drain of every listener of the process, and the flag readiness reads. */
+function drainControl(role: Config['role'], logger: Logger): DrainControl {
+  let draining = false;
+  const servers: DrainableServer[] = [];
+  return {
+    isDraining: () => draining,
+    add: (server) => void servers.push(drainable(server)),
+    async drain(periodMs) {
+      if (draining) return;
+      draining = true;
+      for (const server of servers) server.startDraining();
+      // Nothing routes traffic to a worker-only process: its health listener closes at once.
+      const wait = role === 'worker' ? 0 : periodMs;
+      logger.info({ drainMs: wait }, 'draining: readiness answers 503, requests are still served');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      await Promise.all(servers.map((server) => server.close(IN_FLIGHT_GRACE_MS)));
+      logger.info('drained: listeners closed');
+    },
+  };
+}
+
 function codecServer(config: Config, codecKeys: CodecKey[]) {
   return {
     codec: new AesGcmCodec(codecKeys),
@@ -191,6 +262,7 @@ function codecServer(config: Config, codecKeys: CodecKey[]) {
     // The dev server's UI cannot send a token; only while nothing but this machine can reach the service.
     originsWithoutToken: config.development ? config.temporal.uiOrigins : [],
     namespace: config.temporal.namespace,
+    ...(config.codecOidc && { oidc: createOidcVerifier(config.codecOidc) }),
   };
 }
 

@@ -1,12 +1,15 @@
 /**
- * `mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]`: reads Mono
- * account ids (one a line, or a CSV column) from the file or stdin, previews how many are new and how many
- * already known, asks for confirmation (unless --yes), enrols the new ones with progress and rate, and prints
- * the outcome. Running it again skips every id already enrolled, so an interrupted import resumes.
+ * `mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json]`: reads Mono account ids (one a
+ * line, or a CSV column) from the file or stdin, previews how many are new and how many already known, asks for
+ * confirmation (unless --yes), enrols the new ones as import jobs (src/jobs/; 10,000 ids a job) while showing
+ * their progress, and prints the outcome. Running it again skips every id already enrolled, so an interrupted import resumes.
  */
 import { readFile } from 'node:fs/promises';
 import type { AccountWorkflows } from '../accounts/client.js';
-import { parseAccountIds, planImport, runImport } from '../accounts/import.js';
+import { MAX_IDS_PER_REQUEST, parseAccountIds, planImport } from '../accounts/import.js';
+import type { JobFailure } from '../jobs/api.js';
+import { JobAlreadyRunning, type Jobs, type JobView } from '../jobs/client.js';
+import { followJob } from './jobs.js';
 
 export interface ImportOptions {
   file: string | undefined;
@@ -14,7 +17,6 @@ export interface ImportOptions {
   dryRun: boolean;
   yes: boolean;
   json: boolean;
-  concurrency: number;
   confirm: (question: string) => Promise<boolean>;
   print: (text: string) => void;
   /** Progress lines (stderr). */
@@ -38,7 +40,11 @@ async function readInput(file: string | undefined): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function importAccounts(accounts: AccountWorkflows, o: ImportOptions): Promise<number> {
+export async function importAccounts(
+  accounts: Pick<AccountWorkflows, 'knownIds'>,
+  jobs: Jobs,
+  o: ImportOptions
+): Promise<number> {
   const fromStdin = !o.file || o.file === '-';
   let parsed;
   try {
@@ -77,15 +83,10 @@ export async function importAccounts(accounts: AccountWorkflows, o: ImportOption
       return 1;
     }
   }
-  let lastLine = 0;
-  const result = await runImport(accounts, plan.newIds, {
-    concurrency: o.concurrency,
-    onProgress: (done, total, rate) => {
-      if (o.json || (done !== total && Date.now() - lastLine < 1_000)) return;
-      lastLine = Date.now();
-      o.progress(`[${done}/${total}] ${rate.toFixed(1)} accounts/s`);
-    },
-  });
+  const startedAt = Date.now();
+  const result = await enrolAsJobs(jobs, plan.newIds, o);
+  const seconds = (Date.now() - startedAt) / 1000;
+  const ratePerSecond = Math.round(((result.started + result.closed) / Math.max(seconds, 0.001)) * 10) / 10;
   if (o.json) {
     o.print(
       JSON.stringify(
@@ -95,8 +96,9 @@ export async function importAccounts(accounts: AccountWorkflows, o: ImportOption
           started: result.started,
           closed: result.closed,
           failed: result.failed,
-          seconds: result.seconds,
-          ratePerSecond: result.ratePerSecond,
+          seconds,
+          ratePerSecond,
+          jobs: result.jobs,
           invalidLines,
           failures: result.failures.slice(0, 100),
         },
@@ -106,11 +108,45 @@ export async function importAccounts(accounts: AccountWorkflows, o: ImportOption
     );
   } else {
     o.print(
-      `${result.started} enrolled, ${result.closed} already closed (unlinked), ${result.failed} failed in ${result.seconds.toFixed(1)}s ` +
-        `(${result.ratePerSecond}/s). Each account now asks Mono for its state; see them with: mono-reauth accounts list`
+      `${result.started} enrolled, ${result.closed} already closed (unlinked), ${result.failed} failed in ${seconds.toFixed(1)}s ` +
+        `(${ratePerSecond}/s). Each account now asks Mono for its state; see them with: mono-reauth accounts list`
     );
     for (const f of result.failures.slice(0, 20)) o.print(`  ${f.accountId}: ${f.error}`);
     if (result.failed > 0) o.print('Run the same command again to retry the failed ones (enrolled ids are skipped).');
   }
   return result.failed > 0 ? 1 : 0;
+}
+
+/** Enrols `ids` as import jobs of at most MAX_IDS_PER_REQUEST ids, one after another, following each. */
+async function enrolAsJobs(jobs: Jobs, ids: string[], o: ImportOptions) {
+  const result = { started: 0, closed: 0, failed: 0, failures: [] as JobFailure[], jobs: [] as string[] };
+  // One job takes at most MAX_IDS_PER_REQUEST ids (its input stays small); a longer list runs as jobs in turn.
+  for (let offset = 0; offset < ids.length; offset += MAX_IDS_PER_REQUEST) {
+    const accountIds = ids.slice(offset, offset + MAX_IDS_PER_REQUEST);
+    const job = await startImportJob(jobs, accountIds);
+    result.jobs.push(job.id);
+    const finished = await followJob(jobs, job, { json: o.json, print: o.print, progress: o.progress });
+    const counts = finished.progress?.counts ?? {};
+    result.started += counts.started ?? 0;
+    result.closed += counts.closed ?? 0;
+    result.failed +=
+      (counts.failed ?? 0) + (finished.status === 'completed' ? 0 : accountIds.length - (finished.progress?.done ?? 0));
+    result.failures.push(...(finished.progress?.failures ?? []));
+    if (finished.status !== 'completed') {
+      o.progress(
+        `The import job ${job.id} ${finished.status}${finished.error ? `: ${finished.error}` : ''}; run the same command again to go on.`
+      );
+      break;
+    }
+  }
+  return result;
+}
+
+async function startImportJob(jobs: Jobs, accountIds: string[]): Promise<JobView> {
+  try {
+    return await jobs.start('import', { accountIds, source: 'cli' });
+  } catch (err) {
+    if (!(err instanceof JobAlreadyRunning)) throw err;
+    throw new ImportUsageError(`${err.message}; follow it with: mono-reauth jobs show ${err.running.id}`);
+  }
 }

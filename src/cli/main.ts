@@ -8,8 +8,10 @@
  *   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason R [--yes] [--concurrency N] [--json]
  *   mono-reauth accounts resend <accountId> [--reason R] [--json]
  *   mono-reauth notices list [--account A] [--since T] [--json]
- *   mono-reauth notices redeliver [--account A] [--id N …] [--since T] [--yes] [--concurrency N] [--json]
- *   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
+ *   mono-reauth notices redeliver --account A [--id N …] [--since T] [--yes] [--json]
+ *   mono-reauth notices redeliver [--since T] [--spread D] [--dry-run] [--yes] [--json]   (every account: a job)
+ *   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json]           (a job)
+ *   mono-reauth jobs [list|show|cancel] …   (cli/jobs.ts)
  *   mono-reauth builds [list|promote|ramp|sweep] …   (cli/builds.ts)
  */
 import { createInterface } from 'node:readline';
@@ -31,6 +33,9 @@ import { table } from './format.js';
 import { importAccounts, ImportUsageError } from './import.js';
 import { forEachConcurrently } from '../lib/concurrently.js';
 import { BUILDS_USAGE, buildsCommand, BuildsUsageError } from './builds.js';
+import { describeProgress, followJob, JOBS_USAGE, jobsCommand, JobsUsageError } from './jobs.js';
+import { createJobs, JobAlreadyRunning, type Jobs } from '../jobs/client.js';
+import { formatDuration, parseDuration } from '../lib/duration.js';
 
 const USAGE = `usage:
   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
@@ -39,12 +44,16 @@ const USAGE = `usage:
   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason "…" [--yes] [--concurrency N] [--json]
   mono-reauth accounts resend <accountId> [--reason "…"] [--json]
   mono-reauth notices list [--account <accountId>] [--since <ISO time>] [--json]
-  mono-reauth notices redeliver [--account <accountId>] [--id <noticeId> …] [--since <ISO time>] [--yes] [--concurrency N] [--json]
+  mono-reauth notices redeliver --account <accountId> [--id <noticeId> …] [--since <ISO time>] [--yes] [--json]
+  mono-reauth notices redeliver [--since <ISO time>] [--spread <duration>] [--dry-run] [--yes] [--json]
 
 Notices are the messages sent to owners and operators; "notices list" shows those that gave up on a channel
-(dead letters) and "notices redeliver" sends them again under the same ids.
-  mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json] [--concurrency N]
+(dead letters) and "notices redeliver" sends them again under the same ids; for every account, the requeued
+first attempts are spread over --spread (default REDELIVER_SPREAD).
+  mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json]
       Mono account ids one a line (or a CSV column) from the file or stdin; already known ids are skipped.
+${JOBS_USAGE}
+      Redelivering every account's notices and importing run as jobs: Ctrl-C stops following one, not the job.
 ${BUILDS_USAGE}
       The worker builds of TEMPORAL_DEPLOYMENT_NAME: promote, ramp or roll back a release (docs/releasing.md).
 
@@ -73,6 +82,7 @@ const { values: opts, positionals } = (() => {
         column: { type: 'string' },
         'dry-run': { type: 'boolean' },
         stop: { type: 'boolean' },
+        spread: { type: 'string' },
       },
     });
   } catch (err) {
@@ -268,6 +278,7 @@ type RedeliverOutcome = {
 async function noticesRedeliver(accounts: Accounts): Promise<number> {
   if (opts.id && opts.id.length > 0 && !opts.account)
     throw new UsageError('--id needs --account (notice ids are per account)');
+  if (opts.spread !== undefined) throw new UsageError('--spread is for every account (without --account)');
   const letters = await deadLetters(accounts);
   const byAccount = new Map<string, string[]>();
   for (const l of letters) byAccount.set(l.accountId, [...(byAccount.get(l.accountId) ?? []), l.id]);
@@ -319,6 +330,54 @@ async function noticesRedeliver(accounts: Accounts): Promise<number> {
   return count('failed') > 0 ? 1 : 0;
 }
 
+/** Every account's dead letters, by the redeliver job: a count first, a confirmation, then the job's progress. */
+async function redeliverEverything(accounts: Accounts, jobs: Jobs, config: Config): Promise<number> {
+  const since = sinceOption();
+  const spreadMs = spreadOption(config.redeliverSpreadMs);
+  const withLetters = await accounts.count({ undelivered: true });
+  const what = `the undelivered notices${since ? ` (failed since ${since})` : ''} of ${withLetters} account${withLetters === 1 ? '' : 's'}`;
+  if (withLetters === 0) {
+    if (opts.json) json({ accounts: 0 });
+    else print('No account has undelivered notices: nothing to do.');
+    return 0;
+  }
+  if (opts['dry-run']) {
+    if (opts.json) json({ dryRun: true, accounts: withLetters });
+    else print(`Dry run: would redeliver ${what}, spread over ${formatDuration(spreadMs)}.`);
+    return 0;
+  }
+  const question = `Redeliver ${what} (same ids, on the channels that failed), spread over ${formatDuration(spreadMs)}? [y/N] `;
+  if (!opts.yes && !(await confirm(question))) {
+    console.error('Aborted; nothing was redelivered.');
+    return 1;
+  }
+  let job;
+  try {
+    job = await jobs.start('redeliver', { ...(since && { since }), spreadMs, dryRun: false, concurrency: 8 });
+  } catch (err) {
+    if (err instanceof JobAlreadyRunning)
+      throw new UsageError(`${err.message}: mono-reauth jobs show ${err.running.id}`);
+    throw err;
+  }
+  const finished = await followJob(jobs, job, { json: opts.json ?? false, print, progress: progressLine });
+  if (opts.json) json(finished);
+  else print(`${finished.id} ${finished.status}: ${describeProgress(finished)}`);
+  return finished.status === 'completed' && !finished.progress?.counts.failed ? 0 : 1;
+}
+
+function spreadOption(fallback: number): number {
+  if (opts.spread === undefined) return fallback;
+  try {
+    const ms = parseDuration(opts.spread);
+    if (ms <= 86_400_000) return ms;
+  } catch {
+    // reported below
+  }
+  throw new UsageError('--spread must be a duration of at most a day, e.g. 0s, 90s, 10m');
+}
+
+const progressLine = (line: string): void => void process.stderr.write(`${line}\n`);
+
 async function main(): Promise<number> {
   if (opts.help || positionals.length === 0) {
     print(USAGE);
@@ -330,11 +389,16 @@ async function main(): Promise<number> {
     notices: ['list', 'redeliver'],
   };
   const known = group !== undefined && command !== undefined && commands[group]?.includes(command);
-  if (group !== 'builds' && (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined))) {
+  if (
+    group !== 'builds' &&
+    group !== 'jobs' &&
+    (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined))
+  ) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig(withSecretFiles(process.env), { operatorTool: true });
   const { client, connection, accounts } = await connect(config);
+  const jobs = createJobs({ client, taskQueue: config.temporal.taskQueue });
   try {
     if (group === 'builds') {
       return await buildsCommand(positionals.slice(1), {
@@ -348,12 +412,16 @@ async function main(): Promise<number> {
         print,
       });
     }
+    if (group === 'jobs') {
+      return await jobsCommand(positionals.slice(1), jobs, { json: opts.json ?? false, print, progress: progressLine });
+    }
     if (group === 'notices') {
+      if (command === 'redeliver' && !opts.account) return await redeliverEverything(accounts, jobs, config);
       if (command !== 'list') return await noticesRedeliver(accounts);
       await noticesList(accounts);
       return 0;
     }
-    return await accountsCommand(accounts, command!, accountId);
+    return await accountsCommand(accounts, jobs, command!, accountId);
   } finally {
     await connection.close();
   }
@@ -377,7 +445,12 @@ async function connect(config: Config): Promise<{ client: Client; connection: Co
   return { client, connection, accounts };
 }
 
-async function accountsCommand(accounts: Accounts, command: string, accountId: string | undefined): Promise<number> {
+async function accountsCommand(
+  accounts: Accounts,
+  jobs: Jobs,
+  command: string,
+  accountId: string | undefined
+): Promise<number> {
   switch (command) {
     case 'list':
       await list(accounts);
@@ -398,16 +471,15 @@ async function accountsCommand(accounts: Accounts, command: string, accountId: s
       return 0;
     }
     case 'import':
-      return importAccounts(accounts, {
+      return importAccounts(accounts, jobs, {
         file: accountId,
         column: opts.column,
         dryRun: opts['dry-run'] ?? false,
         yes: opts.yes ?? false,
         json: opts.json ?? false,
-        concurrency: positiveInt(opts.concurrency, 'concurrency', 16),
         confirm,
         print,
-        progress: (line) => void process.stderr.write(`${line}\n`),
+        progress: progressLine,
       });
     default:
       throw new UsageError(`unknown command: accounts ${command}`);
@@ -417,7 +489,12 @@ async function accountsCommand(accounts: Accounts, command: string, accountId: s
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof ImportUsageError || err instanceof BuildsUsageError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof ImportUsageError ||
+      err instanceof BuildsUsageError ||
+      err instanceof JobsUsageError
+    ) {
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -172,7 +172,8 @@ export function createJobs(target: JobsTarget): Jobs {
         jobs.push(await viewOf(target, kind, { ...execution, firstRunId, status: execution.status.name }));
         if (jobs.length >= limit) break;
       }
-      return jobs;
+      // Visibility orders by close time; people read jobs by when they started.
+      return jobs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
     },
     async cancel(jobId) {
       const job = await getJob(target, jobId);

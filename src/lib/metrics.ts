@@ -14,7 +14,7 @@ export function createMetrics() {
   return { registry, ...ingressMetrics(registry), ...workerMetrics(registry), ...accountMetrics(registry) };
 }
 
-/** What the ingress counts: webhooks, refusals, enrolments. */
+/** What the ingress counts: webhooks and refusals. */
 function ingressMetrics(registry: Registry) {
   return {
     webhooks: new Counter({
@@ -42,18 +42,18 @@ function ingressMetrics(registry: Registry) {
       labelNames: ['surface', 'reason'] as const,
       registers: [registry],
     }),
-    enrolments: new Counter({
-      name: 'mono_reauth_enrolments_total',
-      help: 'Account ids submitted for enrolment (import), by outcome (started, known, closed, failed)',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
   };
 }
 
-/** What the worker counts: Mono's calls, notices, recoveries, reconcile checks. */
+/** What the worker counts: Mono's calls, notices, recoveries, reconcile checks, enrolments. */
 function workerMetrics(registry: Registry) {
   return {
+    enrolments: new Counter({
+      name: 'mono_reauth_enrolments_total',
+      help: 'Account ids enrolled by import jobs (the worker), by outcome (started, known, closed, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     monoCalls: new Counter({
       name: 'mono_reauth_mono_api_calls_total',
       help: 'Calls to the Mono API, by endpoint and outcome (ok or the error kind)',

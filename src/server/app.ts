@@ -10,30 +10,46 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createImportRouter } from './admin/import-route.js';
+import { createJobRouter } from './admin/job-routes.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
+import type { ReauthLinks } from '../lib/reauth-link.js';
+import type { Jobs } from '../jobs/client.js';
+import { createAccessControl, type AccessTokens } from './access.js';
 import { developmentGuard } from './development-guard.js';
+import { openApiDocument } from './openapi.js';
+import { createRefusalGuard } from './rate-limit.js';
 import { createReauthRouter, type ReauthPageDeps } from './reauth/page.js';
+import type { TrustProxy } from './trust-proxy.js';
 import type { DeliveryKeyFn } from './webhooks/delivery-key.js';
 import { traceRequests } from './tracing.js';
 import { createWebhookRouter, WEBHOOK_PATH } from './webhooks/route.js';
 
 export interface OperatorDeps {
   admin: {
-    token: string;
+    /** Bearer tokens by role (server/access.ts). */
+    tokens: AccessTokens;
     accounts: AccountWorkflows;
+    /** Bulk jobs (src/jobs/): redeliver everything, import. */
+    jobs: Jobs;
+    /** REDELIVER_SPREAD: requeued first attempts of a redeliver job are spread over this window. */
+    redeliverSpreadMs: number;
+    /** Signs the re-auth links the integration route gives. */
+    links: ReauthLinks;
     /** The codec server (Temporal's remote codec protocol) for the Web UI and the CLI; omitted, none. */
-    codec?: Omit<CodecRouteDeps, 'token' | 'logger'>;
+    codec?: Omit<CodecRouteDeps, 'tokens' | 'logger' | 'guard'>;
   };
   metrics: Metrics;
   logger: Logger;
-  /** Resolves true when Temporal answers; backs `/readyz`. */
+  /** Resolves true when every role of the process is up and it is not draining (server/readiness.ts); `/readyz`. */
   isReady: () => Promise<boolean>;
   /**
    * Development mode (`config.development`): every request must be addressed to loopback and not come through a
    * proxy, or it gets 421 (server/development-guard.ts).
    */
   development?: boolean;
+  /** TRUST_PROXY: which proxies may name the client (server/trust-proxy.ts); unset, the socket address is it. */
+  trustProxy?: TrustProxy;
 }
 
 export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
@@ -52,8 +68,8 @@ export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
 /** The public application: webhooks, re-auth page, health; plus the operator routes when `admin` is given. */
 export function createApp(deps: AppDeps): Express {
   const { webhookSecrets, deliveryKey, deliver, logger, metrics, reauthPage, admin } = deps;
-  const app = newApp(deps.development);
-  addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  const app = newApp(deps);
+  addHealthRoutes(app, deps.isReady);
   app.post(WEBHOOK_PATH, traceRequests(deps.tracer ?? trace.getTracer('mono-reauth'), `POST ${WEBHOOK_PATH}`));
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
   if (admin) addOperatorRoutes(app, { ...deps, admin });
@@ -63,8 +79,8 @@ export function createApp(deps: AppDeps): Express {
 
 /** The operator application (ADMIN_ADDRESS): admin API, metrics, health. */
 export function createOperatorApp(deps: OperatorDeps): Express {
-  const app = newApp(deps.development);
-  addHealthRoutes(app, deps.isReady, 'Temporal is not reachable');
+  const app = newApp(deps);
+  addHealthRoutes(app, deps.isReady);
   addOperatorRoutes(app, deps);
   return finish(app, deps.logger);
 }
@@ -75,8 +91,8 @@ export function createWorkerApp({
   isReady,
   development,
 }: Pick<AppDeps, 'metrics' | 'isReady' | 'development'>): Express {
-  const app = newApp(development);
-  addHealthRoutes(app, isReady, 'the worker is not running');
+  const app = newApp({ development });
+  addHealthRoutes(app, isReady);
   addMetricsRoute(app, metrics);
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path} (this process runs the worker only)` });
@@ -84,20 +100,33 @@ export function createWorkerApp({
   return app;
 }
 
-function newApp(development: boolean | undefined): Express {
+const NOT_READY = 'not ready: Temporal is not reachable, the worker is not running yet, or the service is stopping';
+
+function newApp({ development, trustProxy = false }: Pick<OperatorDeps, 'development' | 'trustProxy'>): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', trustProxy);
   // Before every route: in development nothing may answer a request from a proxy or for another host name.
   if (development) app.use(developmentGuard());
   return app;
 }
 
+/**
+ * Metrics, the OpenAPI document, the codec, import and the admin API; the last three take tokens by role and share
+ * one allowance of refusals per source.
+ */
 function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
   addMetricsRoute(app, metrics);
-  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, token: admin.token, logger }));
-  app.use(createImportRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
-  app.use(createAdminRouter({ token: admin.token, accounts: admin.accounts, logger, metrics }));
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => void res.json(document));
+  const { tokens, accounts, jobs, links } = admin;
+  const guard = createRefusalGuard({ metrics, logger });
+  if (admin.codec) app.use(createCodecRouter({ ...admin.codec, tokens, logger, guard }));
+  const access = createAccessControl(tokens, guard, 'admin');
+  app.use(createImportRouter({ access, accounts, jobs, logger }));
+  app.use(createJobRouter({ access, jobs, logger, redeliverSpreadMs: admin.redeliverSpreadMs }));
+  app.use(createAdminRouter({ access, accounts, links, logger }));
 }
 
 function finish(app: Express, logger: Logger): Express {
@@ -128,13 +157,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function addHealthRoutes(app: Express, isReady: () => Promise<boolean>, notReady: string): void {
+function addHealthRoutes(app: Express, isReady: () => Promise<boolean>): void {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   app.get('/readyz', async (_req, res) => {
     const ready = await isReady();
-    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: notReady });
+    res.status(ready ? 200 : 503).json(ready ? { ok: true } : { ok: false, error: NOT_READY });
   });
 }
 

@@ -9,20 +9,16 @@
  * origin without a token (`originsWithoutToken`, development only); see docs/payload-encryption.md.
  */
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import express from 'express';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createAccountWorkflows } from '../../src/accounts/client.js';
 import { createCodecRouter } from '../../src/server/codec/routes.js';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
-import { dataConverterFor } from '../../src/temporal/data-converter.js';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
+import { startDevServer } from '../../src/temporal/dev-server.js';
 import { BROWSER_TESTS_RUNNABLE, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
-import { DEFAULT_SETTINGS } from '../helpers/stack.js';
-import { newAccountId } from '../helpers/webhooks.js';
+import { expectDecodedContact, openSetContact, withAccount } from '../helpers/temporal-ui.js';
+import { testRefusalGuard, tokensFor } from '../helpers/access.js';
 
 const keys = parseCodecKeys(generateCodecKeyEntry('ui-test'));
 const TOKEN = 'codec-ui-test-token';
@@ -53,9 +49,10 @@ beforeAll(async () => {
   app.use(
     createCodecRouter({
       codec: new AesGcmCodec(keys),
-      token: TOKEN,
+      tokens: tokensFor({ operator: [TOKEN] }),
       allowedOrigins: [uiOrigin],
       originsWithoutToken: [uiOrigin],
+      guard: testRefusalGuard(),
     })
   );
   codecServer = await new Promise<Server>((resolve) => {
@@ -69,45 +66,6 @@ afterAll(async () => {
   await new Promise<void>((r) => (codecServer ? codecServer.close(() => r()) : r()));
 });
 
-/** A dev server with its UI; the account's contact registered through the account client with the codec. */
-async function withAccount(
-  server: DevServer,
-  run: (ctx: { id: string; email: string; ciphertext: string }) => Promise<void>
-): Promise<void> {
-  const connection = await Connection.connect({ address: server.address });
-  try {
-    const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFor(keys) });
-    const accounts = createAccountWorkflows({
-      client,
-      connection,
-      namespace: 'default',
-      taskQueue: 'codec-ui-no-worker',
-      settings: DEFAULT_SETTINGS,
-    });
-    const id = newAccountId();
-    const email = `ui-${id}@example.com`;
-    await accounts.setContact(id, { email, timeZone: 'Africa/Lagos' });
-    // What the server stores for the signal's input: the ciphertext the UI shows without a codec.
-    const history = await client.workflow.getHandle(workflowIdFor(id)).fetchHistory();
-    const payload = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!
-      .workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
-    expect(AesGcmCodec.isEncrypted(payload)).toBe(true);
-    await run({ id, email, ciphertext: Buffer.from(payload.data!).toString('base64') });
-  } finally {
-    await connection.close();
-  }
-}
-
-/** Opens the account's workflow, its event history, and the setContact event's details. */
-async function openSetContact(page: Page, server: DevServer, id: string): Promise<void> {
-  await page.goto(`${server.uiUrl!}/namespaces/default/workflows/${workflowIdFor(id)}`, {
-    waitUntil: 'domcontentloaded',
-  });
-  await page.waitForURL(/\/workflows\/[^/]+\/[^/]+\//, { timeout: 20_000 });
-  await page.goto(page.url().replace(/\/[a-z-]+$/, '/history'), { waitUntil: 'domcontentloaded' });
-  await page.getByText('setContact').first().click({ timeout: 20_000 });
-}
-
 it.skipIf(!BROWSER_TESTS_RUNNABLE)(
   'with --ui-codec-endpoint the UI shows the decoded contact; the browser calls the codec server (CORS, no token)',
   async () => {
@@ -119,15 +77,10 @@ it.skipIf(!BROWSER_TESTS_RUNNABLE)(
       extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${codecPort}/codec`],
     });
     try {
-      await withAccount(server, async ({ id, email, ciphertext }) => {
+      await withAccount(server, keys, async ({ id, email, ciphertext }) => {
         const page = await browser.newPage();
         await openSetContact(page, server, id);
-        await expect
-          .poll(() => page.locator('body').innerText(), { timeout: 20_000 })
-          .toContain('"timeZone": "Africa/Lagos"');
-        const text = await page.locator('body').innerText();
-        expect(text).toContain(email);
-        expect(text).not.toContain(ciphertext);
+        await expectDecodedContact(page, email, ciphertext);
         await page.screenshot({ path: '.data/codec-ui-decoded.png' }); // kept for a human look
         await page.close();
       });
@@ -158,7 +111,7 @@ it.skipIf(!BROWSER_TESTS_RUNNABLE)(
     });
     const before = seen.length;
     try {
-      await withAccount(server, async ({ id, email, ciphertext }) => {
+      await withAccount(server, keys, async ({ id, email, ciphertext }) => {
         const page = await browser.newPage();
         await openSetContact(page, server, id);
         await expect.poll(() => page.locator('body').innerText(), { timeout: 20_000 }).toContain(ciphertext);

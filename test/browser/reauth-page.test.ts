@@ -57,6 +57,38 @@ it.skipIf(!BROWSER_TESTS_RUNNABLE)('a valid link opens the widget in re-auth mod
   await page.screenshot({ path: '.data/reauth-page-test.png' });
 });
 
+it.skipIf(!BROWSER_TESTS_RUNNABLE)(
+  'under its Content-Security-Policy the page’s own scripts and styles run, and nothing injected does',
+  async () => {
+    const violations: string[] = [];
+    const page = await browser.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.route('**/reauth/assets/connect.js', (route) =>
+      route.fulfill({
+        contentType: 'text/javascript',
+        // The real widget adds a <style> element of its own: it must apply too.
+        body: `${WIDGET_STUB}; var s = document.createElement('style'); s.textContent = '#reconnect { margin-left: 7px }'; document.head.appendChild(s);`,
+      })
+    );
+    const url = new URL(stack.links.create(accountId, Date.now()));
+    await page.goto(`${stack.baseUrl}${url.pathname}${url.search}`);
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    expect(await page.evaluate('window.widgetCalls.length')).toBe(3);
+    expect(await page.evaluate("getComputedStyle(document.querySelector('main')).borderRadius")).toBe('12px');
+    expect(await page.evaluate("getComputedStyle(document.getElementById('reconnect')).marginLeft")).toBe('7px');
+    expect(violations).toEqual([]);
+    // An inline script without the nonce (what an injection would add) does not run.
+    await page.evaluate(
+      "document.body.appendChild(Object.assign(document.createElement('script'), { textContent: 'window.injected = true' }))"
+    );
+    expect(await page.evaluate('window.injected')).toBeUndefined();
+    expect(violations.length).toBeGreaterThan(0);
+    await page.close();
+  }
+);
+
 it.skipIf(!BROWSER_TESTS_RUNNABLE)('an expired link says it expired and what to do', async () => {
   const page = await openLink(stack.links.create(accountId, Date.now() - 30 * 86_400_000));
   expect(await page.getByRole('heading').textContent()).toBe('This link has expired');

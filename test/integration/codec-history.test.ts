@@ -28,6 +28,7 @@ import { workflowBundleOptions } from '../../src/worker.js';
 import { stateQuery, workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import { DEFAULT_SETTINGS, eventually, TEST_ADMIN_TOKEN, workflowBundle } from '../helpers/stack.js';
 import { newAccountId, TEST_SECRET, webhookBody } from '../helpers/webhooks.js';
+import { testRefusalGuard, tokensFor } from '../helpers/access.js';
 
 const History = proto.temporal.api.history.v1.History;
 const address = inject('temporalAddress');
@@ -303,7 +304,13 @@ describe('key rotation', () => {
 describe('temporal CLI through the codec server', () => {
   it('`temporal workflow show --codec-endpoint --codec-auth` prints decoded payloads; without it, ciphertext', async () => {
     const running = await startWith([OLD_KEY!]);
-    const app = express().use(createCodecRouter({ codec: new AesGcmCodec([OLD_KEY!]), token: TEST_ADMIN_TOKEN }));
+    const app = express().use(
+      createCodecRouter({
+        codec: new AesGcmCodec([OLD_KEY!]),
+        tokens: tokensFor({ operator: [TEST_ADMIN_TOKEN] }),
+        guard: testRefusalGuard(),
+      })
+    );
     const codecServer = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -9,6 +9,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmCodec, generateCodecKeyEntry, parseCodecKeys } from '../../src/temporal/codec.js';
 import { createCodecRouter } from '../../src/server/codec/routes.js';
+import { testRefusalGuard, tokensFor } from '../helpers/access.js';
 
 const TOKEN = 'codec-test-token';
 const UI_ORIGIN = 'http://127.0.0.1:8233';
@@ -23,10 +24,11 @@ beforeAll(async () => {
   app.use(
     createCodecRouter({
       codec,
-      token: TOKEN,
+      tokens: tokensFor({ operator: [TOKEN] }),
       allowedOrigins: [UI_ORIGIN, DEV_UI_ORIGIN],
       originsWithoutToken: [DEV_UI_ORIGIN],
       namespace: 'default',
+      guard: testRefusalGuard(),
     })
   );
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));

@@ -11,7 +11,9 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createApp, createOperatorApp, createWorkerApp } from '../../src/server/app.js';
 import { hostnameOf } from '../../src/server/development-guard.js';
+import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
+import { tokensFor, unusedJobs } from '../helpers/access.js';
 
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
 const servers: Server[] = [];
@@ -43,6 +45,13 @@ function get(
 }
 
 const accounts = { list: () => Promise.resolve({ accounts: [], nextPageToken: null }) } as unknown as AccountWorkflows;
+const admin = {
+  tokens: tokensFor({ operator: [DEV_ADMIN_TOKEN] }),
+  accounts,
+  jobs: unusedJobs,
+  redeliverSpreadMs: 0,
+  links: createReauthLinks({ baseUrl: 'http://localhost:3000', secrets: ['guard-test-link-key'], ttlMs: 60_000 }),
+};
 const base = {
   metrics: createMetrics(),
   logger: createLogger('silent'),
@@ -57,10 +66,8 @@ let worker: number;
 let production: number;
 
 beforeAll(async () => {
-  dev = await listen(createApp({ ...base, admin: { token: DEV_ADMIN_TOKEN, accounts }, development: true }));
-  operator = await listen(
-    createOperatorApp({ ...base, admin: { token: DEV_ADMIN_TOKEN, accounts }, development: true })
-  );
+  dev = await listen(createApp({ ...base, admin, development: true }));
+  operator = await listen(createOperatorApp({ ...base, admin, development: true }));
   worker = await listen(createWorkerApp({ ...base, development: true }));
   production = await listen(createApp(base));
 });

@@ -95,7 +95,8 @@ describe('mono-reauth accounts import', () => {
   it('enrols the new ids with progress; each learns its state from Mono; a second run skips them all', async () => {
     const res = await cli(['accounts', 'import', file], 'y\n');
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/\[3\/3\] [\d.]+ accounts\/s/);
+    // Enrolled by an import job, whose progress the CLI follows.
+    expect(res.stderr).toMatch(/\[import-[0-9a-f-]{36}\] completed, accounts 3\/3 \(100%\): known 0, started 3/);
     expect(res.stdout).toMatch(/3 enrolled, 0 already closed \(unlinked\), 0 failed/);
 
     const synced = await stateOf(healthy, 'synced');
@@ -132,6 +133,8 @@ describe('mono-reauth accounts import', () => {
 });
 
 describe('POST /accounts/import', () => {
+  const get = (path: string) =>
+    fetch(`${stack.adminUrl}${path}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
   const post = (body: unknown, token = TEST_ADMIN_TOKEN) =>
     fetch(`${stack.adminUrl}/accounts/import`, {
       method: 'POST',
@@ -147,7 +150,7 @@ describe('POST /accounts/import', () => {
     expect((await post({ accountIds: [] })).status).toBe(400);
   });
 
-  it(`enrols a list at no more than MONO_MAX_RPS (${MAX_RPS}/s) toward Mono`, async () => {
+  it(`starts an import job, one at a time, that enrols a list at no more than MONO_MAX_RPS (${MAX_RPS}/s) toward Mono`, async () => {
     const ids = Array.from({ length: 16 }, () => newAccountId());
     const preview = await post({ accountIds: ids, dryRun: true });
     expect(preview.status).toBe(200);
@@ -157,7 +160,18 @@ describe('POST /accounts/import', () => {
     const startedAt = Date.now();
     const res = await post({ accountIds: ids });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ total: 16, new: 16, started: 16, failed: 0 });
+    const job = (await res.json()) as { id: string; kind: string; progress: { planned: number } };
+    expect(job).toMatchObject({ kind: 'import', status: 'running', progress: { planned: 16 } });
+    expect(res.headers.get('location')).toBe(`/jobs/${job.id}`);
+    // One import at a time: a second list waits for this one.
+    const second = await post({ accountIds: [newAccountId()] });
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ job: { id: job.id } });
+    const done = await eventually(
+      async () => (await (await get(`/jobs/${job.id}`)).json()) as { status: string; progress: unknown },
+      (j) => j.status !== 'running'
+    );
+    expect(done).toMatchObject({ status: 'completed', progress: { done: 16, counts: { started: 16, failed: 0 } } });
     for (const id of ids) await stateOf(id, 'synced');
     const seconds = (Date.now() - startedAt) / 1000;
     const rate = stack.sim.rate();

@@ -1,12 +1,14 @@
 /**
  * Bulk jobs on real parts (dev server, simulator, a receiver on a real port): redelivering every account's dead
  * letters and importing accounts run as workflows, one of a kind at a time, with progress, a dry run that changes
- * nothing, first attempts spread over a window with jitter, and a cancel that stops the rest.
+ * nothing, first attempts spread over a window with jitter, and a cancel that stops the rest; the same through
+ * the admin API and the CLI (a real child process).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createJobs, JobAlreadyRunning, JobNotFound, type Jobs, type JobView } from '../../src/jobs/client.js';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
-import { eventually, startStack, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
+import { runCli } from '../helpers/cli.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 import { receiver, TEST_WHSEC, type Receiver } from '../helpers/receiver.js';
 
@@ -31,6 +33,7 @@ afterAll(async () => {
 
 /** Accounts escalated at once (Mono does not know them), each with an `account.escalated` dead letter. */
 async function accountsWithDeadLetters(n: number): Promise<string[]> {
+  await redeliverLeftovers();
   const ids = Array.from({ length: n }, () => newAccountId());
   for (const id of ids) {
     stack.sim.setScenario(id, { sync: ['not_found'] });
@@ -54,6 +57,18 @@ async function accountsWithDeadLetters(n: number): Promise<string[]> {
 }
 
 const dryRun = { spreadMs: 0, dryRun: true, concurrency: 4 };
+
+/** Dead letters an earlier test left (a cancelled job's) are redelivered, so that each test counts its own. */
+async function redeliverLeftovers(): Promise<void> {
+  const query = `TaskQueue = '${stack.taskQueue}' AND MonoUndelivered = true`;
+  if ((await stack.client.workflow.count(query)).count === 0) return;
+  await finished(await jobs.start('redeliver', { spreadMs: 0, dryRun: false, concurrency: 4 }));
+  await eventually(
+    () => stack.client.workflow.count(query),
+    (c) => c.count === 0,
+    20_000
+  );
+}
 
 async function finished(job: JobView): Promise<JobView> {
   return eventually(
@@ -133,5 +148,90 @@ describe('importing accounts', () => {
     expect((await jobs.list()).filter((j) => j.kind === 'import').map((j) => j.id)).toEqual([job.id]);
     const described = await stack.client.workflow.getHandle(workflowIdFor(fresh[249] as string)).describe();
     expect(described.status.name).toBe('RUNNING');
+  });
+});
+
+const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
+  fetch(`${stack.adminUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+
+const cli = (args: string[], stdin = '') =>
+  runCli(
+    args,
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    },
+    stdin
+  );
+
+describe('jobs in the admin API and the CLI', () => {
+  it('POST /notices/redeliver starts a job; GET /jobs/:id follows it; a finished job cannot be cancelled', async () => {
+    const ids = await accountsWithDeadLetters(2);
+    expect((await admin('/notices/redeliver', { method: 'POST', body: { spreadOver: 'soon' } })).status).toBe(400);
+    const dry = await admin('/notices/redeliver', { method: 'POST', body: { dryRun: true } });
+    expect(dry.status).toBe(202);
+    const dryJob = (await dry.json()) as JobView;
+    expect(dry.headers.get('location')).toBe(`/jobs/${dryJob.id}`);
+    const previewed = await eventually(
+      async () => (await (await admin(`/jobs/${dryJob.id}`)).json()) as JobView,
+      (j) => j.status !== 'running'
+    );
+    expect(previewed.progress).toMatchObject({ dryRun: true, counts: { accounts: 2, notices: 2 } });
+    const late = await admin(`/jobs/${dryJob.id}/cancel`, { method: 'POST' });
+    expect(late.status).toBe(409);
+    expect((await admin('/jobs/redeliver-00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    expect((await admin('/jobs/nonsense')).status).toBe(404);
+    const listed = (await (await admin('/jobs')).json()) as { jobs: JobView[] };
+    expect(listed.jobs[0]?.id).toBe(dryJob.id);
+
+    for (const id of ids) refusing.delete(id);
+    const running = await admin('/notices/redeliver', { method: 'POST', body: { spreadOver: '1h' } });
+    const job = (await running.json()) as JobView;
+    const twice = await admin('/notices/redeliver', { method: 'POST', body: {} });
+    expect(twice.status).toBe(409);
+    expect(await twice.json()).toMatchObject({ job: { id: job.id, status: 'running' } });
+    const cancel = await admin(`/jobs/${job.id}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(202);
+    await eventually(
+      async () => (await (await admin(`/jobs/${job.id}`)).json()) as JobView,
+      (j) => j.status === 'cancelled'
+    );
+  });
+
+  it('the CLI redelivers every account as a job it follows, and lists, shows and cancels jobs', async () => {
+    const ids = await accountsWithDeadLetters(2);
+    for (const id of ids) refusing.delete(id);
+    const declined = await cli(['notices', 'redeliver'], 'n\n');
+    expect(declined).toMatchObject({ code: 1, stderr: expect.stringMatching(/of 2 accounts[\s\S]*Aborted/) });
+    const done = await cli(['notices', 'redeliver', '--spread', '0s', '--yes']);
+    expect(done.code).toBe(0);
+    expect(done.stderr).toMatch(
+      /\[redeliver-[0-9a-f-]{36}\] completed, accounts 2\/2 \(100%\): accounts 2, requeued 2/
+    );
+    for (const id of ids) {
+      await eventually(
+        () => stack.state(id),
+        (v) => v.notices.undelivered.length === 0
+      );
+    }
+    const jobId = /\[(redeliver-[0-9a-f-]{36})\]/.exec(done.stderr)?.[1] as string;
+    const shown = await cli(['jobs', 'show', jobId]);
+    expect(shown.stdout).toMatch(/Status {4}completed/);
+    const listed = JSON.parse((await cli(['jobs', '--json'])).stdout) as { jobs: JobView[] };
+    expect(listed.jobs.map((j) => j.id)).toContain(jobId);
+
+    await accountsWithDeadLetters(1);
+    const slow = await jobs.start('redeliver', { spreadMs: 3_600_000, dryRun: false, concurrency: 1 });
+    const cancelled = await cli(['jobs', 'cancel', slow.id]);
+    expect(cancelled).toMatchObject({ code: 0, stdout: expect.stringMatching(/cancel requested/) });
+    expect((await finished(slow)).status).toBe('cancelled');
+    expect((await cli(['jobs', 'cancel', slow.id])).code).toBe(1);
+    expect((await cli(['jobs', 'show', 'nonsense'])).code).toBe(2);
   });
 });

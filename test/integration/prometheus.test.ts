@@ -33,11 +33,12 @@ function metricNames(expr: string): string[] {
   return [...expr.matchAll(/\b((?:mono_reauth|temporal|process|nodejs)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
 }
 
-const ruleExprs = (): string[] => [...readFileSync(ALERTS, 'utf8').matchAll(/expr: (?:>-\n)?([\s\S]*?)\n\s+for:/g)].map((m) => m[1]!);
+const ruleExprs = (): string[] =>
+  [...readFileSync(ALERTS, 'utf8').matchAll(/expr: (?:>-\n)?([\s\S]*?)\n\s+for:/g)].map((m) => m[1]!);
 const dashboardExprs = (): string[] =>
-  (JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> }).panels.flatMap(
-    (p) => (p.targets ?? []).map((t) => t.expr)
-  );
+  (
+    JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> }
+  ).panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   await eventually(
@@ -155,7 +156,8 @@ it('has every metric the alerts and the dashboard read, evaluates every rule, an
   );
   expect(rules.length).toBe(ruleExprs().length);
   const refused = await eventually(
-    async () => (await promql<{ alerts: Array<{ labels: { alertname: string }; state: string }> }>('/api/v1/alerts')).alerts,
+    async () =>
+      (await promql<{ alerts: Array<{ labels: { alertname: string }; state: string }> }>('/api/v1/alerts')).alerts,
     (alerts) => alerts.some((a) => a.labels.alertname === 'MonoReauthWebhooksRefused'),
     30_000
   );

@@ -3,29 +3,18 @@
  * be reachable from other machines, and, on this machine alone with no configuration, up and taking webhooks with
  * a banner that shows no secret.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startMain } from '../helpers/main-process.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let child: ChildProcess | undefined;
 
-/** Runs src/main.ts with only `env` (plus PATH/HOME), collecting its output. */
 function start(env: Record<string, string>) {
-  const output = { stdout: '', stderr: '' };
-  // Node itself with tsx as a loader (no wrapper process), so signals and exit codes are the service's own.
-  child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (output.stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output.stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-  return { output, exited };
+  const main = startMain(env);
+  child = main.child;
+  return main;
 }
 
 afterEach(async () => {

@@ -19,7 +19,7 @@ interface Service {
   image?: string;
   environment?: Record<string, string | number>;
   volumes?: string[];
-  ports?: string[];
+  ports?: Array<string | { host_ip?: string; published?: string | number }>;
   stop_grace_period?: string;
   restart?: string;
 }
@@ -77,5 +77,51 @@ describe('the production services', () => {
     expect(services['mono-reauth']!.ports).toContain('127.0.0.1:3001:3001');
     expect(services['mono-reauth-worker']!.environment!.WORKER_METRICS_ADDRESS).toBe('0.0.0.0:9464');
     expect(services['mono-reauth-worker']!.ports).toContain('127.0.0.1:9464:9464');
+  });
+});
+
+describe('the edge', () => {
+  /** Host addresses a port mapping publishes on: `127.0.0.1:3001:3001` → 127.0.0.1; `3000:3000` → every one. */
+  const hostOf = (port: string | { host_ip?: string; published?: string | number }): string => {
+    if (typeof port !== 'string') return port.host_ip ?? '0.0.0.0';
+    const parts = port.replace(/\/(tcp|udp)$/, '').split(':');
+    return parts.length === 3 ? parts[0]! : '0.0.0.0';
+  };
+
+  it('publishes nothing but the webhook port beyond loopback', () => {
+    const beyondLoopback = Object.entries(services).flatMap(([name, service]) =>
+      (service.ports ?? [])
+        .filter((port) => !['127.0.0.1', '[::1]', '::1'].includes(hostOf(port)))
+        .map((port) => `${name} ${typeof port === 'string' ? port : JSON.stringify(port)}`)
+    );
+    expect(beyondLoopback).toEqual(['mono-reauth 3000:3000']);
+    expect(services['mono-reauth']!.environment!.PORT).toBe(3000);
+    for (const service of Object.values(services)) expect(service).not.toHaveProperty('network_mode');
+  });
+
+  it('locks the Web UI: loopback, write actions off, a secure CSRF cookie, its codec the service’s', () => {
+    const ui = services['temporal-ui']!;
+    expect(ui.ports).toEqual(['127.0.0.1:8080:8080']);
+    const env = ui.environment!;
+    expect(defaultOf(String(env.TEMPORAL_DISABLE_WRITE_ACTIONS))).toBe('true');
+    expect(env.TEMPORAL_CSRF_COOKIE_INSECURE).toBe('false');
+    expect(defaultOf(String(env.TEMPORAL_CODEC_ENDPOINT))).toBe('http://127.0.0.1:3001/codec');
+    expect(services['mono-reauth']!.ports).toContain('127.0.0.1:3001:3001');
+    expect(services['mono-reauth']!.environment!.ADMIN_ADDRESS).toBe('0.0.0.0:3001');
+    // With OIDC sign-in on, the UI passes its users' access tokens, which the codec verifies.
+    expect(env.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
+    expect(defaultOf(String(env.TEMPORAL_AUTH_ENABLED))).toBe('false');
+    for (const variable of ['CODEC_OIDC_ISSUER', 'CODEC_OIDC_AUDIENCE', 'TRUST_PROXY', 'INTEGRATION_TOKENS']) {
+      expect(services['mono-reauth']!.environment).toHaveProperty(variable);
+    }
+    expect(defaultOf(String(services['mono-reauth']!.environment!.TEMPORAL_UI_ORIGINS))).toContain(
+      'http://127.0.0.1:8080'
+    );
+  });
+
+  it('gives the ingress longer than its drain to stop', () => {
+    const ingress = services['mono-reauth']!;
+    const drainSeconds = Number.parseInt(defaultOf(String(ingress.environment!.SHUTDOWN_DRAIN)), 10);
+    expect(Number.parseInt(ingress.stop_grace_period!, 10)).toBeGreaterThanOrEqual(drainSeconds + 30);
   });
 });

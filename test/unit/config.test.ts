@@ -411,3 +411,105 @@ describe('the Worker Deployment Version (TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_WORK
     expect(problems(env)).toEqual([expect.stringMatching(new RegExp(`^${variable}: write `))]);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('is off by default; a hop count or proxy CIDRs otherwise', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    const production = { ...STRONG, NODE_ENV: 'production' };
+    expect(loadConfig({ ...production, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8,2001:db8::/32' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+    ]);
+  });
+
+  it('refuses trusting everything and what is not an address, naming the variable', () => {
+    for (const value of ['true', '0.0.0.0/0', 'proxy.internal']) {
+      expect(problems({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+    }
+  });
+
+  it('warns in development, where requests through a proxy are refused anyway', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).warnings).toContain(
+      'TRUST_PROXY is set, but in development mode requests that come through a proxy are refused (421)'
+    );
+  });
+});
+
+describe('tokens by role (OPERATOR_TOKENS with ADMIN_TOKEN, INTEGRATION_TOKENS, CODEC_TOKENS)', () => {
+  const production = { ...STRONG, NODE_ENV: 'production' };
+  const INTEGRATION = ['iN7tegR4tion-T0ken-aaaaaaaaaaaaaaaaaa', 'iN7tegR4tion-T0ken-bbbbbbbbbbbbbbbbbb'];
+  const CODEC = 'c0dEc-T0ken-for-the-web-ui-cccccccccccc';
+  const OPERATOR = 'oP3rator-T0ken-dddddddddddddddddddddd';
+
+  it('in development: the published operator token alone, so npm start needs no configuration', () => {
+    expect(loadConfig({}).tokens).toEqual({ operator: ['dev-admin-token'], integration: [], codec: [] });
+  });
+
+  it('keeps ADMIN_TOKEN as an operator token, and splits each role’s rotation list', () => {
+    const c = loadConfig({
+      ...production,
+      OPERATOR_TOKENS: OPERATOR,
+      INTEGRATION_TOKENS: INTEGRATION.join(', '),
+      CODEC_TOKENS: CODEC,
+    });
+    expect(c.tokens).toEqual({ operator: [STRONG.ADMIN_TOKEN, OPERATOR], integration: INTEGRATION, codec: [CODEC] });
+    const withoutAdminToken = { ...production, ADMIN_TOKEN: '', OPERATOR_TOKENS: OPERATOR };
+    expect(loadConfig(withoutAdminToken).tokens.operator).toEqual([OPERATOR]);
+    expect(loadConfig(withoutAdminToken).devDefaults).not.toContain('ADMIN_TOKEN');
+  });
+
+  it('refuses tokens shorter than 32 characters outside development, naming the variable and not the value', () => {
+    const found = problems({ ...production, INTEGRATION_TOKENS: `${INTEGRATION[0]},short-token`, CODEC_TOKENS: 'x' });
+    expect(found).toEqual([
+      expect.stringMatching(/^INTEGRATION_TOKENS: is shorter than 32 characters/),
+      expect.stringMatching(/^CODEC_TOKENS: is shorter than 32 characters/),
+    ]);
+    expect(found.join('\n')).not.toContain('short-token');
+  });
+
+  it('refuses a token that two roles share, in every mode', () => {
+    expect(problems({ ...production, CODEC_TOKENS: STRONG.ADMIN_TOKEN })).toEqual([
+      'CODEC_TOKENS: shares a token with OPERATOR_TOKENS/ADMIN_TOKEN; give each role its own tokens',
+    ]);
+    expect(problems({ INTEGRATION_TOKENS: 'same', CODEC_TOKENS: 'other,same' })).toEqual([
+      'CODEC_TOKENS: shares a token with INTEGRATION_TOKENS; give each role its own tokens',
+    ]);
+  });
+});
+
+describe('SHUTDOWN_DRAIN', () => {
+  it('is 20 s outside development (within Kubernetes’ 30 s grace), none in development, or as given', () => {
+    expect(loadConfig({ ...STRONG, NODE_ENV: 'production' }).shutdownDrainMs).toBe(20_000);
+    expect(loadConfig({}).shutdownDrainMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DRAIN: '45s' }).shutdownDrainMs).toBe(45_000);
+    expect(loadConfig({ SHUTDOWN_DRAIN: '0s' }).shutdownDrainMs).toBe(0);
+  });
+
+  it('refuses what is not a duration, or more than 10 minutes', () => {
+    expect(problems({ SHUTDOWN_DRAIN: 'soon' })).toEqual([expect.stringMatching(/^SHUTDOWN_DRAIN: is not a duration/)]);
+    expect(problems({ SHUTDOWN_DRAIN: '1h' })).toEqual(['SHUTDOWN_DRAIN: must be at most 10m']);
+  });
+});
+
+describe('the Web UI’s OIDC sign-in for the codec (CODEC_OIDC_ISSUER, CODEC_OIDC_AUDIENCE, CODEC_OIDC_JWKS_URL)', () => {
+  it('is off by default, and on with an issuer and an audience', () => {
+    expect(loadConfig({}).codecOidc).toBeNull();
+    const env = { CODEC_OIDC_ISSUER: 'https://login.example.com/realms/ops', CODEC_OIDC_AUDIENCE: 'temporal-ui' };
+    expect(loadConfig(env).codecOidc).toEqual({
+      issuer: 'https://login.example.com/realms/ops',
+      audience: 'temporal-ui',
+      jwksUrl: undefined,
+    });
+  });
+
+  it('needs the audience with the issuer, and https outside development', () => {
+    expect(problems({ CODEC_OIDC_ISSUER: 'https://login.example.com' })).toEqual([
+      expect.stringMatching(/^CODEC_OIDC_AUDIENCE: is required with CODEC_OIDC_ISSUER/),
+    ]);
+    const plain = { CODEC_OIDC_ISSUER: 'http://login.example.com', CODEC_OIDC_AUDIENCE: 'temporal-ui' };
+    expect(problems({ ...STRONG, NODE_ENV: 'production', ...plain })).toEqual([
+      'CODEC_OIDC_ISSUER: must be an https:// URL outside development',
+    ]);
+  });
+});

@@ -1,7 +1,7 @@
 /** Re-auth links: signed with the first key, accepted with any listed key, and links from before key ids. */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createReauthLinks, linkKeyId, type LinkParams } from '../../src/lib/reauth-link.js';
+import { createReauthLinks, LEGACY_LINKS_END, linkKeyId, type LinkParams } from '../../src/lib/reauth-link.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1);
@@ -54,5 +54,20 @@ describe('re-auth links', () => {
     expect(current.check('acc1', { exp, sig: legacySig(NEW) }, T0 + DAY)).toBe('valid');
     expect(current.check('acc1', { exp, sig: legacySig('another key') }, T0 + DAY)).toBe('tampered');
     expect(current.check('acc1', { exp, sig: legacySig(legacyKey) }, T0 + 8 * DAY)).toBe('expired');
+  });
+
+  it('stop accepting links without a key id at LEGACY_LINKS_END, whatever expiry they carry', () => {
+    const legacyKey = 'mono-reauth-link:admin:secret';
+    const end = Date.parse(LEGACY_LINKS_END);
+    // Minted by whoever holds the legacy key's secrets, valid for ten years.
+    const exp = String(Math.floor((end + 3650 * DAY) / 1000));
+    const sig = createHmac('sha256', legacyKey).update(`reauth\nacc1\n${exp}`).digest('base64url');
+    const current = links([NEW], [legacyKey]);
+    expect(current.check('acc1', { exp, sig }, end - DAY)).toBe('valid');
+    expect(current.check('acc1', { exp, sig }, end + 1)).toBe('expired');
+    // Links with a key id are not affected.
+    const url = links([NEW]).create('acc1', end + DAY);
+    expect(current.check('acc1', paramsOf(url), end + 2 * DAY)).toBe('valid');
+    expect(Date.parse(LEGACY_LINKS_END)).toBeLessThanOrEqual(Date.UTC(2027, 0, 1));
   });
 });

@@ -197,4 +197,15 @@ describe('refused requests are limited per source', () => {
     expect(text).toMatch(/mono_reauth_refused_requests_total\{surface="webhook",reason="unauthorized"\} [1-9]/);
     expect(delivered).toHaveLength(0);
   });
+
+  it('never limits a request with the right secret: 25 wrong-secret requests, then the right one gets 200', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push((await post(JSON.stringify(SEED_REAUTH_REQUIRED), { 'mono-webhook-secret': `wrong-${i}` })).status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    const right = await post(JSON.stringify(SEED_REAUTH_REQUIRED));
+    expect(right.status).toBe(200);
+    expect(delivered).toHaveLength(1);
+  });
 });

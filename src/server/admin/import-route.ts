@@ -1,20 +1,21 @@
 /**
- * `POST /accounts/import` (docs/operating.md, "Import existing accounts"), behind the admin bearer token:
+ * `POST /accounts/import` (docs/operating.md, "Import existing accounts"), behind an operator token:
  *   {"accountIds": ["…", …], "dryRun"?: true}   at most 10,000 ids
- * → 200 with the preview (dry run, or nothing new), or 202 once every new account's workflow has been started
- * and told to learn its state from Mono (which it then does at MONO_MAX_RPS). Idempotent: known ids are skipped.
+ * → 200 with the preview for a dry run (how many are new, how many known; nothing is counted or started), else
+ * 202 with the import job (job-routes.ts), which enrols the new ids a chunk at a time — each account then learns
+ * its state from Mono at MONO_MAX_RPS — and 409 while another import runs. Idempotent: known ids are skipped.
  * Mounted before the admin router so that its body may be larger than the admin API's 16 KB.
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { AccountWorkflows } from '../../accounts/client.js';
-import { AccountIdSchema, MAX_IDS_PER_REQUEST, planImport, runImport } from '../../accounts/import.js';
+import { AccountIdSchema, MAX_IDS_PER_REQUEST, planImport } from '../../accounts/import.js';
+import type { Jobs } from '../../jobs/client.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Metrics } from '../../lib/metrics.js';
-import { createRefusalGuard } from '../rate-limit.js';
-import { createBearerAuth } from './routes.js';
+import { OPERATOR_ONLY, type AccessControl } from '../access.js';
+import { answerStarted, mapJobErrors } from './job-routes.js';
 
-const ImportBody = z
+export const ImportBody = z
   .object({
     accountIds: z
       .array(AccountIdSchema)
@@ -25,16 +26,16 @@ const ImportBody = z
   .strict();
 
 export interface ImportRouteDeps {
-  token: string;
-  accounts: AccountWorkflows;
+  /** The admin surface's access control: import takes an operator token. */
+  access: AccessControl;
+  accounts: Pick<AccountWorkflows, 'knownIds'>;
+  jobs: Jobs;
   logger: Logger;
-  metrics: Metrics;
 }
 
-export function createImportRouter({ token, accounts, logger, metrics }: ImportRouteDeps): Router {
+export function createImportRouter({ access, accounts, jobs, logger }: ImportRouteDeps): Router {
   const router = express.Router();
-  const authenticate = createBearerAuth(token, createRefusalGuard({ surface: 'admin', metrics, logger }));
-  router.post('/accounts/import', ...authenticate, express.json({ limit: '1mb' }), async (req, res) => {
+  router.post('/accounts/import', access.allow(OPERATOR_ONLY), express.json({ limit: '1mb' }), async (req, res) => {
     const body = ImportBody.safeParse(req.body ?? {});
     if (!body.success) {
       // Issues name the index of a bad id, never its value.
@@ -43,26 +44,15 @@ export function createImportRouter({ token, accounts, logger, metrics }: ImportR
       return;
     }
     const ids = [...new Set(body.data.accountIds)];
-    const plan = await planImport(accounts, ids);
-    const preview = { total: plan.total, new: plan.newIds.length, known: plan.known };
-    metrics.enrolments.inc({ outcome: 'known' }, plan.known);
-    if (body.data.dryRun || plan.newIds.length === 0) {
-      res.status(200).json({ dryRun: body.data.dryRun ?? false, ...preview, started: 0, failed: 0 });
+    if (body.data.dryRun) {
+      const plan = await planImport(accounts, ids);
+      res.status(200).json({ dryRun: true, total: plan.total, new: plan.newIds.length, known: plan.known });
       return;
     }
-    const result = await runImport(accounts, plan.newIds, { source: 'admin-api' });
-    metrics.enrolments.inc({ outcome: 'started' }, result.started);
-    metrics.enrolments.inc({ outcome: 'closed' }, result.closed);
-    metrics.enrolments.inc({ outcome: 'failed' }, result.failed);
-    logger.info({ ...preview, started: result.started, failed: result.failed }, 'accounts imported (admin API)');
-    res.status(202).json({
-      dryRun: false,
-      ...preview,
-      started: result.started,
-      closed: result.closed,
-      failed: result.failed,
-      failures: result.failures.slice(0, 100),
-    });
+    const job = await jobs.start('import', { accountIds: ids, source: 'admin-api' });
+    logger.info({ job: job.id, total: ids.length }, 'import job started (admin API)');
+    answerStarted(res, job);
   });
+  router.use('/accounts/import', mapJobErrors);
   return router;
 }

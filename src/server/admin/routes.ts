@@ -1,87 +1,99 @@
 /**
- * The admin API (docs/operating.md), behind `Authorization: Bearer $ADMIN_TOKEN` compared in constant time:
+ * The admin API (docs/operating.md), behind bearer tokens by role (server/access.ts); every route, its
+ * roles and its schemas are in the OpenAPI document (server/openapi.ts, `GET /openapi.json`):
+ *   integration or operator
+ *   PUT  /accounts/:accountId/contact {email?, timeZone?}                 the owner's contact, kept with the account
+ *   GET  /accounts/:accountId/status                                     { state, since, needsReauth }
+ *   GET  /accounts/:accountId/reauth-link                                a freshly signed link: 200, or 409
+ *   operator
  *   GET  /accounts?state=&escalated=&institution=&pageSize=&pageToken=   visibility listing
  *   GET  /accounts/:accountId                                            the `state` query
  *   POST /accounts/:accountId/retry   {reason?}                           the `retrySync` update: 202 or 409
  *   POST /accounts/:accountId/reauth-link {reason?}                       the `resendReauthLink` update: 202 or 409
- *   PUT  /accounts/:accountId/contact {email?, timeZone?}                 the owner's contact, kept with the account
  *   GET  /accounts/:accountId/notices                                    notices in delivery and dead letters
  *   POST /accounts/:accountId/notices/redeliver {noticeIds?, since?}     the `redeliverNotices` update: 202 or 409
  *   GET  /notices/undelivered?since=&limit=                              dead letters of every account
- *   POST /notices/redeliver {since?}                                     redeliver every account's dead letters
+ *   (bulk jobs, redelivering every account's dead letters included, are in job-routes.ts)
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
-import type { Logger } from '../../lib/logger.js';
-import type { Metrics } from '../../lib/metrics.js';
-import { createRefusalGuard, type RefusalGuard } from '../rate-limit.js';
-import { forEachConcurrently } from '../../lib/concurrently.js';
 import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
-import { AccountFilter } from '../../accounts/query.js';
-import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
-import { isValidTimeZone } from '../../workflows/account-lifecycle/model/quiet-hours.js';
-
-const AccountIdParam = z.string().regex(ACCOUNT_ID_PATTERN, 'is not an account id');
-const ListQuery = AccountFilter.extend({
-  escalated: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
-  pageToken: z.string().max(4096).optional(),
-});
-const OperatorBody = z.object({ reason: z.string().max(200).optional() }).strict();
-const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z' });
-const RedeliverBody = z
-  .object({ noticeIds: z.array(z.string().min(1).max(200)).min(1).max(100).optional(), since: isoTime.optional() })
-  .strict();
-const RedeliverAllBody = z.object({ since: isoTime.optional() }).strict();
-const UndeliveredQuery = z
-  .object({ since: isoTime.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) })
-  .strict();
-/** Accounts redelivered at once by POST /notices/redeliver. */
-const REDELIVER_CONCURRENCY = 8;
-
-const issues = (error: z.ZodError): string =>
-  error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-const ContactBody = z
-  .object({
-    email: z.email('must be an email address').max(254).nullable().optional(),
-    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Africa/Lagos').nullable().optional(),
-  })
-  .strict()
-  .refine((c) => c.email !== undefined || c.timeZone !== undefined, 'give email and/or timeZone (null clears one)');
+import type { Logger } from '../../lib/logger.js';
+import type { ReauthLinks } from '../../lib/reauth-link.js';
+import { INTEGRATION_OR_OPERATOR, OPERATOR_ONLY, type AccessControl } from '../access.js';
+import {
+  AccountIdParam,
+  ContactBody,
+  issues,
+  ListQuery,
+  OperatorBody,
+  RedeliverBody,
+  UndeliveredQuery,
+} from './schemas.js';
 
 export interface AdminDeps {
-  token: string;
+  /** The admin surface's access control (tokens by role, the shared refusal guard). */
+  access: AccessControl;
   accounts: AccountWorkflows;
+  /** Signs the links GET /accounts/:accountId/reauth-link gives. */
+  links: ReauthLinks;
   logger: Logger;
-  metrics: Metrics;
+  now?: () => number;
 }
 
-/** Bearer-token authentication (constant time), with refused attempts limited per source. */
-export function createBearerAuth(token: string, guard: RefusalGuard) {
-  const expected = createHash('sha256').update(token).digest();
-  const check = (req: Request, res: Response, next: NextFunction): void => {
-    const presented = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    const ok = timingSafeEqual(createHash('sha256').update(presented).digest(), expected) && presented.length > 0;
-    if (ok) return next();
-    guard.refused(req, 'admin request refused: missing or wrong bearer token');
-    res.status(401).json({ error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' });
-  };
-  return [guard.blockLimited, check];
-}
-
-// eslint-disable-next-line max-lines-per-function -- one route table, read top to bottom; its routes move into per-role routers with the access roles
-export function createAdminRouter({ token, accounts, logger, metrics }: AdminDeps): Router {
+export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
-  const authenticate = createBearerAuth(token, createRefusalGuard({ surface: 'admin', metrics, logger }));
+  addIntegrationRoutes(router, deps);
+  addAccountRoutes(router, deps);
+  addOperatorActions(router, deps);
+  addNoticeRoutes(router, deps);
+  router.use('/accounts', mapAccountErrors);
+  router.use('/notices', mapAccountErrors);
+  return router;
+}
 
-  router.use('/accounts', ...authenticate, express.json({ limit: '16kb' }));
-  router.use('/notices', ...authenticate, express.json({ limit: '16kb' }));
+const json = express.json({ limit: '16kb' });
 
-  router.get('/accounts', async (req, res) => {
+/** What a customer's app backend needs: the owner's contact, the account's status, a re-auth link. */
+function addIntegrationRoutes(router: Router, { access, accounts, links, logger, now = Date.now }: AdminDeps): void {
+  const allowed = access.allow(INTEGRATION_OR_OPERATOR);
+  router.put('/accounts/:accountId/contact', allowed, json, async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    const body = ContactBody.safeParse(req.body ?? {});
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    if (!body.success) return void res.status(400).json({ error: issues(body.error) });
+    await accounts.setContact(id.data, body.data);
+    logger.info(
+      { accountId: id.data, email: body.data.email === undefined ? 'unchanged' : body.data.email ? 'set' : 'cleared' },
+      'owner contact registered'
+    );
+    res.status(202).json({ accepted: true });
+  });
+
+  router.get('/accounts/:accountId/status', allowed, async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    const { state, since } = await accounts.show(id.data);
+    res.json({ state, since, needsReauth: state === 'reauth_required' });
+  });
+
+  router.get('/accounts/:accountId/reauth-link', allowed, async (req, res) => {
+    const id = AccountIdParam.safeParse(req.params.accountId);
+    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
+    const { state, institution } = await accounts.show(id.data);
+    if (state !== 'reauth_required') {
+      res.status(409).json({ error: `the account does not need re-auth (its state is ${state ?? 'not known yet'})` });
+      return;
+    }
+    const { url, expiresAt } = links.issue(id.data, now());
+    logger.info({ accountId: id.data }, 're-auth link issued (admin API)');
+    res.json({ url, expiresAt, state, institution });
+  });
+}
+
+/** Listing and one account's state. */
+function addAccountRoutes(router: Router, { access, accounts }: AdminDeps): void {
+  const operator = access.allow(OPERATOR_ONLY);
+  router.get('/accounts', operator, async (req, res) => {
     const query = ListQuery.safeParse(req.query);
     if (!query.success) {
       res.status(400).json({ error: query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
@@ -91,7 +103,7 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     res.json(await accounts.list(filter, { pageSize, pageToken: pageToken ?? null }));
   });
 
-  router.get('/accounts/:accountId', async (req, res) => {
+  router.get('/accounts/:accountId', operator, async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
     if (!id.success) {
       res.status(400).json({ error: 'accountId is not an account id' });
@@ -99,14 +111,17 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     }
     res.json(await accounts.show(id.data));
   });
+}
 
-  /** An operator action on one account: validated id and `{reason?}` body, 202 with the workflow's answer. */
+/** The operator's updates on one account: validated id and `{reason?}` body, 202 with the workflow's answer. */
+function addOperatorActions(router: Router, { access, accounts, logger }: AdminDeps): void {
+  const operator = access.allow(OPERATOR_ONLY);
   const operatorAction = <T extends object>(
     path: string,
     what: string,
     act: (id: string, reason?: string) => Promise<T>
   ) =>
-    router.post(`/accounts/:accountId/${path}`, async (req, res) => {
+    router.post(`/accounts/:accountId/${path}`, operator, json, async (req, res) => {
       const id = AccountIdParam.safeParse(req.params.accountId);
       const body = OperatorBody.safeParse(req.body ?? {});
       if (!id.success || !body.success) {
@@ -123,31 +138,18 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     });
   operatorAction('retry', 'operator retry', (id, reason) => accounts.retry(id, reason));
   operatorAction('reauth-link', 'operator re-auth link resend', (id, reason) => accounts.resendReauthLink(id, reason));
+}
 
-  router.put('/accounts/:accountId/contact', async (req, res) => {
-    const id = AccountIdParam.safeParse(req.params.accountId);
-    const body = ContactBody.safeParse(req.body ?? {});
-    if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
-    if (!body.success) {
-      return void res
-        .status(400)
-        .json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    }
-    await accounts.setContact(id.data, body.data);
-    logger.info(
-      { accountId: id.data, email: body.data.email === undefined ? 'unchanged' : body.data.email ? 'set' : 'cleared' },
-      'owner contact registered'
-    );
-    res.status(202).json({ accepted: true });
-  });
-
-  router.get('/accounts/:accountId/notices', async (req, res) => {
+/** Notices in delivery and dead letters, of one account and of all. */
+function addNoticeRoutes(router: Router, { access, accounts, logger }: AdminDeps): void {
+  const operator = access.allow(OPERATOR_ONLY);
+  router.get('/accounts/:accountId/notices', operator, async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
     if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
     res.json(await accounts.notices(id.data));
   });
 
-  router.post('/accounts/:accountId/notices/redeliver', async (req, res) => {
+  router.post('/accounts/:accountId/notices/redeliver', operator, json, async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
     const body = RedeliverBody.safeParse(req.body ?? {});
     if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
@@ -157,7 +159,7 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     res.status(202).json(accepted);
   });
 
-  router.get('/notices/undelivered', async (req, res) => {
+  router.get('/notices/undelivered', operator, async (req, res) => {
     const query = UndeliveredQuery.safeParse(req.query);
     if (!query.success) return void res.status(400).json({ error: issues(query.error) });
     const notices = [];
@@ -167,49 +169,11 @@ export function createAdminRouter({ token, accounts, logger, metrics }: AdminDep
     }
     res.json({ notices, truncated: notices.length >= query.data.limit });
   });
-
-  router.post('/notices/redeliver', async (req, res) => {
-    const body = RedeliverAllBody.safeParse(req.body ?? {});
-    if (!body.success) return void res.status(400).json({ error: issues(body.error) });
-    const summary = await redeliverEverywhere(accounts, body.data.since);
-    logger.info({ ...summary, outcomes: undefined }, 'notices of every account redelivered (admin API)');
-    res.status(202).json(summary);
-  });
-
-  const mapErrors = (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
-    if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
-    if (err instanceof InvalidPageToken) return void res.status(400).json({ error: err.message });
-    if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
-    next(err);
-  };
-  router.use('/accounts', mapErrors);
-  router.use('/notices', mapErrors);
-  return router;
 }
 
-/** Redelivers the dead letters (failed since `since`, if given) of every account that has any. */
-export async function redeliverEverywhere(accounts: AccountWorkflows, since?: string) {
-  const outcomes: Array<{ accountId: string; outcome: 'requeued' | 'refused' | 'failed'; detail: string }> = [];
-  let requeued = 0;
-  let skipped = 0;
-  await forEachConcurrently(accounts.listAll({ undelivered: true }), REDELIVER_CONCURRENCY, async ({ accountId }) => {
-    try {
-      const accepted = await accounts.redeliverNotices(accountId, since ? { since } : {});
-      requeued += accepted.requeued.length;
-      skipped += accepted.skipped.length;
-      outcomes.push({ accountId, outcome: 'requeued', detail: `${accepted.requeued.length} requeued` });
-    } catch (err) {
-      const refused = err instanceof RequestRefused || err instanceof AccountNotFound;
-      outcomes.push({ accountId, outcome: refused ? 'refused' : 'failed', detail: (err as Error).message });
-    }
-  });
-  const count = (o: string): number => outcomes.filter((x) => x.outcome === o).length;
-  return {
-    accounts: outcomes.length,
-    requeued,
-    skipped,
-    refused: count('refused'),
-    failed: count('failed'),
-    outcomes,
-  };
+function mapAccountErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (err instanceof AccountNotFound) return void res.status(404).json({ error: err.message });
+  if (err instanceof InvalidPageToken) return void res.status(400).json({ error: err.message });
+  if (err instanceof RequestRefused) return void res.status(409).json({ error: err.message });
+  next(err);
 }

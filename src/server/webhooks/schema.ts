@@ -17,7 +17,7 @@ export const EVENT_PREFIX = 'mono.events.';
 
 const AccountId = z.string().regex(ACCOUNT_ID_PATTERN, 'must be an id of 1-128 letters, digits, _ . : or -');
 
-const Envelope = z.object({
+export const Envelope = z.object({
   event: z.string().min(1, 'must be a non-empty string'),
   data: z.record(z.string(), z.unknown()),
 });

@@ -1,0 +1,146 @@
+/**
+ * The admin API's inputs and answers as zod schemas: the routes validate with them (server/admin/routes.ts) and
+ * the OpenAPI document is generated from them (server/openapi.ts), so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { AccountFilter } from '../../accounts/query.js';
+import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
+import { isValidTimeZone } from '../../workflows/account-lifecycle/model/quiet-hours.js';
+import { ACCOUNT_STATES } from '../../workflows/account-lifecycle/model/types.js';
+import { JOB_KINDS } from '../../jobs/api.js';
+import { parseDuration } from '../../lib/duration.js';
+
+export const AccountIdParam = z.string().regex(ACCOUNT_ID_PATTERN, 'is not an account id');
+export const AccountPath = z.object({ accountId: AccountIdParam.meta({ description: "Mono's account id" }) });
+
+export const ListQuery = AccountFilter.extend({
+  escalated: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+  pageToken: z.string().max(4096).optional().meta({ description: 'nextPageToken of the previous page' }),
+});
+export const OperatorBody = z.object({ reason: z.string().max(200).optional() }).strict();
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z' });
+export const RedeliverBody = z
+  .object({ noticeIds: z.array(z.string().min(1).max(200)).min(1).max(100).optional(), since: isoTime.optional() })
+  .strict();
+/** A duration such as `90s`, `10m` or `2h`, in ms; at most a day. */
+const window = z.string().transform((text, ctx) => {
+  try {
+    const ms = parseDuration(text);
+    if (ms <= 86_400_000) return ms;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a duration of at most a day, e.g. 0s, 90s, 10m, 2h' });
+  return z.NEVER;
+});
+export const RedeliverAllBody = z
+  .object({
+    since: isoTime.optional(),
+    spreadOver: window
+      .optional()
+      .meta({ description: 'spread the requeued first attempts over this window (default REDELIVER_SPREAD)' }),
+    dryRun: z.boolean().optional().meta({ description: 'count the accounts and dead letters; requeue nothing' }),
+  })
+  .strict();
+export const JobPath = z.object({
+  jobId: z
+    .string()
+    .max(100)
+    .meta({ description: 'a job id, as a job answer gives it: redeliver-<run id> or import-<run id>' }),
+});
+export const UndeliveredQuery = z
+  .object({ since: isoTime.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) })
+  .strict();
+export const ContactBody = z
+  .object({
+    email: z.email('must be an email address').max(254).nullable().optional(),
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Africa/Lagos').nullable().optional(),
+  })
+  .strict()
+  .refine((c) => c.email !== undefined || c.timeZone !== undefined, 'give email and/or timeZone (null clears one)');
+
+/** "path: message; …" for a 400 answer; names fields, never echoes values. */
+export const issues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+
+// Answers.
+const State = z.enum(ACCOUNT_STATES);
+const Time = z.string().meta({ description: 'ISO-8601 time' });
+export const ErrorBody = z.object({ error: z.string() });
+const AccountHead = z.object({
+  accountId: z.string(),
+  state: State.nullable(),
+  since: Time.nullable(),
+  escalated: z.boolean(),
+  institution: z.string().nullable(),
+});
+export const AccountSummary = AccountHead.extend({ undelivered: z.boolean() });
+export const AccountPage = z.object({ accounts: z.array(AccountSummary), nextPageToken: z.string().nullable() });
+export const AccountView = z.looseObject({
+  ...AccountHead.shape,
+  attempts: z.number().int(),
+  history: z.array(z.object({ at: Time, from: State.nullable(), to: State, cause: z.string() })),
+});
+export const AccountStatus = z.object({
+  state: State.nullable().meta({ description: 'null: known only by its registered contact (no event from Mono yet)' }),
+  since: Time.nullable(),
+  needsReauth: z.boolean().meta({ description: 'true while the owner must re-authorise (state reauth_required)' }),
+});
+export const ReauthLink = z.object({
+  url: z.url().meta({ description: 'a freshly signed link to the re-auth page; give it to the owner' }),
+  expiresAt: Time,
+  state: z.literal('reauth_required'),
+  institution: z.string().nullable(),
+});
+export const Accepted = z.object({ accepted: z.literal(true) });
+export const RetryAccepted = z.object({ state: State, syncAt: Time });
+export const ResendAccepted = z.object({ noticeId: z.string() });
+const Notice = z.looseObject({ id: z.string(), type: z.string(), at: Time });
+export const AccountNotices = z.object({
+  accountId: z.string(),
+  pending: z.array(Notice),
+  undelivered: z.array(Notice.extend({ channel: z.string(), failedAt: Time, error: z.string() })),
+});
+export const RedeliverAccepted = z.object({
+  requeued: z.array(z.string()),
+  skipped: z.array(z.object({ id: z.string(), channel: z.string(), reason: z.string() })),
+});
+export const UndeliveredNotices = z.object({
+  notices: z.array(Notice.extend({ accountId: z.string(), channel: z.string(), failedAt: Time, error: z.string() })),
+  truncated: z.boolean(),
+});
+const JobProgress = z.object({
+  kind: z.enum(JOB_KINDS),
+  dryRun: z.boolean(),
+  startedAt: Time,
+  planned: z.number().int().nullable().meta({ description: 'accounts the job expects to go through' }),
+  done: z.number().int(),
+  counts: z.record(z.string(), z.number().int()).meta({
+    description:
+      'redeliver: accounts, requeued, skipped (notices), refused, failed; dry run: accounts, notices; import: started, known, closed, failed',
+  }),
+  failures: z.array(z.object({ accountId: z.string(), error: z.string() })),
+  cancelled: z.boolean(),
+  finishedAt: Time.nullable(),
+});
+export const Job = z.object({
+  id: z.string(),
+  kind: z.enum(JOB_KINDS),
+  status: z.enum(['running', 'completed', 'cancelled', 'failed']),
+  startedAt: Time,
+  closedAt: Time.nullable(),
+  progress: JobProgress.nullable(),
+  error: z.string().optional(),
+});
+export const JobList = z.object({ jobs: z.array(Job) });
+export const JobConflict = z.object({ error: z.string(), job: Job });
+export const ImportPreview = z.object({
+  dryRun: z.literal(true),
+  total: z.number().int(),
+  new: z.number().int(),
+  known: z.number().int(),
+});
