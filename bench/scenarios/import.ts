@@ -22,6 +22,12 @@ interface SimRate {
 
 const CHUNK = 1_000;
 
+interface JobAnswer {
+  status: string;
+  error?: string;
+  progress: { counts: Record<string, number> } | null;
+}
+
 export async function measureImport(stack: LiveStack, options: ImportOptions) {
   const { accounts, maxRps, monoUrl, adminToken } = options;
   const { progress, runTag } = stack;
@@ -32,15 +38,28 @@ export async function measureImport(stack: LiveStack, options: ImportOptions) {
   progress(`import: ${accounts} account ids through POST /accounts/import, MONO_MAX_RPS=${maxRps}`);
   const startedAt = Date.now();
   let started = 0;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const res = await fetch(`${stack.service.url}/accounts/import`, {
-      method: 'POST',
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(`${stack.service.url}${path}`, {
+      ...init,
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    });
+  // Each request starts an import job; one runs at a time, so the next list waits for it to finish.
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const res = await admin('/accounts/import', {
+      method: 'POST',
       body: JSON.stringify({ accountIds: ids.slice(i, i + CHUNK) }),
     });
-    const body = (await res.json()) as { started?: number; error?: string };
-    if (res.status !== 202) throw new Error(`import answered ${res.status}: ${body.error ?? ''}`);
-    started += body.started ?? 0;
+    const job = (await res.json()) as { id?: string; error?: string };
+    if (res.status !== 202) throw new Error(`import answered ${res.status}: ${job.error ?? ''}`);
+    for (;;) {
+      const now = (await (await admin(`/jobs/${job.id}`)).json()) as JobAnswer;
+      if (now.status !== 'running') {
+        if (now.status !== 'completed') throw new Error(`import job ${job.id} ${now.status}: ${now.error ?? ''}`);
+        started += now.progress?.counts.started ?? 0;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
     progress(`  submitted ${Math.min(i + CHUNK, ids.length)}/${ids.length}`);
   }
   const submitMs = Date.now() - startedAt;
