@@ -121,11 +121,12 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
   CODEC_OIDC_ISSUER: {
     group: 'http',
     meaning:
-      "The OpenID Connect issuer (https) of the Temporal Web UI's sign-in: the codec then accepts its users' access tokens for `/codec/decode` ([Deploying](deploying.md), \"The Web UI\").",
+      'The OpenID Connect issuer (https) of the Temporal Web UI\'s sign-in: the codec then accepts its users\' access tokens for `/codec/decode` ([Deploying](deploying.md), "The Web UI").',
   },
   CODEC_OIDC_AUDIENCE: {
     group: 'http',
-    meaning: "Required with `CODEC_OIDC_ISSUER`: the audience of the UI's tokens (its client id, or the API they are for).",
+    meaning:
+      "Required with `CODEC_OIDC_ISSUER`: the audience of the UI's tokens (its client id, or the API they are for).",
   },
   CODEC_OIDC_JWKS_URL: {
     group: 'http',
@@ -142,7 +143,7 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     group: 'http',
     defaultText: '`20s`; `0s` in development',
     meaning:
-      'After SIGTERM: how long readiness answers 503 while requests are still served (each with `Connection: close`) before the listeners close. Keep the orchestrator\'s grace period at least this plus 15 s.',
+      "After SIGTERM: how long readiness answers 503 while requests are still served (each with `Connection: close`) before the listeners close. Keep the orchestrator's grace period at least this plus 15 s.",
   },
   PUBLIC_BASE_URL: {
     group: 'http',

@@ -14,7 +14,9 @@ import { createJobs, type Jobs } from './jobs/client.js';
 import type { MonoConnection } from './activities/mono/connect.js';
 import { codecKeysFor, type Config } from './config.js';
 import type { Logger } from './lib/logger.js';
-import { refreshAccountGauges, timedDelivery, type Metrics } from './lib/metrics.js';
+import { timedDelivery, type Metrics } from './lib/metrics.js';
+import { createAccountGauges } from './lib/account-gauges.js';
+import { createAccountFacts } from './accounts/facts.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
@@ -47,7 +49,7 @@ export interface ServiceDeps {
   simulator?: Omit<SimulatorOptions, 'webhookTarget'>;
   /** Worker options over the configured ones (tests pass a prebuilt `workflowBundle`). */
   workerOptions?: Partial<WorkerOptions>;
-  /** How often the account gauges are recounted from visibility (default 30 s). */
+  /** How long a scrape of the account gauges reuses the last counts (default 15 s). */
   gaugeRefreshMs?: number;
   /** Tracing (src/lib/tracing.ts, started by main.ts); omitted, off. */
   tracing?: Tracing;
@@ -107,6 +109,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     let running: RunningWorker | undefined;
     const drain = drainControl(config.role, logger);
     const http = await startHttp(deps, {
+      client,
       connection,
       accounts,
       jobs: createJobs({ client, taskQueue: config.temporal.taskQueue }),
@@ -138,6 +141,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
 }
 
 interface HttpParts {
+  client: Client;
   connection: Connection;
   accounts: AccountWorkflows;
   links: ReauthLinks;
@@ -165,7 +169,20 @@ async function startHttp(
     worker: config.role === 'ingress' ? undefined : parts.workerRunning,
     draining: parts.drain.isDraining,
   });
+  const accountGauges = createAccountGauges(
+    createAccountFacts({
+      accounts,
+      client: parts.client,
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deploymentName: config.temporal.deployment.name,
+    }),
+    gaugeRefreshMs
+  );
   const admin = {
+    // Computed from Temporal, so served once: on /metrics/accounts, and on /metrics too when one process runs all.
+    accountGauges: { registry: accountGauges, inMetrics: config.role === 'all' },
     tokens: config.tokens,
     accounts,
     jobs: parts.jobs,
@@ -215,12 +232,6 @@ async function startHttp(
     parts.drain.add(operatorServer);
     parts.stopLater('operator http server', () => closeServer(operatorServer));
     adminUrl = baseUrl(operatorServer);
-  }
-  if (config.role !== 'worker') {
-    const stopGauges = refreshAccountGauges(metrics, accounts.count, gaugeRefreshMs ?? 30_000, (err) =>
-      logger.debug({ err: String(err) }, 'account gauges not refreshed')
-    );
-    parts.stopLater('account gauges', () => Promise.resolve(stopGauges()));
   }
   return { url, adminUrl };
 }

@@ -2,7 +2,7 @@
  * Gauges about all accounts together — by state, escalated, with dead letters, per worker build — and about the last
  * reconcile run. They come from Temporal (visibility counts, the deployment, the schedule), not from one process's
  * work, so they are served once, not by every replica: on the operator listener's `GET /metrics/accounts`, scraped
- * through one address (docs/monitoring.md), and in a single-process service also on its `/metrics`. Computed when
+ * through one address (docs/monitoring.md), and in a single-process service also on its `/metrics`. Read when
  * scraped, at most every `maxAgeMs`, in a registry of their own.
  */
 import { Gauge, Registry } from 'prom-client';
@@ -24,41 +24,60 @@ interface Snapshot {
   reconcile: { completedAt: Date; corrected: number } | null;
 }
 
+/** The longest a scrape waits for the very first read; later scrapes never wait (see below). */
+const FIRST_READ_WAIT_MS = 2_000;
+
 export function createAccountGauges(facts: AccountFacts, maxAgeMs = 15_000, now: () => number = Date.now): Registry {
   const registry = new Registry();
-  let cached: { at: number; snapshot: Promise<Snapshot> } | undefined;
-  const snapshot = (): Promise<Snapshot> => {
-    if (!cached || now() - cached.at >= maxAgeMs) {
-      const fresh = { at: now(), snapshot: read(facts) };
-      // A failed read is not kept: the next scrape tries again.
-      fresh.snapshot.catch(() => (cached === fresh ? (cached = undefined) : undefined));
-      cached = fresh;
+  // A scrape answers from the last completed read and, when that is older than maxAgeMs, starts the next one in the
+  // background: Temporal's latency never makes a scrape slow (a slow scrape is a failed one for Prometheus). Only the
+  // first scrape waits, briefly, so that a fresh process has values at once.
+  let latest: Snapshot | undefined;
+  let readAt = -Infinity;
+  let reading: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    readAt = now();
+    reading ??= read(facts)
+      .then((s) => void (latest = s))
+      // A failed read keeps the last values; the next scrape tries again.
+      .catch(() => void (readAt = -Infinity))
+      .finally(() => (reading = undefined));
+    return reading;
+  };
+  const snapshot = async (): Promise<Snapshot | undefined> => {
+    if (now() - readAt >= maxAgeMs) void refresh();
+    if (!latest && reading) {
+      await Promise.race([reading, new Promise((r) => setTimeout(r, FIRST_READ_WAIT_MS).unref())]);
     }
-    return cached.snapshot;
+    return latest;
   };
   gauge(registry, 'mono_reauth_accounts', 'Accounts by lifecycle state (visibility counts)', ['state'], async (g) => {
     const s = await snapshot();
-    for (const state of ACCOUNT_STATES) g.set({ state }, s.byState.get(state) ?? 0);
+    for (const state of ACCOUNT_STATES) if (s) g.set({ state }, s.byState.get(state) ?? 0);
   });
   gauge(registry, 'mono_reauth_accounts_escalated', 'Accounts escalated to operators', [], async (g) => {
-    g.set((await snapshot()).escalated);
+    const s = await snapshot();
+    if (s) g.set(s.escalated);
   });
   gauge(registry, 'mono_reauth_accounts_undelivered', 'Accounts with dead letters (MonoUndelivered)', [], async (g) => {
-    g.set((await snapshot()).undelivered);
+    const s = await snapshot();
+    if (s) g.set(s.undelivered);
   });
   const perBuild = 'Running accounts pinned to each worker build, and the build’s status';
   gauge(registry, 'mono_reauth_build_accounts', perBuild, ['build_id', 'status'], async (g) => {
+    const s = await snapshot();
+    if (!s) return;
     g.reset();
-    for (const b of (await snapshot()).builds) g.set({ build_id: b.buildId, status: b.status }, b.accounts);
+    for (const b of s.builds) g.set({ build_id: b.buildId, status: b.status }, b.accounts);
   });
   const lastRun = 'When the last reconcile run completed (Unix seconds)';
   gauge(registry, 'mono_reauth_reconcile_last_success_timestamp_seconds', lastRun, [], async (g) => {
-    const r = (await snapshot()).reconcile;
+    const r = (await snapshot())?.reconcile;
     if (r) g.set(r.completedAt.getTime() / 1000);
   });
   const corrections = 'Accounts the last completed reconcile run corrected';
   gauge(registry, 'mono_reauth_reconcile_last_corrections', corrections, [], async (g) => {
-    const r = (await snapshot()).reconcile;
+    const r = (await snapshot())?.reconcile;
     if (r) g.set(r.corrected);
   });
   return registry;

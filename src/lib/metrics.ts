@@ -5,13 +5,18 @@
  * metrics keep their standard names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …), so stock Node
  * dashboards work.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ACCOUNT_STATES } from '../workflows/account-lifecycle/model/types.js';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  return { registry, ...ingressMetrics(registry), ...workerMetrics(registry), ...accountMetrics(registry) };
+  const metrics = { registry, ...ingressMetrics(registry), ...workerMetrics(registry) };
+  // Series that alerts read exist from the start at 0, so that rate() and absent() behave before the first event.
+  for (const outcome of ['corrected', 'confirmed', 'deferred', 'failed', 'skipped']) {
+    metrics.reconcileChecks.inc({ outcome }, 0);
+  }
+  for (const outcome of ['unauthorized', 'rate_limited']) metrics.webhooks.inc({ event: 'unknown', outcome }, 0);
+  return metrics;
 }
 
 /** What the ingress counts: webhooks and refusals. */
@@ -102,58 +107,7 @@ function workerMetrics(registry: Registry) {
   };
 }
 
-/** The accounts by state, escalated and with dead letters, from visibility counts. */
-function accountMetrics(registry: Registry) {
-  return {
-    accounts: new Gauge({
-      name: 'mono_reauth_accounts',
-      help: 'Accounts by lifecycle state, from visibility counts (refreshed periodically)',
-      labelNames: ['state'] as const,
-      registers: [registry],
-    }),
-    escalatedAccounts: new Gauge({
-      name: 'mono_reauth_accounts_escalated',
-      help: 'Accounts escalated to operators, from visibility counts',
-      registers: [registry],
-    }),
-    undeliveredAccounts: new Gauge({
-      name: 'mono_reauth_accounts_undelivered',
-      help: 'Accounts with notices that gave up on a channel (MonoUndelivered), from visibility counts',
-      registers: [registry],
-    }),
-  };
-}
-
 export type Metrics = ReturnType<typeof createMetrics>;
-
-/**
- * Refreshes the account gauges from visibility counts every `intervalMs` (GROUP BY works only on
- * ExecutionStatus, so it is one count per state). Returns a function that stops the refresh.
- */
-export function refreshAccountGauges(
-  metrics: Metrics,
-  count: (filter: {
-    state?: (typeof ACCOUNT_STATES)[number];
-    escalated?: boolean;
-    undelivered?: boolean;
-  }) => Promise<number>,
-  intervalMs = 30_000,
-  onError: (err: unknown) => void = () => undefined
-): () => void {
-  const refresh = async (): Promise<void> => {
-    try {
-      for (const state of ACCOUNT_STATES) metrics.accounts.set({ state }, await count({ state }));
-      metrics.escalatedAccounts.set(await count({ escalated: true }));
-      metrics.undeliveredAccounts.set(await count({ undelivered: true }));
-    } catch (err) {
-      onError(err);
-    }
-  };
-  void refresh();
-  const timer = setInterval(() => void refresh(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
 
 /** `deliver` that also records how long after its receipt each event reached Temporal. */
 export function timedDelivery<E extends { receivedAt: string }, R>(

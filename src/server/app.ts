@@ -4,6 +4,7 @@
  * (ADMIN_ADDRESS). In development both sets of routes share one listener. Nothing here listens: service.ts does.
  */
 import { trace, type Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { AccountWorkflows, DeliverEvent } from '../accounts/client.js';
 import type { Logger } from '../lib/logger.js';
@@ -27,6 +28,11 @@ import { createWebhookRouter, WEBHOOK_PATH } from './webhooks/route.js';
 
 export interface OperatorDeps {
   admin: {
+    /**
+     * The gauges about all accounts (lib/account-gauges.ts), served on `GET /metrics/accounts`; `inMetrics`: on
+     * `/metrics` too (one process runs every role, so nothing multiplies them).
+     */
+    accountGauges?: { registry: Registry; inMetrics: boolean };
     /** Bearer tokens by role (server/access.ts). */
     tokens: AccessTokens;
     accounts: AccountWorkflows;
@@ -117,7 +123,13 @@ function newApp({ development, trustProxy = false }: Pick<OperatorDeps, 'develop
  * one allowance of refusals per source.
  */
 function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDeps): void {
-  addMetricsRoute(app, metrics);
+  const gauges = admin.accountGauges;
+  addMetricsRoute(app, metrics, gauges?.inMetrics ? gauges.registry : undefined);
+  if (gauges) {
+    app.get('/metrics/accounts', async (_req, res) => {
+      res.type(gauges.registry.contentType).send(await gauges.registry.metrics());
+    });
+  }
   const document = openApiDocument();
   app.get('/openapi.json', (_req, res) => void res.json(document));
   const { tokens, accounts, jobs, links } = admin;
@@ -167,8 +179,9 @@ function addHealthRoutes(app: Express, isReady: () => Promise<boolean>): void {
   });
 }
 
-function addMetricsRoute(app: Express, metrics: Metrics): void {
+function addMetricsRoute(app: Express, metrics: Metrics, accountGauges?: Registry): void {
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const text = await metrics.registry.metrics();
+    res.type(metrics.registry.contentType).send(accountGauges ? text + (await accountGauges.metrics()) : text);
   });
 }

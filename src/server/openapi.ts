@@ -45,6 +45,13 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { 200: Health, 503: Health },
   },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', responses: { 200: 'text' } },
+  {
+    method: 'get',
+    path: '/metrics/accounts',
+    summary: 'Gauges about all accounts, computed from Temporal (scrape through one address; docs/monitoring.md)',
+    tag: 'health',
+    responses: { 200: 'text' },
+  },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'health', responses: { 200: z.object({}) } },
   {
     method: 'put',

@@ -96,6 +96,12 @@ beforeAll(async () => {
   );
   prometheusUrl = `http://127.0.0.1:${promPort}`;
   await waitFor(`${prometheusUrl}/-/ready`);
+  // Every target scraped once before anything happens, so that the counters' increases are seen from 0.
+  await eventually(
+    async () => (await promql<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent('up == 1')}`)).result,
+    (up) => up.length === 4,
+    60_000
+  );
 }, 240_000);
 
 afterAll(async () => {

@@ -1,4 +1,7 @@
-/** The account gauges: read from the facts when scraped, at most every maxAgeMs, the last values kept on failure. */
+/**
+ * The account gauges: read from the facts when scraped, at most every maxAgeMs and without making a scrape wait
+ * (after the first), the last values kept on failure.
+ */
 import { describe, expect, it } from 'vitest';
 import { createAccountGauges, type AccountFacts } from '../../src/lib/account-gauges.js';
 
@@ -40,6 +43,28 @@ describe('createAccountGauges', () => {
     t = 15_000;
     await registry.metrics();
     expect(f.reads).toBe(2);
+  });
+
+  it('answers a scrape from the last values while a slow read goes on, and shows the new ones next time', async () => {
+    let t = 0;
+    let release: () => void = () => undefined;
+    let slow = false;
+    let pending = 7;
+    const f = facts({
+      count: ({ state }) =>
+        slow && state === 'connected'
+          ? new Promise((resolve) => (release = () => resolve(0)))
+          : Promise.resolve(state === 'reauth_required' ? pending : 0),
+    });
+    const registry = createAccountGauges(f, 1_000, () => t);
+    expect(await registry.metrics()).toContain('mono_reauth_accounts{state="reauth_required"} 7');
+    [slow, pending, t] = [true, 8, 2_000];
+    const started = Date.now();
+    expect(await registry.metrics()).toContain('mono_reauth_accounts{state="reauth_required"} 7');
+    expect(Date.now() - started).toBeLessThan(500);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await registry.metrics()).toContain('mono_reauth_accounts{state="reauth_required"} 8');
   });
 
   it('keeps the last values, and still answers, while Temporal cannot be read', async () => {

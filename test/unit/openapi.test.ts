@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import type { Express } from 'express';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountNotFound, type AccountWorkflows } from '../../src/accounts/client.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -43,6 +44,7 @@ const admin = {
   accounts,
   jobs: unusedJobs,
   redeliverSpreadMs: 0,
+  accountGauges: { registry: new Registry(), inMetrics: false },
   links,
   codec: { codec: new AesGcmCodec(parseCodecKeys(generateCodecKeyEntry('k1'))) },
 };
