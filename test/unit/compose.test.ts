@@ -77,6 +77,41 @@ describe('the production services', () => {
     expect(services['mono-reauth']!.ports).toContain('127.0.0.1:3001:3001');
     expect(services['mono-reauth-worker']!.environment!.WORKER_METRICS_ADDRESS).toBe('0.0.0.0:9464');
     expect(services['mono-reauth-worker']!.ports).toContain('127.0.0.1:9464:9464');
+    expect(services['mono-reauth-worker']!.ports).toContain('127.0.0.1:3002:3000');
+  });
+
+  it('rotate every container’s logs', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const logging = (service as { logging?: { options?: Record<string, string> } }).logging;
+      if (service.restart !== 'unless-stopped') continue; // one-shot jobs
+      expect(logging?.options, name).toMatchObject({ 'max-size': expect.any(String), 'max-file': expect.any(String) });
+    }
+  });
+
+  it('run Prometheus with the alert rules, scraping each process by its compose name', () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(prometheus.volumes).toEqual(
+      expect.arrayContaining([
+        './deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        './deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
+      ])
+    );
+    const config = parse(read('deploy/prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const targets = Object.fromEntries(
+      config.scrape_configs.map((j) => [j.job_name, `${j.static_configs[0]!.targets[0]}${j.metrics_path ?? ''}`])
+    );
+    expect(targets).toEqual({
+      'mono-reauth-ingress': 'mono-reauth:3001',
+      'mono-reauth-accounts': 'mono-reauth:3001/metrics/accounts',
+      'mono-reauth-worker': 'mono-reauth-worker:3000',
+      'mono-reauth-worker-sdk': 'mono-reauth-worker:9464',
+    });
+    for (const name of ['mono-reauth', 'mono-reauth-worker']) expect(services).toHaveProperty(name);
   });
 });
 
