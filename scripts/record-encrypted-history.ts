@@ -85,6 +85,8 @@ const service = await startService({
   logger: createLogger('silent'),
   metrics: createMetrics(),
   temporal: { client, connection },
+  // The Mono task queue's worker decodes with these keys too.
+  codecKeys: REPLAY_CODEC_KEYS,
   workerOptions: { workflowBundle: { code }, dataConverter, shutdownGraceTime: '1s' },
 });
 

@@ -36,6 +36,8 @@ try {
     const stack: Stack = await startStack({ address: server.address, settings: scenario.settings, notify });
     try {
       const accountId = await scenario.run(stack);
+      // Visibility lists a run a moment after it starts (the run a continue-as-new began, for one).
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
       for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(accountId)}'` })) {
         // The CLI's JSON is the canonical proto3 JSON that Worker.runReplayHistory reads.
         const json = execFileSync(
