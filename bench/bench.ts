@@ -25,9 +25,13 @@ import { measureHistoryBound } from './scenarios/history.js';
 import { measureImport } from './scenarios/import.js';
 import { measureIngest } from './scenarios/ingest.js';
 import { measureStorm } from './scenarios/storm.js';
+import { tracingCost, tracingEnv } from './scenarios/tracing.js';
+import { startOtlpSink } from './lib/otlp-sink.js';
 
-export type Scenario = 'ingest' | 'storm' | 'history' | 'import';
-export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'import'];
+export type Scenario = 'ingest' | 'storm' | 'history' | 'import' | 'tracing';
+export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'import'];
+/** What `npm run bench` runs without --only: about ten minutes on two cores (import is asked for by name). */
+export const DEFAULT_SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing'];
 
 export interface BenchOptions {
   scenarios: readonly Scenario[];
@@ -39,6 +43,8 @@ export interface BenchOptions {
   historyDays: number;
   /** Account ids imported in the import scenario (at the service's MONO_MAX_RPS, default 10/s). */
   importAccounts: number;
+  /** Accounts stormed twice in the tracing scenario (tracing off, then on). */
+  tracingAccounts: number;
   /** Environment for the service process on top of the bench's (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000). */
   serviceEnv: Record<string, string>;
   /**
@@ -60,12 +66,13 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = {
-  scenarios: SCENARIOS,
+  scenarios: DEFAULT_SCENARIOS,
   ingestAccounts: 5_000,
   stormAccounts: 3_000,
   concurrency: 64,
   historyDays: 365,
   importAccounts: 10_000,
+  tracingAccounts: 1_000,
   serviceEnv: {},
   durableSqlite: false,
   split: true,
@@ -159,6 +166,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
     results.recoveryCost = recoveryCost(results.ingest, results.storm);
     if (results.cluster) results.cluster.recoveryCost = recoveryCost(results.cluster.ingest, results.cluster.storm);
+    if (options.scenarios.includes('tracing')) {
+      const storm = (stack: LiveStack) =>
+        measureStorm(stack, { accounts: options.tracingAccounts, concurrency: options.concurrency });
+      const off = await withLiveStack('tracing-off', webhookEnv, config, options, storm);
+      const sink = await startOtlpSink();
+      try {
+        const on = await withLiveStack('tracing-on', { ...webhookEnv, ...tracingEnv(sink) }, config, options, storm);
+        results.tracing = tracingCost(off, on, sink);
+        progress(
+          `  tracing: ${results.tracing.on.cpuMsPerAccount} ms per recovery on against ${results.tracing.off.cpuMsPerAccount} off (×${results.tracing.cpuRatio}), ${results.tracing.on.exportedKiB} KiB exported`
+        );
+      } finally {
+        await sink.stop();
+      }
+    }
     if (options.scenarios.includes('import')) {
       results.import = await withLiveStack('import', serviceEnv, config, options, (stack) =>
         measureImport(stack, {

@@ -1,23 +1,26 @@
 /**
- * `npm run bench [-- options]`: measures the webhook path, the midnight storm, scale and the history bound
- * (issue 6) and bulk enrolment at the Mono rate limit (issue 14), prints a summary table and writes the full results to bench/results/.
+ * `npm run bench [-- options]`: measures the webhook path, the midnight storm, scale, the history bound and what
+ * tracing costs (and, when asked, bulk enrolment at the Mono rate limit), prints a summary table and writes the
+ * full results to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_OPTIONS, runBench, SCENARIOS, type Scenario } from './bench.js';
+import { DEFAULT_OPTIONS, DEFAULT_SCENARIOS, runBench, SCENARIOS, type Scenario } from './bench.js';
 import { REPO_ROOT } from './lib/processes.js';
 import { formatSummary } from './lib/report.js';
 import { HISTORY_SHARDS } from '../scripts/cluster/temporal-cluster.js';
 
 const HELP = `Usage: npm run bench [-- options]
 
-  --only LIST         scenarios to run, comma-separated: ${SCENARIOS.join(',')} (default: all)
+  --only LIST         scenarios to run, comma-separated: ${SCENARIOS.join(',')}
+                      (default: ${DEFAULT_SCENARIOS.join(',')}; import takes about 20 minutes at its defaults)
   --ingest N          webhooks per path in the ingest comparison (default ${DEFAULT_OPTIONS.ingestAccounts})
   --storm N           accounts created and then stormed (default ${DEFAULT_OPTIONS.stormAccounts})
   --concurrency C     requests in flight (default ${DEFAULT_OPTIONS.concurrency})
   --days D            simulated days in the history-bound run (default ${DEFAULT_OPTIONS.historyDays})
+  --tracing N         accounts stormed with tracing off, then on (default ${DEFAULT_OPTIONS.tracingAccounts})
   --import N          account ids imported at MONO_MAX_RPS (default ${DEFAULT_OPTIONS.importAccounts}; the rate with
                       --env MONO_MAX_RPS=R, default 10)
   --env KEY=VALUE     extra environment for the service process, repeatable
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       days: { type: 'string' },
       import: { type: 'string' },
+      tracing: { type: 'string' },
       env: { type: 'string', multiple: true },
       keep: { type: 'boolean' },
       profile: { type: 'string' },
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const scenarios = (values.only?.split(',').map((s) => s.trim()) ?? [...SCENARIOS]) as Scenario[];
+  const scenarios = (values.only?.split(',').map((s) => s.trim()) ?? [...DEFAULT_SCENARIOS]) as Scenario[];
   const unknown = scenarios.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
   const serviceEnv: Record<string, string> = {};
@@ -88,6 +92,7 @@ async function main(): Promise<void> {
     concurrency: positive('concurrency', values.concurrency, DEFAULT_OPTIONS.concurrency),
     historyDays: positive('days', values.days, DEFAULT_OPTIONS.historyDays),
     importAccounts: positive('import', values.import, DEFAULT_OPTIONS.importAccounts),
+    tracingAccounts: positive('tracing', values.tracing, DEFAULT_OPTIONS.tracingAccounts),
     serviceEnv,
     keep: values.keep ?? false,
     durableSqlite: values['durable-sqlite'] ?? false,

@@ -112,6 +112,17 @@ export function formatSummary(r: BenchResults): string {
         `${fmt(h.wallMs / 1000, 1)} s`
     );
   }
+  if (r.tracing) {
+    const t = r.tracing;
+    out.push(
+      '',
+      `Tracing: the storm of ${t.accounts} accounts with tracing off, then on (OTLP/HTTP, every trace sampled)`,
+      `CPU ms per recovery (Temporal side + service): off ${fmt(t.off.cpuMsPerAccount)}, on ${fmt(t.on.cpuMsPerAccount)}, ` +
+        `ratio ${fmt(t.cpuRatio, 3)}; processed in ${fmt((t.off.processedMs ?? 0) / 1000, 1)} s off, ` +
+        `${fmt((t.on.processedMs ?? 0) / 1000, 1)} s on (ratio ${fmt(t.processedRatio, 3)}); ` +
+        `${t.on.exportRequests} exports, ${fmt(t.on.exportedKiB, 0)} KiB`
+    );
+  }
   if (r.import) {
     const i = r.import;
     out.push(

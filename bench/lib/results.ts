@@ -51,7 +51,7 @@ export const IngestResult = z.object({
     throughputServiceVsBare: Ratio,
   }),
   cpuSeconds: z.object({ service: CpuSeconds, directClient: CpuSeconds }),
-  /** CPU milliseconds per webhook (issue 16). */
+  /** CPU milliseconds per webhook. */
   cpuMsPerWebhook: z
     .object({
       /** The HTTP ingress: its own process when split, else the service path's service CPU less the direct path's. */
@@ -80,7 +80,7 @@ const RecoveryHistory = z.object({
   eventsBefore: z.number().nonnegative(),
 });
 
-/** Server plus worker CPU per recovered account against the same per signal-with-start (issue 16, goal <= 2). */
+/** Server plus worker CPU per recovered account against the same per signal-with-start (goal: at most 2). */
 export const RecoveryCost = z.object({
   stormMsPerAccount: Ms,
   signalWithStartMs: Ms,
@@ -118,7 +118,7 @@ export const StormResult = z.object({
       afterStorm: z.number().int().nonnegative(),
     }),
     maxCachedWorkflows: z.number().int().nonnegative(),
-    /** (RSS at rest − RSS before any account) / workflows the cache holds at rest, in KiB (issue 16, goal <= 100). */
+    /** (RSS at rest − RSS before any account) / workflows the cache holds at rest, in KiB (goal: at most 100). */
     perCachedWorkflowKiB: Ms.optional(),
   }),
   goals: z.object({
@@ -168,6 +168,21 @@ export const ImportResult = z.object({
   goals: z.object({ neverAboveLimit: z.boolean(), allEnrolled: z.boolean() }),
 });
 
+/** The storm with tracing off and on (OTLP to a stand-in collector), each on a fresh stack, same run. */
+export const TracingCost = z.object({
+  accounts: z.number().int().positive(),
+  off: z.object({ cpuMsPerAccount: Ms.nullable(), processedMs: z.number().positive().nullable() }),
+  on: z.object({
+    cpuMsPerAccount: Ms.nullable(),
+    processedMs: z.number().positive().nullable(),
+    exportRequests: z.number().int().nonnegative(),
+    exportedKiB: z.number().nonnegative(),
+  }),
+  /** on ÷ off: Temporal's and the service's CPU (the ingress included) per recovered account. */
+  cpuRatio: Ratio,
+  processedRatio: Ratio,
+});
+
 export const BenchResults = z.object({
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
@@ -176,8 +191,9 @@ export const BenchResults = z.object({
   ingest: IngestResult.optional(),
   storm: StormResult.optional(),
   history: HistoryResult.optional(),
-  /** Bulk enrolment at MONO_MAX_RPS, the rate measured by the simulator (issue 14). */
+  /** Bulk enrolment at MONO_MAX_RPS, the rate measured by the simulator. */
   import: ImportResult.optional(),
+  tracing: TracingCost.optional(),
   /** The storm's cost per recovered account against ingest's per signal-with-start (both scenarios run). */
   recoveryCost: RecoveryCost.optional(),
   /** `--cluster`: the same scenarios on Temporal's own server with PostgreSQL (scripts/cluster), same run. */
@@ -197,5 +213,6 @@ export type IngestResult = z.infer<typeof IngestResult>;
 export type StormResult = z.infer<typeof StormResult>;
 export type HistoryResult = z.infer<typeof HistoryResult>;
 export type ImportResult = z.infer<typeof ImportResult>;
+export type TracingCost = z.infer<typeof TracingCost>;
 export type LoadSummaryT = z.infer<typeof LoadSummary>;
 export type RecoveryCost = z.infer<typeof RecoveryCost>;

@@ -1,5 +1,5 @@
 /**
- * History bound (issue 6 §5): one account through a simulated year on the time-skipping test server: an
+ * History bound: one account through a simulated year on the time-skipping test server: an
  * `account_synced` every day, a re-auth cycle each month (reminders fire, the owner re-authorises after four
  * days, the grace-period sync runs), with the service's production settings. Then every run of the workflow
  * is read back: its number of events and the size of the state carried into it by continue-as-new.
@@ -17,7 +17,7 @@ import { createReauthLinks } from '../../src/lib/reauth-link.js';
 import { startMonoSimulator } from '../../src/mono-sim/simulator.js';
 import { createDeliveryKey } from '../../src/server/webhooks/delivery-key.js';
 import { createAccountWorkflows } from '../../src/accounts/client.js';
-import { startTimeSkippingEnv } from '../../test/helpers/time-skipping.js';
+import { startTimeSkippingEnv } from '../../test/helpers/time-skipping-env.js';
 import { createMonoWorker, createWorker } from '../../src/worker.js';
 import {
   stateQuery,

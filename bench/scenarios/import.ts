@@ -1,5 +1,5 @@
 /**
- * Bulk enrolment at the rate limit (issue 14 §3): `accounts` ids are imported through `POST /accounts/import`
+ * Bulk enrolment at the rate limit: `accounts` ids are imported through `POST /accounts/import`
  * (1,000 a request), each new account asks the Mono simulator for its details through the Mono task queue, and
  * the simulator counts the requests it receives in every wall-clock second. The figure that matters is the
  * busiest second: it must never exceed MONO_MAX_RPS.

@@ -1,5 +1,5 @@
 /**
- * Ingest (issue 6 §2): distinct accounts' `account_synced` webhooks through the service, beside the same
+ * Ingest: distinct accounts' `account_synced` webhooks through the service, beside the same
  * signal-with-starts issued directly by a Temporal client (the design's ceiling) and a bare Express route
  * (the HTTP layer's ceiling). Service and direct client run interleaved A-B-B-A so that the growing database
  * and the worker's background load affect both alike.

@@ -1,5 +1,5 @@
 /**
- * The midnight storm and scale (issue 6 §3-4): `accounts` account workflows are created through the service
+ * The midnight storm and scale: `accounts` account workflows are created through the service
  * (half `sync_failed`, half `reauth_required`, each with timers pending), then every one of them receives
  * `account_synced` as fast as the endpoint takes them. Visibility is polled until it shows them all `synced`.
  * The service's RSS is read before, at rest after creation, and at its peak during the storm.

@@ -37,23 +37,29 @@ import { describeProgress, followJob, JOBS_USAGE, jobsCommand, JobsUsageError } 
 import { createJobs, JobAlreadyRunning, type Jobs } from '../jobs/client.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 
-const USAGE = `usage:
+const USAGE = `usage: mono-reauth <group> <command> [options]
+
+Accounts
   mono-reauth accounts list [--state S] [--escalated] [--institution I] [--limit N] [--json]
   mono-reauth accounts show <accountId> [--json]
   mono-reauth accounts retry <accountId> [--reason "…"] [--json]
   mono-reauth accounts retry --state S [--escalated] [--institution I] --reason "…" [--yes] [--concurrency N] [--json]
   mono-reauth accounts resend <accountId> [--reason "…"] [--json]
+  mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json]
+      Mono account ids one a line (or a CSV column) from the file or stdin; already known ids are skipped.
+
+Notices (the messages sent to owners and operators)
   mono-reauth notices list [--account <accountId>] [--since <ISO time>] [--json]
   mono-reauth notices redeliver --account <accountId> [--id <noticeId> …] [--since <ISO time>] [--yes] [--json]
   mono-reauth notices redeliver [--since <ISO time>] [--spread <duration>] [--dry-run] [--yes] [--json]
+      "notices list" shows those that gave up on a channel (dead letters); "notices redeliver" sends them again
+      under the same ids; for every account, the first attempts are spread over --spread (default REDELIVER_SPREAD).
 
-Notices are the messages sent to owners and operators; "notices list" shows those that gave up on a channel
-(dead letters) and "notices redeliver" sends them again under the same ids; for every account, the requeued
-first attempts are spread over --spread (default REDELIVER_SPREAD).
-  mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json]
-      Mono account ids one a line (or a CSV column) from the file or stdin; already known ids are skipped.
+Jobs (redelivering every account's notices and importing run as jobs)
 ${JOBS_USAGE}
-      Redelivering every account's notices and importing run as jobs: Ctrl-C stops following one, not the job.
+      Ctrl-C stops following a job, not the job.
+
+Builds
 ${BUILDS_USAGE}
       The worker builds of TEMPORAL_DEPLOYMENT_NAME: promote, ramp or roll back a release (docs/releasing.md).
 

@@ -5,7 +5,7 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, runBench } from '../../bench/bench.js';
+import { DEFAULT_OPTIONS, runBench, SCENARIOS } from '../../bench/bench.js';
 import { BenchResults } from '../../bench/lib/results.js';
 import { formatSummary } from '../../bench/lib/report.js';
 
@@ -16,11 +16,13 @@ describe('npm run bench (smoke, toy sizes)', () => {
     const progress: string[] = [];
     const results = await runBench({
       ...DEFAULT_OPTIONS,
+      scenarios: SCENARIOS,
       ingestAccounts: 40,
       stormAccounts: 40,
       concurrency: 8,
       historyDays: 45,
       importAccounts: 30,
+      tracingAccounts: 20,
       // A small budget so that the simulated weeks continue-as-new and carried state is measured.
       serviceEnv: { HISTORY_EVENTS_PER_RUN: '100' },
       progress: (line) => progress.push(line),
@@ -32,7 +34,7 @@ describe('npm run bench (smoke, toy sizes)', () => {
     expect(results.ingest?.bareExpress.ok).toBe(40);
     expect(results.storm?.storm.missing).toBe(0);
     expect(results.storm?.scale.workerRssMiB.atRest).toBeGreaterThan(0);
-    // The cost figures of issue 16: per webhook, per recovered account (with its history) and per cached workflow.
+    // The cost figures: per webhook, per recovered account (with its history) and per cached workflow.
     expect(results.ingest?.cpuMsPerWebhook?.signalWithStart).toBeGreaterThan(0);
     expect(results.ingest?.cpuMsPerWebhook?.ingress).toBeGreaterThan(0);
     expect(results.storm?.storm.cpuMsPerAccount).toBeGreaterThan(0);
@@ -49,8 +51,18 @@ describe('npm run bench (smoke, toy sizes)', () => {
     // Every imported account learnt its state from the simulator, one details request each.
     expect(results.import).toMatchObject({ accounts: 30, enrolled: 30, maxRps: 10, goals: { allEnrolled: true } });
     expect(results.import?.mono.requests).toBe(30);
+    // Tracing on exported spans to the stand-in collector; off and on both measured.
+    expect(results.tracing?.on.exportRequests).toBeGreaterThan(0);
+    expect(results.tracing?.cpuRatio).toBeGreaterThan(0);
     const summary = formatSummary(results);
-    for (const heading of ['Ingest', 'Midnight storm', 'History bound', 'Import', 'Cost of a recovered account'])
+    for (const heading of [
+      'Ingest',
+      'Midnight storm',
+      'History bound',
+      'Tracing',
+      'Import',
+      'Cost of a recovered account',
+    ])
       expect(summary).toContain(heading);
   }, 300_000);
 

@@ -21,6 +21,11 @@ it('when a run reaches its history budget, then it continues as new carrying sta
   const first = webhookBody(id, { kind: 'sync_failed' });
   expect((await stack.post(first)).status).toBe(200);
   const firstRunId = (await stack.client.workflow.getHandle(workflowIdFor(id)).describe()).runId;
+  // A run continues as new only when nothing is in flight: first let the institution lookup of the first event end.
+  await eventually(
+    () => stack.state(id),
+    (v) => v.institution !== null
+  );
 
   const EVENTS = 46; // the last one (n = 45) is account_synced, so a redelivered first body would show
   for (let n = 1; n < EVENTS; n++) {
@@ -28,7 +33,10 @@ it('when a run reaches its history budget, then it continues as new carrying sta
     const body = webhookBody(id, { kind });
     expect((await stack.post({ ...body, data: { ...body.data, n } })).status).toBe(200);
   }
-  const view = await stack.state(id);
+  const view = await eventually(
+    () => stack.state(id),
+    (v) => v.counts.events === EVENTS
+  );
   expect(view.run.number).toBeGreaterThanOrEqual(3);
   expect(view.state).toBe('synced');
   expect(view.counts).toEqual({ events: EVENTS, unchanged: 0, duplicates: 0 });
