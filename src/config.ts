@@ -559,7 +559,8 @@ function secretsOrDevelopmentDefaults(e: Env) {
   const linkSecrets = orDefault(e.REAUTH_LINK_SECRET ? listOf(e.REAUTH_LINK_SECRET) : undefined, 'REAUTH_LINK_SECRET', [
     DEV_LINK_SECRET,
   ]);
-  if (!e.MONO_SECRET_KEY) devDefaults.push('MONO_SECRET_KEY');
+  // Only the worker calls Mono: an ingress needs no key (and never runs the simulator).
+  if (!e.MONO_SECRET_KEY && e.SERVICE_ROLE !== 'ingress') devDefaults.push('MONO_SECRET_KEY');
   const monoPublicKey = orDefault(e.MONO_PUBLIC_KEY, 'MONO_PUBLIC_KEY', DEV_MONO_PUBLIC_KEY);
   if (!e.PUBLIC_BASE_URL || !e.PUBLIC_BASE_URL.startsWith('https://')) devDefaults.push('PUBLIC_BASE_URL');
   const codecKeys = orDefault<CodecKey[] | null>(

@@ -166,8 +166,13 @@ function printBanner(config: Config, service: RunningService, tracing: Tracing):
           `  OpenAPI       ${service.adminUrl}/openapi.json   (every route and the roles it takes)`,
         ]),
     `  Health        ${service.url}/healthz   readiness ${service.url}/readyz   metrics ${service.adminUrl}/metrics`,
-    ...(config.workerMetricsAddress ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`] : []),
-    `  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`,
+    ...(config.workerMetricsAddress && config.role !== 'ingress'
+      ? [`  SDK metrics   http://${config.workerMetricsAddress}/metrics (worker)`]
+      : []),
+    // The dev server's UI; a cluster's UI is wherever its operators put it.
+    ...(config.development
+      ? [`  Temporal UI   http://${uiHost}:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`]
+      : []),
     `  Mono API      ${service.mono?.description ?? 'not used here (SERVICE_ROLE=ingress: the worker calls Mono)'}`,
     `  Temporal      ${config.temporal.target.description}, task queue ${config.temporal.taskQueue}`,
     ...(tracing.enabled ? [`  Tracing       ${tracing.description}`] : []),

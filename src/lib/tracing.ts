@@ -58,7 +58,9 @@ export function tracingSettings(env: Record<string, string | undefined>): {
   url: string | undefined;
   serviceName: string | undefined;
 } {
-  const parsed = TracingEnv.safeParse(env);
+  // An empty variable is an unset one (compose passes every variable it names, set or not).
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = TracingEnv.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new TracingConfigError(`tracing: ${problems}`);

@@ -20,7 +20,8 @@ export const OPERATOR_ONLY: readonly Role[] = ['operator'];
 export const INTEGRATION_OR_OPERATOR: readonly Role[] = ['integration', 'operator'];
 export const CODEC_OR_OPERATOR: readonly Role[] = ['codec', 'operator'];
 
-export const UNAUTHORIZED_ERROR = 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)';
+export const UNAUTHORIZED_ERROR =
+  'missing or wrong bearer token (Authorization: Bearer <a token of a role this route takes>; GET /openapi.json lists them)';
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startStack, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
+import { UNAUTHORIZED_ERROR } from '../../src/server/access.js';
 
 let stack: Stack;
 const institution = `Test Bank ${process.pid}`;
@@ -52,7 +53,7 @@ describe('auth', () => {
     const wrong = await admin(`/accounts/${ids.synced}`, { token: 'nope' });
     expect(wrong).toEqual({
       status: 401,
-      json: { error: 'missing or wrong bearer token (Authorization: Bearer $ADMIN_TOKEN)' },
+      json: { error: UNAUTHORIZED_ERROR },
     });
   });
 });

@@ -57,7 +57,7 @@ describe('the production services', () => {
     const raw = read('docker-compose.yml');
     for (const variable of [
       'MONO_WEBHOOK_SECRET',
-      'ADMIN_TOKEN',
+      'OPERATOR_TOKENS',
       'REAUTH_LINK_SECRET',
       'TEMPORAL_CODEC_KEYS',
       'MONO_SECRET_KEY',
@@ -78,6 +78,13 @@ describe('the production services', () => {
     expect(services['mono-reauth-worker']!.environment!.WORKER_METRICS_ADDRESS).toBe('0.0.0.0:9464');
     expect(services['mono-reauth-worker']!.ports).toContain('127.0.0.1:9464:9464');
     expect(services['mono-reauth-worker']!.ports).toContain('127.0.0.1:3002:3000');
+  });
+
+  it('pass every variable .env.example names, and .env.example names every one they read', () => {
+    const example = new Set([...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+    const read_ = new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z][A-Z0-9_]*)[:}]/g)].map((m) => m[1]!));
+    expect([...read_].filter((name) => !example.has(name))).toEqual([]);
+    expect([...example].filter((name) => !read_.has(name))).toEqual([]);
   });
 
   it('rotate every container’s logs', () => {

@@ -156,6 +156,14 @@ describe('fail closed: development defaults only while nothing else can reach th
     expect(problems({ MONO_SECRET_KEY: 'live_sk_x' }).join('\n')).toMatch(/MONO_SECRET_KEY is a live key/);
   });
 
+  it('needs MONO_SECRET_KEY outside development only where Mono is called: the worker, not the ingress', () => {
+    const withoutKey: Record<string, string> = { ...STRONG, NODE_ENV: 'production' };
+    delete withoutKey.MONO_SECRET_KEY;
+    expect(loadConfig({ ...withoutKey, SERVICE_ROLE: 'ingress' }).devDefaults).toEqual([]);
+    expect(problems({ ...withoutKey, SERVICE_ROLE: 'worker' })).toEqual([expect.stringMatching(/^MONO_SECRET_KEY: /)]);
+    expect(problems(withoutKey)).toEqual([expect.stringMatching(/^MONO_SECRET_KEY: /)]);
+  });
+
   it('refuses an http PUBLIC_BASE_URL outside development', () => {
     expect(problems({ ...STRONG, NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://reauth.example.com' })).toEqual([
       expect.stringMatching(/^PUBLIC_BASE_URL: .*https:\/\//),
