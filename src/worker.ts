@@ -17,15 +17,23 @@ import {
 import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { WORKFLOW_TRACING_MODULE, type Tracing } from './lib/tracing.js';
+import type { Tracing } from './lib/tracing.js';
 import type { MonoActivities } from './activities/mono/activities.js';
 import { monoTaskQueueFor } from './workflows/account-lifecycle/api/messages.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
 export function workflowsPath(): string {
-  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
-  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+  return workflowModulePath('index');
 }
+
+/** A module of src/workflows, as source when the source is there, otherwise built (the image runs dist). */
+function workflowModulePath(name: string): string {
+  const ts = fileURLToPath(new URL(`./workflows/${name}.ts`, import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL(`./workflows/${name}.js`, import.meta.url));
+}
+
+/** The workflow interceptors that load tracing into traced runs only (workflows/tracing-interceptors.ts). */
+export const workflowTracingModule = (): string => workflowModulePath('tracing-interceptors');
 
 /**
  * How every workflow bundle is built (the service's, the tests', the replay tests'): the codec's failure
@@ -39,12 +47,13 @@ export function workflowsPath(): string {
 export function workflowBundleOptions(
   entry: string = workflowsPath()
 ): Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath' | 'preloadModules' | 'workflowInterceptorModules'> {
+  const tracing = workflowTracingModule();
   return {
     workflowsPath: entry,
     ...CODEC_BUNDLE_OPTIONS,
-    preloadModules: [entry],
+    preloadModules: [entry, tracing],
     // Always bundled, so that turning tracing on or off never changes the bundle, and so the build id.
-    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    workflowInterceptorModules: [tracing],
   };
 }
 

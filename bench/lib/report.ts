@@ -123,6 +123,16 @@ export function formatSummary(r: BenchResults): string {
         `${t.on.exportRequests} exports, ${fmt(t.on.exportedKiB, 0)} KiB`
     );
   }
+  if (r.memory) {
+    const m = r.memory;
+    out.push(
+      '',
+      `Memory: ${m.accounts} accounts waiting for re-authorisation, all cached, untraced then traced`,
+      `JS heap per cached workflow after a full collection: untraced ${m.heapKiBPerCachedWorkflow.untraced} KiB ` +
+        `(goal <= 150: ${ok(m.goals.untracedAtMost150KiB)}), traced ${m.heapKiBPerCachedWorkflow.traced} KiB; ` +
+        `RSS ${m.rssKiBPerCachedWorkflow.untraced} and ${m.rssKiBPerCachedWorkflow.traced} KiB`
+    );
+  }
   if (r.import) {
     const i = r.import;
     out.push(
