@@ -188,6 +188,16 @@ export const MemoryResult = z.object({
   accounts: z.number().int().positive(),
   heapKiBPerCachedWorkflow: z.object({ untraced: z.number(), traced: z.number() }),
   rssKiBPerCachedWorkflow: z.object({ untraced: z.number(), traced: z.number() }),
+  /** Promises created in workflow code (bench/lib/workflow-promises.ts); a recovery on a worker with nothing cached. */
+  promises: z.object({
+    perNewAccount: z.number(),
+    perRecovery: z.number(),
+    workflowTasksPerNewAccount: z.number(),
+    workflowTasksPerRecovery: z.number(),
+    meanFramesPerStack: z.number(),
+  }),
+  /** CPU of the bench process (client, worker, simulator together), per account; an indication, not a split. */
+  inProcessCpuMs: z.object({ perNewAccount: z.number(), perRecovery: z.number() }),
   goals: z.object({ untracedAtMost150KiB: z.boolean() }),
 });
 

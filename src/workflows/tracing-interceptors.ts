@@ -5,10 +5,10 @@
  * SDK into the workflow sandbox. Their module keeps state of its own (a tracer and a context manager), so it cannot
  * be preloaded and shared between workflows: it is evaluated again for every workflow the worker caches, which
  * cost about 350 KiB of RSS per cached account whether tracing was on or not (docs/performance.md). This module
- * keeps no state, is preloaded, and loads those interceptors into a run only when the run's start or one of its
- * signals carries a trace context. The client's interceptor always adds its header; the header names a
- * `traceparent` only when tracing is on where the call was made. Headers are in the history, so a replay makes
- * the same choice. Queries never load tracing (they are not in the history).
+ * keeps no state, is preloaded, and loads those interceptors into a run only when the run's start, one of its
+ * signals or an accepted update carries a trace context. The client's interceptor always adds its header; the
+ * header names a `traceparent` only when tracing is on where the call was made. Headers are in the history, so a
+ * replay makes the same choice. Queries and update validators never load tracing (neither is in the history).
  */
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import type {
@@ -22,6 +22,7 @@ import type {
   SignalInput,
   SignalWorkflowInput,
   StartChildWorkflowExecutionInput,
+  UpdateInput,
   WorkflowExecuteInput,
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptors,
@@ -83,6 +84,10 @@ function inbound(run: RunTracing): WorkflowInboundCallsInterceptor {
     handleSignal: (input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) => {
       const loaded = run.loadFor(input.headers);
       return loaded?.inbound.handleSignal ? loaded.inbound.handleSignal(input, next) : next(input);
+    },
+    handleUpdate: (input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>) => {
+      const loaded = run.loadFor(input.headers);
+      return loaded?.inbound.handleUpdate ? loaded.inbound.handleUpdate(input, next) : next(input);
     },
     handleQuery: (input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>) =>
       run.loaded?.inbound.handleQuery?.(input, next) ?? next(input),
