@@ -30,7 +30,7 @@ export interface FunnelGroup {
   waiting: number;
   /** reauthorised / prompted; null when nobody was prompted. */
   rate: number | null;
-  /** Of the re-authorised: seconds from reauth_required to reauthorised; null when none re-authorised. */
+  /** Of the re-authorised: seconds from reauth_required to reauthorised (to a tenth); null when none re-authorised. */
   medianSeconds: number | null;
   p90Seconds: number | null;
 }
@@ -68,6 +68,8 @@ export function percentile(values: readonly number[], p: number): number | null 
   return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
 }
 
+const tenths = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+
 /** An account's part in the window: its re-authorisation (with the channels it used) and/or its wait. */
 interface Outcome {
   institution: string;
@@ -97,8 +99,8 @@ function group(outcomes: readonly Outcome[]): FunnelGroup {
     reauthorised: seconds.length,
     waiting,
     rate: prompted === 0 ? null : seconds.length / prompted,
-    medianSeconds: percentile(seconds, 50),
-    p90Seconds: percentile(seconds, 90),
+    medianSeconds: tenths(percentile(seconds, 50)),
+    p90Seconds: tenths(percentile(seconds, 90)),
   };
 }
 
