@@ -23,6 +23,7 @@ import { createPacer } from './lib/pacer.js';
 import type { Logger } from './lib/logger.js';
 import type { Tracing } from './lib/tracing.js';
 import { sizeWorkflowCache } from './lib/workflow-cache.js';
+import { funnelSinks } from './lib/funnel-metrics.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
@@ -114,6 +115,7 @@ async function startWorkers(
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
     },
     ...(deps.tracing && { tracing: deps.tracing }),
+    sinks: funnelSinks(metrics),
     // Heartbeats of activities without a heartbeat timeout (the notify attempts) reach Temporal this often, and
     // with them the news that the workflow cancelled an attempt; the SDK's default of 30 s is the whole attempt.
     options: {

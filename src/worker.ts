@@ -96,6 +96,8 @@ export interface WorkerDeps {
   activities: Activities;
   /** Where spans go (src/lib/tracing.ts); tracing off by default. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  /** The workflows' sinks besides tracing's (the re-auth funnel's: src/lib/funnel-metrics.ts). */
+  sinks?: WorkerOptions['sinks'];
   /** Extra or overriding options (tests pass a prebuilt `workflowBundle`, tuning, etc.). */
   options?: Partial<WorkerOptions>;
 }
@@ -109,6 +111,7 @@ export async function createWorker({
   taskQueue,
   activities,
   tracing = NO_TRACING,
+  sinks,
   options,
 }: WorkerDeps): Promise<{
   worker: Worker;
@@ -126,6 +129,7 @@ export async function createWorker({
       ...own,
       ...traced,
       interceptors: { ...own.interceptors, ...traced.interceptors },
+      sinks: { ...traced.sinks, ...sinks },
       shutdownGraceTime: '10s',
       ...options,
     });
