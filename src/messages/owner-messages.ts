@@ -233,6 +233,8 @@ function compileWhatsApp(files: TemplateFiles, source: TemplateSource): Compiled
     const placeholders = new Set(body.match(/\{\{\d+\}\}/g) ?? []).size;
     if (placeholders !== parameters.length)
       throw files.problem(source, `"body" has ${placeholders} placeholders but ${parameters.length} parameters`);
+    if (/^\s*\{\{\d+\}\}|\{\{\d+\}\}\s*$/.test(body))
+      throw files.problem(source, 'WhatsApp refuses a "body" that starts or ends with a placeholder');
   }
   return {
     template,

@@ -257,6 +257,14 @@ describe('overrides and failures', () => {
       /^template TEMPLATES_DIR\/en\/reauth_reminder\/whatsapp\.json: "body" has 2 placeholders but 1 parameters/,
     ],
     [
+      'a WhatsApp body ending with a placeholder',
+      {
+        'sw/recovered/whatsapp.json':
+          '{"template":"t","language":"sw","body":"Asante. Imeunganishwa tena na {{1}}","parameters":["{{appName}}"]}',
+      },
+      /^template TEMPLATES_DIR\/sw\/recovered\/whatsapp\.json: WhatsApp refuses a "body" that starts or ends/,
+    ],
+    [
       'a file no template has the path of',
       { 'en/reauth-required/sms.txt': 'x' },
       /^TEMPLATES_DIR\/en\/reauth-required\/sms\.txt is not a template of this service/,
