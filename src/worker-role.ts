@@ -26,6 +26,7 @@ import { sizeWorkflowCache } from './lib/workflow-cache.js';
 import { funnelSinks } from './lib/funnel-metrics.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
+import type { OwnerMessages } from './messages/owner-messages.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createJobActivities } from './jobs/activities.js';
 import { createReconcileActivities } from './reconcile/activities.js';
@@ -43,6 +44,8 @@ export interface WorkerRoleDeps {
   connection: Connection;
   accounts: AccountWorkflows;
   links: ReauthLinks;
+  /** The owners' messages (src/messages), loaded at start. */
+  messages: OwnerMessages;
   dataConverter: DataConverter | undefined;
   /** Where Mono's webhooks go (the simulator sends them to this service). */
   webhookUrl: string;
@@ -105,7 +108,11 @@ async function startWorkers(
     activities: {
       ...measured(
         createActivities({
-          notifier: new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' })),
+          notifier: new Notifier(
+            { ...config.notify, messages: deps.messages },
+            deps.links,
+            logger.child({ source: 'notifier' })
+          ),
           onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
         }),
         metrics

@@ -56,7 +56,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'put',
     path: '/accounts/:accountId/contact',
-    summary: "Register the owner's contact (email, time zone); starts the account's workflow if needed",
+    summary: "Register the owner's contact (email, time zone, language); starts the account's workflow if needed",
     tag: 'integration',
     roles: INTEGRATION_OR_OPERATOR,
     params: S.AccountPath,

@@ -2,7 +2,7 @@
  * The admin API (docs/operating.md), behind bearer tokens by role (server/access.ts); every route, its
  * roles and its schemas are in the OpenAPI document (server/openapi.ts, `GET /openapi.json`):
  *   integration or operator
- *   PUT  /accounts/:accountId/contact {email?, timeZone?}                 the owner's contact, kept with the account
+ *   PUT  /accounts/:accountId/contact {email?, timeZone?, locale?}        the owner's contact, kept with the account
  *   GET  /accounts/:accountId/status                                     { state, since, needsReauth }
  *   GET  /accounts/:accountId/reauth-link                                a freshly signed link: 200, or 409
  *   operator
@@ -20,6 +20,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
+import { linkLanguage } from '../../messages/locale.js';
 import { INTEGRATION_OR_OPERATOR, OPERATOR_ONLY, type AccessControl } from '../access.js';
 import {
   AccountIdParam,
@@ -82,12 +83,12 @@ function addIntegrationRoutes(router: Router, { access, accounts, links, logger,
   router.get('/accounts/:accountId/reauth-link', allowed, async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
     if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
-    const { state, institution } = await accounts.show(id.data);
+    const { state, institution, contact } = await accounts.show(id.data);
     if (state !== 'reauth_required') {
       res.status(409).json({ error: `the account does not need re-auth (its state is ${state ?? 'not known yet'})` });
       return;
     }
-    const { url, expiresAt } = links.issue(id.data, now());
+    const { url, expiresAt } = links.issue(id.data, now(), linkLanguage(contact?.locale));
     logger.info({ accountId: id.data }, 're-auth link issued (admin API)');
     res.json({ url, expiresAt, state, institution });
   });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AccountFilter } from '../../accounts/query.js';
 import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
 import { isValidTimeZone } from '../../workflows/account-lifecycle/model/quiet-hours.js';
-import { ACCOUNT_STATES } from '../../workflows/account-lifecycle/model/types.js';
+import { ACCOUNT_STATES, OWNER_LOCALES } from '../../workflows/account-lifecycle/model/types.js';
 import { JOB_KINDS } from '../../jobs/api.js';
 import { parseDuration } from '../../lib/duration.js';
 
@@ -59,9 +59,17 @@ export const ContactBody = z
   .object({
     email: z.email('must be an email address').max(254).nullable().optional(),
     timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Africa/Lagos').nullable().optional(),
+    locale: z
+      .enum(OWNER_LOCALES, { error: `must be one of ${OWNER_LOCALES.join(', ')}` })
+      .nullable()
+      .optional()
+      .meta({ description: "the owner's language for messages and the re-auth page; unset or null: English" }),
   })
   .strict()
-  .refine((c) => c.email !== undefined || c.timeZone !== undefined, 'give email and/or timeZone (null clears one)');
+  .refine(
+    (c) => c.email !== undefined || c.timeZone !== undefined || c.locale !== undefined,
+    'give email, timeZone and/or locale (null clears one)'
+  );
 
 /** "path: message; …" for a 400 answer; names fields, never echoes values. */
 export const issues = (error: z.ZodError): string =>
