@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
+import { PHONE_ENV, PHONE_SECRET_VARIABLES, phoneChannelProblems, phoneSettings } from './config-phone.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import {
   exposureReasons,
@@ -274,7 +275,9 @@ export const EnvSchema = z
     REAUTH_LINK_TTL: duration('7d', 60_000),
     REAUTH_LINK_SECRET: optionalString,
     OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-    NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email'] as const, 'log'),
+    NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email', 'sms', 'whatsapp'] as const, 'log'),
+    // The owner's phone channels: Africa's Talking, the WhatsApp Cloud API, the phone lookup key (config-phone.ts).
+    ...PHONE_ENV,
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
     OPERATOR_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
@@ -441,6 +444,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ttlMs: e.REAUTH_LINK_TTL,
     },
     notify: notifySettings(e, outbound, exposure),
+    /** The phone channels' providers, callbacks and lookup key (config-phone.ts). */
+    phone: phoneSettings(e, exposure.length === 0, exposure.length === 0 && !e.MONO_SECRET_KEY),
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,
   });
@@ -627,6 +632,7 @@ function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   ] as const) {
     if (url && !url.startsWith('https://')) problems.push(`${variable}: must be an https:// URL outside development`);
   }
+  problems.push(...phoneChannelProblems(e, e.NOTIFY_CHANNELS));
   if (e.SMTP_REQUIRE_TLS === 'false') {
     problems.push('SMTP_REQUIRE_TLS: false is refused outside development (mail would travel unencrypted); unset it');
   }
@@ -738,7 +744,10 @@ function outboundPolicy(e: Env, exposure: string[]): OutboundPolicy {
 }
 
 function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[]): NotifierConfig {
+  const phone = phoneSettings(e, exposure.length === 0, exposure.length === 0 && !e.MONO_SECRET_KEY);
   return {
+    ...(e.NOTIFY_CHANNELS.includes('sms') && { sms: phone.sms }),
+    ...(e.NOTIFY_CHANNELS.includes('whatsapp') && { whatsapp: phone.whatsapp }),
     outbound,
     smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
     logLinks: exposure.length === 0,
@@ -801,6 +810,7 @@ export const SECRET_VARIABLES = [
   'SMTP_URL',
   'TEMPORAL_API_KEY',
   'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  ...PHONE_SECRET_VARIABLES,
 ] as const;
 
 /**

@@ -20,6 +20,7 @@ import { createAccountFacts } from './accounts/facts.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
+import { createPhoneOptOuts, type PhoneOptOuts } from './accounts/phone-opt-outs.js';
 import { createOidcVerifier } from './server/codec/oidc.js';
 import { drainable, type DrainableServer } from './server/drain.js';
 import { cachedProbe, readiness } from './server/readiness.js';
@@ -180,6 +181,7 @@ async function startHttp(
     }),
     gaugeRefreshMs
   );
+  const optOuts = phoneOptOutsFor(config, parts.client);
   const admin = {
     // Computed from Temporal, so served once: on /metrics/accounts, and on /metrics too when one process runs all.
     accountGauges: { registry: accountGauges, inMetrics: config.role === 'all' },
@@ -188,6 +190,7 @@ async function startHttp(
     jobs: parts.jobs,
     redeliverSpreadMs: config.redeliverSpreadMs,
     links,
+    ...(optOuts && { optOuts }),
     ...(codecKeys && { codec: codecServer(config, codecKeys) }),
   };
   // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
@@ -205,6 +208,7 @@ async function startHttp(
             https: config.publicBaseUrl.startsWith('https://'),
           },
           webhookSecrets: config.webhookSecrets,
+          ...(optOuts && { phoneCallbacks: { optOuts, ...config.phone.callbacks } }),
           deliveryKey: createDeliveryKey(config.deliveryKeySecret),
           deliver: timedDelivery(accounts.deliver, metrics),
           logger,
@@ -234,6 +238,13 @@ async function startHttp(
     adminUrl = baseUrl(operatorServer);
   }
   return { url, adminUrl };
+}
+
+/** The phone opt-outs the routes record and read, when the sms or whatsapp channel is on. */
+function phoneOptOutsFor(config: Config, client: Client): PhoneOptOuts | undefined {
+  if (!config.notify.channels.some((c) => c === 'sms' || c === 'whatsapp')) return undefined;
+  const { taskQueue } = config.temporal;
+  return createPhoneOptOuts({ client, taskQueue, lookupSecret: config.phone.lookupSecret });
 }
 
 /** How long requests in flight when the listeners close may take to finish before their connections are cut. */

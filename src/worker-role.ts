@@ -12,7 +12,8 @@ import { createActivities, type Activities } from './activities/index.js';
 import { createMonoActivities } from './activities/mono/activities.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { NOTIFY_HEARTBEAT_THROTTLE } from './activities/notify/activities.js';
-import { Notifier } from './activities/notify/notifier.js';
+import { Notifier, type NotifierConfig } from './activities/notify/notifier.js';
+import { createPhoneOptOuts } from './accounts/phone-opt-outs.js';
 import type { Config } from './config.js';
 import { defaultBuildId, packageVersion } from './deployment/build-id.js';
 import { ensureBuildSweepSchedule } from './deployment/schedule.js';
@@ -23,7 +24,7 @@ import type { Logger } from './lib/logger.js';
 import type { Tracing } from './lib/tracing.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
-import type { SimulatorOptions } from './mono-sim/simulator.js';
+import type { MonoSimulator, SimulatorOptions } from './mono-sim/simulator.js';
 import { createJobActivities } from './jobs/activities.js';
 import { createReconcileActivities } from './reconcile/activities.js';
 import { ensureReconcileSchedule } from './reconcile/schedule.js';
@@ -102,7 +103,22 @@ async function startWorkers(
     activities: {
       ...measured(
         createActivities({
-          notifier: new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' })),
+          notifier: new Notifier(
+            withSimulatedProviders(config.notify, mono.simulator),
+            deps.links,
+            logger.child({ source: 'notifier' }),
+            Date.now,
+            {
+              optOuts: createPhoneOptOuts({
+                client: deps.client,
+                taskQueue: config.temporal.taskQueue,
+                lookupSecret: config.phone.lookupSecret,
+              }),
+              onSms: (notice, { segments, encoding }) => {
+                if (segments > 1) metrics.smsMultipart.inc({ type: notice.type, encoding });
+              },
+            }
+          ),
           onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
         }),
         metrics
@@ -210,4 +226,14 @@ function workerTuning({ worker }: Config): Partial<WorkerOptions> {
 
 function bundleCode(bundle: NonNullable<WorkerOptions['workflowBundle']>): string {
   return 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
+}
+
+/** In development with the simulator, SMS and WhatsApp without a provider URL go to its fake providers. */
+function withSimulatedProviders(notify: NotifierConfig, sim: MonoSimulator | undefined): NotifierConfig {
+  if (!sim) return notify;
+  return {
+    ...notify,
+    ...(notify.sms && !notify.sms.apiUrl && { sms: { ...notify.sms, apiUrl: sim.url } }),
+    ...(notify.whatsapp && !notify.whatsapp.apiUrl && { whatsapp: { ...notify.whatsapp, apiUrl: `${sim.url}/v21.0` } }),
+  };
 }

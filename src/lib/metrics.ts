@@ -74,8 +74,14 @@ function workerMetrics(registry: Registry) {
     }),
     notifications: new Counter({
       name: 'mono_reauth_notifications_total',
-      help: 'Notice deliveries by type, channel and outcome: sent, retrying (an attempt failed and will be tried again), failed (given up or refused: a dead letter)',
+      help: 'Notice deliveries by type, channel and outcome: sent, retrying (an attempt failed and will be tried again), failed (given up or refused: a dead letter), skipped (the owner opted out)',
       labelNames: ['type', 'channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    smsMultipart: new Counter({
+      name: 'mono_reauth_sms_multipart_total',
+      help: 'SMS that took more than one segment (each segment is billed), by notice type and encoding (GSM-7, UCS-2)',
+      labelNames: ['type', 'encoding'] as const,
       registers: [registry],
     }),
     noticeDeliverySeconds: new Histogram({

@@ -25,7 +25,11 @@ export function accountView(accountId: string, s: CarriedState, historyLength: n
       pending: s.outbox.map((n) => ({ id: n.id, type: n.type, at: n.at, channels: n.channels ?? {} })),
       undelivered: s.undelivered,
     },
-    contact: { email: !!s.contact?.email, timeZone: s.contact?.timeZone ?? null },
+    contact: {
+      email: !!s.contact?.email,
+      timeZone: s.contact?.timeZone ?? null,
+      ...(s.contact?.phone && { phone: true, whatsApp: s.contact.whatsApp === true }),
+    },
     history: s.history,
     lastEvent: s.lastEvent,
     counts: s.counts,

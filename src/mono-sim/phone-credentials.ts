@@ -1,0 +1,15 @@
+/**
+ * The development credentials of the simulator's fake SMS and WhatsApp providers (phone-providers.ts): public
+ * values, accepted by the service only in development mode (config-phone.ts), like the simulator's Mono key.
+ */
+export const SIM_PHONE_CREDENTIALS = Object.freeze({
+  atUsername: 'sandbox',
+  atApiKey: 'dev-africastalking-api-key',
+  atCallbackKey: 'dev-africastalking-callback-key',
+  waPhoneNumberId: '100000000000001',
+  waAccessToken: 'dev-whatsapp-access-token',
+  waAppSecret: 'dev-whatsapp-app-secret',
+  waVerifyToken: 'dev-whatsapp-verify-token',
+});
+
+export type SimPhoneCredentials = typeof SIM_PHONE_CREDENTIALS;
