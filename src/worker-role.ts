@@ -196,8 +196,9 @@ function measured(activities: Activities, metrics: Metrics): Activities {
     async deliverNoticeOn(...args: Parameters<Activities['deliverNoticeOn']>) {
       const end = metrics.noticeDeliverySeconds.startTimer({ channel: args[1] });
       try {
-        await activities.deliverNoticeOn(...args);
-        end({ outcome: 'sent' });
+        const answer = await activities.deliverNoticeOn(...args);
+        end({ outcome: answer?.skipped ? 'skipped' : 'sent' });
+        return answer;
       } catch (err) {
         end({ outcome: 'failed' });
         throw err;

@@ -86,7 +86,7 @@ function workerMetrics(registry: Registry) {
     }),
     noticeDeliverySeconds: new Histogram({
       name: 'mono_reauth_notice_delivery_duration_seconds',
-      help: 'Duration of each attempt to deliver a notice on a channel, by channel and outcome (sent, failed)',
+      help: 'Duration of each attempt to deliver a notice on a channel, by channel and outcome (sent, failed, skipped)',
       labelNames: ['channel', 'outcome'] as const,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
       registers: [registry],

@@ -2,7 +2,17 @@
  * The development credentials of the simulator's fake SMS and WhatsApp providers (phone-providers.ts): public
  * values, accepted by the service only in development mode (config-phone.ts), like the simulator's Mono key.
  */
-export const SIM_PHONE_CREDENTIALS = Object.freeze({
+export interface SimPhoneCredentials {
+  atUsername: string;
+  atApiKey: string;
+  atCallbackKey: string;
+  waPhoneNumberId: string;
+  waAccessToken: string;
+  waAppSecret: string;
+  waVerifyToken: string;
+}
+
+export const SIM_PHONE_CREDENTIALS: Readonly<SimPhoneCredentials> = Object.freeze({
   atUsername: 'sandbox',
   atApiKey: 'dev-africastalking-api-key',
   atCallbackKey: 'dev-africastalking-callback-key',
@@ -11,5 +21,3 @@ export const SIM_PHONE_CREDENTIALS = Object.freeze({
   waAppSecret: 'dev-whatsapp-app-secret',
   waVerifyToken: 'dev-whatsapp-verify-token',
 });
-
-export type SimPhoneCredentials = typeof SIM_PHONE_CREDENTIALS;
