@@ -443,7 +443,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       legacySecrets: [`mono-reauth-link:${secrets.legacyAdminToken}:${[...webhookSecrets].sort().join(',')}`],
       ttlMs: e.REAUTH_LINK_TTL,
     },
-    notify: notifySettings(e, outbound, exposure),
+    notify: notifySettings(e, outbound, exposure, !isSet(env.NOTIFY_CHANNELS)),
     /** The phone channels' providers, callbacks and lookup key (config-phone.ts). */
     phone: phoneSettings(e, exposure.length === 0, exposure.length === 0 && !e.MONO_SECRET_KEY),
     /** Variables that fell back to a development default; start-up warns about each. */
@@ -743,11 +743,19 @@ function outboundPolicy(e: Env, exposure: string[]): OutboundPolicy {
     : DEVELOPMENT_OUTBOUND;
 }
 
-function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[]): NotifierConfig {
-  const phone = phoneSettings(e, exposure.length === 0, exposure.length === 0 && !e.MONO_SECRET_KEY);
+/**
+ * The notifier's settings. `channelsUnset`: NOTIFY_CHANNELS was not given; then, in development with the Mono
+ * simulator, owners who registered a phone number also get SMS and WhatsApp, through the simulator's fake providers
+ * (so `npm start` and `npm run demo` show them with no configuration).
+ */
+function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[], channelsUnset: boolean): NotifierConfig {
+  const simulator = exposure.length === 0 && !e.MONO_SECRET_KEY;
+  const phone = phoneSettings(e, exposure.length === 0, simulator);
+  const simulatedPhoneChannels = simulator && channelsUnset;
   return {
-    ...(e.NOTIFY_CHANNELS.includes('sms') && { sms: phone.sms }),
-    ...(e.NOTIFY_CHANNELS.includes('whatsapp') && { whatsapp: phone.whatsapp }),
+    ...((e.NOTIFY_CHANNELS.includes('sms') || simulatedPhoneChannels) && { sms: phone.sms }),
+    ...((e.NOTIFY_CHANNELS.includes('whatsapp') || simulatedPhoneChannels) && { whatsapp: phone.whatsapp }),
+    ...(simulatedPhoneChannels && { simulatedPhoneChannels }),
     outbound,
     smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
     logLinks: exposure.length === 0,

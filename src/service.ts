@@ -242,7 +242,8 @@ async function startHttp(
 
 /** The phone opt-outs the routes record and read, when the sms or whatsapp channel is on. */
 function phoneOptOutsFor(config: Config, client: Client): PhoneOptOuts | undefined {
-  if (!config.notify.channels.some((c) => c === 'sms' || c === 'whatsapp')) return undefined;
+  const { channels, simulatedPhoneChannels } = config.notify;
+  if (!simulatedPhoneChannels && !channels.some((c) => c === 'sms' || c === 'whatsapp')) return undefined;
   const { taskQueue } = config.temporal;
   return createPhoneOptOuts({ client, taskQueue, lookupSecret: config.phone.lookupSecret });
 }

@@ -48,6 +48,11 @@ export interface NotifierConfig {
   sms?: AfricasTalkingConfig;
   /** The WhatsApp Cloud API (NOTIFY_CHANNELS has whatsapp). */
   whatsapp?: WhatsAppCloudConfig;
+  /**
+   * Development with the Mono simulator and NOTIFY_CHANNELS unset: owners who registered a number also get sms and
+   * whatsapp (to the simulator's fake providers); for the others these channels are not planned at all.
+   */
+  simulatedPhoneChannels?: boolean;
   webhookUrl?: string;
   /** The customer webhook's Standard Webhooks secrets, comma-separated: each signs every message. */
   webhookSecret?: string;

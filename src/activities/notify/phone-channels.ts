@@ -30,6 +30,7 @@ export interface PhoneChannelConfig {
   whatsapp?: WhatsAppCloudConfig;
   outbound?: OutboundPolicy;
   timeoutMs?: number;
+  simulatedPhoneChannels?: boolean;
 }
 
 export interface PhoneChannelDeps {
@@ -49,7 +50,8 @@ export class PhoneChannels {
 
   /** Adds sms and whatsapp to an owner notice's plan, or says why they are skipped. */
   plan(notice: Notice, owner: OwnerReach, plan: NoticePlan): void {
-    const on = this.deps.config.channels;
+    const { channels, simulatedPhoneChannels } = this.deps.config;
+    const on = simulatedPhoneChannels && owner.phone ? [...channels, 'sms', 'whatsapp'] : channels;
     if (on.includes('sms')) {
       if (owner.phone) plan.channels.push('sms');
       else plan.skipped.push({ channel: 'sms', reason: 'no phone registered for the owner' });
