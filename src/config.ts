@@ -7,7 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
-import { PHONE_ENV, PHONE_SECRET_VARIABLES, phoneChannelProblems, phoneSettings } from './config-phone.js';
+import {
+  PHONE_ENV,
+  PHONE_SECRET_VARIABLES,
+  phoneChannelProblems,
+  phoneSettings,
+} from './activities/notify/phone-config.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import {
   exposureReasons,
@@ -276,7 +281,7 @@ export const EnvSchema = z
     REAUTH_LINK_SECRET: optionalString,
     OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email', 'sms', 'whatsapp'] as const, 'log'),
-    // The owner's phone channels: Africa's Talking, the WhatsApp Cloud API, the phone lookup key (config-phone.ts).
+    // The owner's phone channels: Africa's Talking, the WhatsApp Cloud API, the phone lookup key (activities/notify/phone-config.ts).
     ...PHONE_ENV,
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
@@ -444,7 +449,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ttlMs: e.REAUTH_LINK_TTL,
     },
     notify: notifySettings(e, outbound, exposure, !isSet(env.NOTIFY_CHANNELS)),
-    /** The phone channels' providers, callbacks and lookup key (config-phone.ts). */
+    /** The phone channels' providers, callbacks and lookup key (activities/notify/phone-config.ts). */
     phone: phoneSettings(e, exposure.length === 0, exposure.length === 0 && !e.MONO_SECRET_KEY),
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,

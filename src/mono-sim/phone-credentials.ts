@@ -1,6 +1,6 @@
 /**
  * The development credentials of the simulator's fake SMS and WhatsApp providers (phone-providers.ts): public
- * values, accepted by the service only in development mode (config-phone.ts), like the simulator's Mono key.
+ * values, accepted by the service only in development mode (src/activities/notify/phone-config.ts), like the simulator's Mono key.
  */
 export interface SimPhoneCredentials {
   atUsername: string;

@@ -156,7 +156,7 @@ export class PhoneProviders {
       !body.template?.name ||
       !body.template.language?.code
     )
-      return graphError(400, 100, '(#100) Invalid parameter');
+      return graphError(400, 100, 'Invalid parameter');
     const failure = this.takeFailure('whatsapp');
     if (failure) {
       if (failure.retryAfter) res.set('retry-after', failure.retryAfter);

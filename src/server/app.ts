@@ -14,7 +14,7 @@ import { createImportRouter } from './admin/import-route.js';
 import { createJobRouter } from './admin/job-routes.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createPhoneOptOutRouter } from './admin/phone-routes.js';
-import { createPhoneCallbackRouter, type PhoneCallbackDeps } from './phone/routes.js';
+import { createPhoneCallbackRouter, type PhoneCallbackDeps } from './webhooks/phone-callbacks.js';
 import type { PhoneOptOuts } from '../accounts/phone-opt-outs.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
 import type { ReauthLinks } from '../lib/reauth-link.js';

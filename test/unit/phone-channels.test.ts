@@ -9,8 +9,8 @@ import { smsText, whatsAppTemplate } from '../../src/activities/notify/short-tex
 import { countSmsSegments } from '../../src/activities/notify/sms-segments.js';
 import { graphError, templateMessage } from '../../src/activities/notify/whatsapp-cloud.js';
 import { maskPhone, parseE164, phoneLookupKey } from '../../src/lib/phone.js';
-import { replyIntent } from '../../src/server/phone/stop-words.js';
-import { inboundWhatsAppMessages } from '../../src/server/phone/routes.js';
+import { replyIntent } from '../../src/server/webhooks/stop-words.js';
+import { inboundWhatsAppMessages } from '../../src/server/webhooks/phone-callbacks.js';
 import { contactFrom } from '../../src/workflows/account-lifecycle/api/payloads.js';
 
 const LINK =

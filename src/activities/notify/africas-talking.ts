@@ -9,7 +9,7 @@
  *  - notifications: http://docs.africastalking.com/sms/notifications (incoming messages: form fields `from`,
  *    `to`, `text`, `date`, `id`, `linkId`; Bulk SMS opt-out: `senderId`, `phoneNumber`). Africa's Talking does not
  *    sign its callbacks, so the callback URLs registered in its dashboard carry a secret of ours
- *    (`?key=AT_CALLBACK_KEY`), checked in constant time (server/phone/routes.ts).
+ *    (`?key=AT_CALLBACK_KEY`), checked in constant time (src/server/webhooks/phone-callbacks.ts).
  * Sandbox: https://api.sandbox.africastalking.com with the username `sandbox`.
  */
 import type { OutboundPolicy } from '../../lib/outbound.js';

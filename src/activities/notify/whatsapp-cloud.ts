@@ -13,7 +13,7 @@
  *    stopped marketing messages, 132xxx template problems, 100 invalid parameter);
  *  - inbound messages (a STOP reply): https://developers.facebook.com/docs/graph-api/webhooks/getting-started
  *    (the GET `hub.mode`/`hub.verify_token`/`hub.challenge` handshake; every POST signed with
- *    `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body keyed with the app secret>`; server/phone/routes.ts).
+ *    `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body keyed with the app secret>`; src/server/webhooks/phone-callbacks.ts).
  */
 import type { OutboundPolicy } from '../../lib/outbound.js';
 import { parseRetryAfter } from '../../lib/retry-after.js';

@@ -5,8 +5,8 @@
  * defaults (the simulator's fake providers and their public credentials) are refused. Secrets are never echoed.
  */
 import { z } from 'zod';
-import { secretProblem } from './lib/exposure.js';
-import { SIM_PHONE_CREDENTIALS } from './mono-sim/phone-credentials.js';
+import { secretProblem } from '../../lib/exposure.js';
+import { SIM_PHONE_CREDENTIALS } from '../../mono-sim/phone-credentials.js';
 
 const emptyAsUnset = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
