@@ -50,6 +50,13 @@ const sim = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 const messagesTo = (phone: string): SimMessage[] => stack.sim.messages.filter((m) => m.to === phone);
+/** Waits until the fake providers have received `count` messages for `phone`. */
+const received = (phone: string, count: number) =>
+  eventually(
+    () => Promise.resolve(messagesTo(phone)),
+    (m) => m.length === count,
+    20_000
+  );
 const optedOut = async (phone: string): Promise<boolean> =>
   ((await (await admin('/phone-opt-outs/lookup', 'POST', { phone })).json()) as { optedOut: boolean }).optedOut;
 const settled = (id: string) =>
@@ -83,11 +90,7 @@ describe('sms and whatsapp', () => {
   it("sends the re-auth link by SMS (one segment) and as a WhatsApp template, through the providers' APIs", async () => {
     const phone = newPhone();
     const id = await ownerInReauth(phone);
-    await eventually(
-      () => Promise.resolve(messagesTo(phone)),
-      (m) => m.length === 2,
-      20_000
-    );
+    await received(phone, 2);
     const sms = messagesTo(phone).find((m) => m.channel === 'sms')!;
     const whatsapp = messagesTo(phone).find((m) => m.channel === 'whatsapp')!;
     expect(sms).toMatchObject({ encoding: 'GSM-7', segments: 1 });
@@ -109,11 +112,7 @@ describe('sms and whatsapp', () => {
     await settled(id);
     const phone = newPhone();
     const noConsent = await ownerInReauth(phone, false);
-    await eventually(
-      () => Promise.resolve(messagesTo(phone)),
-      (m) => m.length === 1,
-      20_000
-    );
+    await received(phone, 1);
     expect(messagesTo(phone)[0]!.channel).toBe('sms');
     await settled(noConsent);
   });
@@ -121,11 +120,7 @@ describe('sms and whatsapp', () => {
   it('a STOP reply by SMS opts the number out of both channels durably; the API opts it back in', async () => {
     const phone = newPhone();
     const id = await ownerInReauth(phone);
-    await eventually(
-      () => Promise.resolve(messagesTo(phone)),
-      (m) => m.length === 2,
-      20_000
-    );
+    await received(phone, 2);
     await settled(id);
     expect(await (await sim('/_sim/sms/inbound', { from: phone, text: 'STOP' })).json()).toMatchObject({
       delivered: true,
