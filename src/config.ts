@@ -216,7 +216,7 @@ export const EnvSchema = z
     ),
     WORKFLOW_BUNDLE_PATH: optionalString,
     SERVICE_ROLE: z.preprocess(emptyAsUnset, z.enum(['all', 'ingress', 'worker']).default('all')),
-    WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(100_000).default(500)),
+    WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(100_000).optional()),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess(
       emptyAsUnset,
       z.coerce.number().int().min(2).max(10_000).optional()

@@ -150,6 +150,16 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { 200: S.UndeliveredNotices, ...refused },
   },
   {
+    method: 'get',
+    path: '/reports/reauth-funnel',
+    summary:
+      'The re-auth funnel: owners prompted since a time, how many re-authorised, how fast (median, p90), by channels and institution',
+    tag: 'operator',
+    roles: OPERATOR_ONLY,
+    query: S.FunnelQuery,
+    responses: { 200: S.FunnelReport, ...refused },
+  },
+  {
     method: 'post',
     path: '/notices/redeliver',
     summary: "Start the job that redelivers every account's dead letters, spread over a window (Location: /jobs/<id>)",

@@ -13,6 +13,7 @@
  *   GET  /accounts/:accountId/notices                                    notices in delivery and dead letters
  *   POST /accounts/:accountId/notices/redeliver {noticeIds?, since?}     the `redeliverNotices` update: 202 or 409
  *   GET  /notices/undelivered?since=&limit=                              dead letters of every account
+ *   GET  /reports/reauth-funnel?since=                                   the re-auth funnel (report-routes.ts)
  *   (bulk jobs, redelivering every account's dead letters included, are in job-routes.ts)
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -29,6 +30,7 @@ import {
   RedeliverBody,
   UndeliveredQuery,
 } from './schemas.js';
+import { createReportRouter } from './report-routes.js';
 
 export interface AdminDeps {
   /** The admin surface's access control (tokens by role, the shared refusal guard). */
@@ -46,6 +48,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   addAccountRoutes(router, deps);
   addOperatorActions(router, deps);
   addNoticeRoutes(router, deps);
+  router.use(createReportRouter(deps));
   router.use('/accounts', mapAccountErrors);
   router.use('/notices', mapAccountErrors);
   return router;

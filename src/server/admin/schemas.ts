@@ -149,6 +149,35 @@ export const Job = z.object({
 });
 export const JobList = z.object({ jobs: z.array(Job) });
 export const JobConflict = z.object({ error: z.string(), job: Job });
+export const FunnelQuery = z
+  .object({
+    since: z.string().max(64).optional().meta({
+      description: 'prompts that began since: an ISO-8601 time, or a duration back from now such as 7d (default 7d)',
+    }),
+  })
+  .strict();
+const FunnelGroup = z.object({
+  prompted: z.number().int().meta({ description: 'owners prompted (a stay in reauth_required began) in the window' }),
+  reauthorised: z.number().int(),
+  waiting: z.number().int().meta({ description: 'still in reauth_required' }),
+  rate: z.number().nullable().meta({ description: 'reauthorised / prompted; null when nobody was prompted' }),
+  medianSeconds: z.number().nullable().meta({ description: 'from reauth_required to reauthorised' }),
+  p90Seconds: z.number().nullable(),
+});
+export const FunnelReport = z.object({
+  since: Time,
+  until: Time,
+  overall: FunnelGroup,
+  byChannels: z.array(
+    FunnelGroup.extend({
+      channels: z.string().meta({
+        description: 'owner channels that delivered a prompt, joined by + (none: no channel did; unknown: not indexed)',
+      }),
+    })
+  ),
+  byInstitution: z.array(FunnelGroup.extend({ institution: z.string().meta({ description: 'unknown: not known' }) })),
+  waitingPromptedBefore: z.number().int().meta({ description: 'still waiting, prompted before the window' }),
+});
 export const ImportPreview = z.object({
   dryRun: z.literal(true),
   total: z.number().int(),

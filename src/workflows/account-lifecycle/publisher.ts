@@ -2,25 +2,34 @@
  * Keeps the account's search attributes and the Web UI's summary in step with the account: one upsert per
  * wake-up when an indexed fact changed, not one per event. Sandbox code.
  */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxySinks, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   MonoAccountState,
   MonoEscalated,
   MonoInstitution,
   MonoLastHeard,
+  MonoReauthChannels,
+  MonoReauthorisedAt,
+  MonoReauthSeconds,
   MonoStateSince,
   MonoUndelivered,
 } from './api/search-attributes.js';
+import type { FunnelSinks } from './api/sinks.js';
 import type { Account } from './model/account.js';
 import { LAST_HEARD_RESOLUTION_MS } from './model/observations.js';
+import { indexedChannels } from './model/reauth-episode.js';
+
+const { funnel } = proxySinks<FunnelSinks>();
 
 export class Publisher {
   private indexed: string;
   private heard: number | null;
+  private reauthorisedAt: string | null;
 
   constructor(private readonly account: Account) {
     this.indexed = this.key();
     this.heard = account.checks.lastHeardMs();
+    this.reauthorisedAt = account.lastReauth?.at ?? null;
     describeForUi(account);
   }
 
@@ -34,6 +43,7 @@ export class Publisher {
       (this.heard === null || key !== this.indexed || heard - this.heard >= LAST_HEARD_RESOLUTION_MS);
     if (key === this.indexed && !withHeard) return;
     this.indexed = key;
+    this.observeReauth();
     if (withHeard) this.heard = heard;
     publish(this.account, withHeard ? heard : undefined);
   }
@@ -41,12 +51,30 @@ export class Publisher {
   /** The indexed facts; a change in any of them means the search attributes need an upsert. */
   private key(): string {
     const a = this.account;
-    return JSON.stringify([a.state, a.since, a.escalated, a.institution, a.outbox.undeliveredCount > 0]);
+    const funnelFacts = [a.promptChannels(), a.lastReauth?.at];
+    return JSON.stringify([
+      a.state,
+      a.since,
+      a.escalated,
+      a.institution,
+      a.outbox.undeliveredCount > 0,
+      ...funnelFacts,
+    ]);
+  }
+
+  /** Reports a re-authorisation this run has not reported yet to the worker's metrics. */
+  private observeReauth(): void {
+    const episode = this.account.lastReauth;
+    if (!episode || episode.at === this.reauthorisedAt) return;
+    this.reauthorisedAt = episode.at;
+    funnel.reauthorised(episode.seconds, episode.channels);
   }
 }
 
 function publish(account: Account, lastHeardMs?: number): void {
   if (account.state === null || account.since === null) return;
+  const channels = account.promptChannels();
+  const episode = account.lastReauth;
   upsertSearchAttributes([
     { key: MonoAccountState, value: account.state },
     { key: MonoStateSince, value: new Date(account.since) },
@@ -54,6 +82,13 @@ function publish(account: Account, lastHeardMs?: number): void {
     ...(account.institution ? [{ key: MonoInstitution, value: account.institution }] : []),
     { key: MonoUndelivered, value: account.outbox.undeliveredCount > 0 },
     ...(lastHeardMs !== undefined ? [{ key: MonoLastHeard, value: new Date(lastHeardMs) }] : []),
+    ...(channels ? [{ key: MonoReauthChannels, value: indexedChannels(channels) }] : []),
+    ...(episode
+      ? [
+          { key: MonoReauthorisedAt, value: new Date(episode.at) },
+          { key: MonoReauthSeconds, value: episode.seconds },
+        ]
+      : []),
   ]);
   describeForUi(account);
 }

@@ -14,6 +14,12 @@ export const MonoUndelivered = defineSearchAttributeKey('MonoUndelivered', Searc
 /** When the account last heard from Mono (webhook, sync answer, check), to the hour: reconciliation finds silence. */
 export const MonoLastHeard = defineSearchAttributeKey('MonoLastHeard', SearchAttributeType.DATETIME);
 
+/** The re-auth funnel (model/reauth-episode.ts): when the owner last re-authorised after a prompt, and how long it took. */
+export const MonoReauthorisedAt = defineSearchAttributeKey('MonoReauthorisedAt', SearchAttributeType.DATETIME);
+export const MonoReauthSeconds = defineSearchAttributeKey('MonoReauthSeconds', SearchAttributeType.INT);
+/** The owner's channels that delivered a re-auth prompt: in the current stay in reauth_required, else the last one. */
+export const MonoReauthChannels = defineSearchAttributeKey('MonoReauthChannels', SearchAttributeType.KEYWORD_LIST);
+
 export const SEARCH_ATTRIBUTES = [
   MonoAccountState,
   MonoInstitution,
@@ -21,6 +27,9 @@ export const SEARCH_ATTRIBUTES = [
   MonoStateSince,
   MonoUndelivered,
   MonoLastHeard,
+  MonoReauthorisedAt,
+  MonoReauthSeconds,
+  MonoReauthChannels,
 ] as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` takes them. */
@@ -31,4 +40,7 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   'MonoStateSince=Datetime',
   'MonoUndelivered=Bool',
   'MonoLastHeard=Datetime',
+  'MonoReauthorisedAt=Datetime',
+  'MonoReauthSeconds=Int',
+  'MonoReauthChannels=KeywordList',
 ] as const;

@@ -4,6 +4,7 @@
  * a field is added as optional with a default where it is read, and never renamed or given a new meaning.
  */
 import type { DeliveryEntry } from './delivery-memory.js';
+import type { ReauthEpisode } from './reauth-episode.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   EventCounts,
   LastEvent,
   Notice,
+  NoticeChannel,
   Transition,
   UndeliveredNotice,
 } from './types.js';
@@ -44,6 +46,10 @@ export interface CarriedState {
   stateChanges: number;
   /** A check with Mono asked for (reconciliation, enrolment) and not yet run; the last check's result. */
   check: CheckState;
+  /** In `reauth_required`: the owner's channels that have delivered a re-auth prompt so far in this stay. */
+  reauthPromptedOn?: NoticeChannel[];
+  /** The last stay in `reauth_required` that ended with the owner re-authorising (the re-auth funnel). */
+  lastReauth?: ReauthEpisode;
 }
 
 export interface CheckState {
