@@ -114,5 +114,5 @@ async function apply(
   if (!intent || !phone) return;
   const changed =
     intent === 'stop' ? await deps.optOuts.optOut(phone, source) : await deps.optOuts.optIn(phone, source);
-  deps.logger.info({ source, changed }, intent === 'stop' ? 'phone opted out' : 'phone opted back in');
+  deps.logger.info({ via: source, changed }, intent === 'stop' ? 'phone opted out' : 'phone opted back in');
 }
