@@ -386,7 +386,7 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     group: 'notifications',
     default: 'log',
     meaning:
-      'Comma-separated: `log`, `webhook`, `email`. `webhook` needs `NOTIFY_WEBHOOK_URL` and `NOTIFY_WEBHOOK_SECRET`; `email` needs `SMTP_URL` and `NOTIFY_FROM`.',
+      "Comma-separated: `log`, `webhook`, `email`, `sms`, `whatsapp`. `webhook` needs `NOTIFY_WEBHOOK_URL` and `NOTIFY_WEBHOOK_SECRET`; `email` needs `SMTP_URL` and `NOTIFY_FROM`; outside development `sms` needs `AT_USERNAME`, `AT_API_KEY`, `AT_CALLBACK_KEY` and `PHONE_LOOKUP_SECRET`, `whatsapp` needs the `WHATSAPP_*` credentials and `PHONE_LOOKUP_SECRET`. In development, unset, they go to the Mono simulator's fake providers.",
   },
   NOTIFY_WEBHOOK_URL: {
     group: 'notifications',
@@ -421,6 +421,64 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     group: 'notifications',
     meaning: 'Sender address of the `email` channel.',
   },
+  AT_API_URL: {
+    group: 'notifications',
+    defaultText:
+      "`https://api.africastalking.com`; in development with the Mono simulator, the simulator's fake Africa's Talking",
+    meaning: "Africa's Talking's API for the `sms` channel; its sandbox is `https://api.sandbox.africastalking.com`.",
+  },
+  AT_USERNAME: {
+    group: 'notifications',
+    defaultText: 'in development, `sandbox`',
+    meaning: "Your Africa's Talking application's username (`sandbox` for its sandbox).",
+  },
+  AT_API_KEY: {
+    group: 'notifications',
+    defaultText: "in development, the simulator's",
+    meaning: "Your Africa's Talking API key, sent in the `apiKey` header.",
+  },
+  AT_SENDER_ID: {
+    group: 'notifications',
+    meaning: "A registered alphanumeric sender id or short code (`from`); unset, Africa's Talking's default.",
+  },
+  AT_CALLBACK_KEY: {
+    group: 'notifications',
+    defaultText: "in development, the simulator's",
+    meaning:
+      "A random key of at least 32 characters in the callback URLs you register with Africa's Talking (`/webhooks/africastalking/incoming?key=…` and `/webhooks/africastalking/opt-out?key=…`): Africa's Talking does not sign its callbacks.",
+  },
+  WHATSAPP_API_URL: {
+    group: 'notifications',
+    defaultText: "`https://graph.facebook.com/v21.0`; in development with the Mono simulator, the simulator's fake",
+    meaning: 'The Graph API, with its version, for the `whatsapp` channel.',
+  },
+  WHATSAPP_PHONE_NUMBER_ID: {
+    group: 'notifications',
+    defaultText: "in development, the simulator's",
+    meaning: 'The id of your WhatsApp Business phone number (WhatsApp Manager → API setup).',
+  },
+  WHATSAPP_ACCESS_TOKEN: {
+    group: 'notifications',
+    defaultText: "in development, the simulator's",
+    meaning: "A system user's access token with `whatsapp_business_messaging`.",
+  },
+  WHATSAPP_APP_SECRET: {
+    group: 'notifications',
+    defaultText: "in development, the simulator's",
+    meaning:
+      "Your Meta app's secret: inbound WhatsApp webhooks (`/webhooks/whatsapp`) must carry its `X-Hub-Signature-256`.",
+  },
+  WHATSAPP_VERIFY_TOKEN: {
+    group: 'notifications',
+    defaultText: "in development, the simulator's",
+    meaning: "The verify token you give Meta for the webhook's `GET` handshake (`hub.verify_token`).",
+  },
+  PHONE_LOOKUP_SECRET: {
+    group: 'notifications',
+    defaultText: 'in development, a public development value',
+    meaning:
+      'Key of the HMAC that names a phone number in its durable opt-out (`phone-opt-out-<HMAC>`). Never change it: the opt-outs recorded under the old key would be forgotten.',
+  },
   NOTIFY_RETRY_FOR: {
     group: 'notifications',
     default: '1d',
@@ -434,7 +492,8 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
   },
   NOTIFY_QUIET_HOURS: {
     group: 'notifications',
-    meaning: "`HH:MM-HH:MM`, e.g. `21:00-08:00`: reminders due inside it wait for its end, in the owner's time zone.",
+    meaning:
+      "`HH:MM-HH:MM`, e.g. `21:00-08:00`: reminders due inside it wait for its end, in the owner's time zone, and so does every SMS or WhatsApp message to the owner (the first re-auth message included).",
   },
   NOTIFY_TIME_ZONE: {
     group: 'notifications',

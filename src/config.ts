@@ -7,6 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NotifierConfig } from './activities/notify/notifier.js';
+import {
+  PHONE_ENV,
+  PHONE_SECRET_VARIABLES,
+  phoneChannelProblems,
+  phoneSettings,
+} from './activities/notify/phone-config.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import {
   exposureReasons,
@@ -274,7 +280,9 @@ export const EnvSchema = z
     REAUTH_LINK_TTL: duration('7d', 60_000),
     REAUTH_LINK_SECRET: optionalString,
     OPERATOR_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-    NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email'] as const, 'log'),
+    NOTIFY_CHANNELS: commaList(['log', 'webhook', 'email', 'sms', 'whatsapp'] as const, 'log'),
+    // The owner's phone channels: Africa's Talking, the WhatsApp Cloud API, the phone lookup key (activities/notify/phone-config.ts).
+    ...PHONE_ENV,
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUnset, z.url().optional()),
     NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
     OPERATOR_WEBHOOK_SECRET: z.preprocess(emptyAsUnset, standardWebhooksSecrets.optional()),
@@ -451,7 +459,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       legacySecrets: [`mono-reauth-link:${secrets.legacyAdminToken}:${[...webhookSecrets].sort().join(',')}`],
       ttlMs: e.REAUTH_LINK_TTL,
     },
-    notify: notifySettings(e, outbound, exposure),
+    notify: notifySettings(e, outbound, exposure, !isSet(env.NOTIFY_CHANNELS)),
+    /** The phone channels' providers, callbacks and lookup key (activities/notify/phone-config.ts). */
+    phone: phoneSettings(e, exposure.length === 0, exposure.length === 0 && !e.MONO_SECRET_KEY),
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,
   });
@@ -638,6 +648,9 @@ function servingSettingProblems(e: Env, secrets: Secrets): string[] {
   ] as const) {
     if (url && !url.startsWith('https://')) problems.push(`${variable}: must be an https:// URL outside development`);
   }
+  problems.push(...phoneChannelProblems(e, e.NOTIFY_CHANNELS));
+  if (e.NOTIFY_CHANNELS.includes('whatsapp') && !e.APP_NAME)
+    problems.push('APP_NAME: is required when NOTIFY_CHANNELS has whatsapp (WhatsApp templates name the business)');
   if (e.SMTP_REQUIRE_TLS === 'false') {
     problems.push('SMTP_REQUIRE_TLS: false is refused outside development (mail would travel unencrypted); unset it');
   }
@@ -748,8 +761,19 @@ function outboundPolicy(e: Env, exposure: string[]): OutboundPolicy {
     : DEVELOPMENT_OUTBOUND;
 }
 
-function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[]): NotifierConfig {
+/**
+ * The notifier's settings. `channelsUnset`: NOTIFY_CHANNELS was not given; then, in development with the Mono
+ * simulator, owners who registered a phone number also get SMS and WhatsApp, through the simulator's fake providers
+ * (so `npm start` and `npm run demo` show them with no configuration).
+ */
+function notifySettings(e: Env, outbound: OutboundPolicy, exposure: string[], channelsUnset: boolean): NotifierConfig {
+  const simulator = exposure.length === 0 && !e.MONO_SECRET_KEY;
+  const phone = phoneSettings(e, exposure.length === 0, simulator);
+  const simulatedPhoneChannels = simulator && channelsUnset;
   return {
+    ...((e.NOTIFY_CHANNELS.includes('sms') || simulatedPhoneChannels) && { sms: phone.sms }),
+    ...((e.NOTIFY_CHANNELS.includes('whatsapp') || simulatedPhoneChannels) && { whatsapp: phone.whatsapp }),
+    ...(simulatedPhoneChannels && { simulatedPhoneChannels }),
     outbound,
     smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === 'true' : exposure.length > 0,
     logLinks: exposure.length === 0,
@@ -812,6 +836,7 @@ export const SECRET_VARIABLES = [
   'SMTP_URL',
   'TEMPORAL_API_KEY',
   'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  ...PHONE_SECRET_VARIABLES,
 ] as const;
 
 /**

@@ -21,6 +21,7 @@ import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import { loadOwnerMessages, type OwnerMessages } from './messages/owner-messages.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
+import { createPhoneOptOuts, type PhoneOptOuts } from './accounts/phone-opt-outs.js';
 import { createOidcVerifier } from './server/codec/oidc.js';
 import { drainable, type DrainableServer } from './server/drain.js';
 import { cachedProbe, readiness } from './server/readiness.js';
@@ -176,17 +177,8 @@ async function startHttp(
     worker: config.role === 'ingress' ? undefined : parts.workerRunning,
     draining: parts.drain.isDraining,
   });
-  const accountGauges = createAccountGauges(
-    createAccountFacts({
-      accounts,
-      client: parts.client,
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deploymentName: config.temporal.deployment.name,
-    }),
-    gaugeRefreshMs
-  );
+  const accountGauges = accountGaugesFor(config, parts, gaugeRefreshMs);
+  const optOuts = phoneOptOutsFor(config, parts.client);
   const admin = {
     // Computed from Temporal, so served once: on /metrics/accounts, and on /metrics too when one process runs all.
     accountGauges: { registry: accountGauges, inMetrics: config.role === 'all' },
@@ -195,6 +187,7 @@ async function startHttp(
     jobs: parts.jobs,
     redeliverSpreadMs: config.redeliverSpreadMs,
     links,
+    ...(optOuts && { optOuts }),
     ...(codecKeys && { codec: codecServer(config, codecKeys) }),
   };
   // Outside development the operator surface listens apart from the public one (ADMIN_ADDRESS).
@@ -213,6 +206,7 @@ async function startHttp(
             https: config.publicBaseUrl.startsWith('https://'),
           },
           webhookSecrets: config.webhookSecrets,
+          ...(optOuts && { phoneCallbacks: { optOuts, ...config.phone.callbacks } }),
           deliveryKey: createDeliveryKey(config.deliveryKeySecret),
           deliver: timedDelivery(accounts.deliver, metrics),
           logger,
@@ -242,6 +236,29 @@ async function startHttp(
     adminUrl = baseUrl(operatorServer);
   }
   return { url, adminUrl };
+}
+
+/** The gauges about all accounts, computed from Temporal (lib/account-gauges.ts). */
+function accountGaugesFor(config: Config, parts: HttpParts, refreshMs: number | undefined) {
+  return createAccountGauges(
+    createAccountFacts({
+      accounts: parts.accounts,
+      client: parts.client,
+      connection: parts.connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deploymentName: config.temporal.deployment.name,
+    }),
+    refreshMs
+  );
+}
+
+/** The phone opt-outs the routes record and read, when the sms or whatsapp channel is on. */
+function phoneOptOutsFor(config: Config, client: Client): PhoneOptOuts | undefined {
+  const { channels, simulatedPhoneChannels } = config.notify;
+  if (!simulatedPhoneChannels && !channels.some((c) => c === 'sms' || c === 'whatsapp')) return undefined;
+  const { taskQueue } = config.temporal;
+  return createPhoneOptOuts({ client, taskQueue, lookupSecret: config.phone.lookupSecret });
 }
 
 /** How long requests in flight when the listeners close may take to finish before their connections are cut. */

@@ -13,7 +13,8 @@ import { createActivities, type Activities } from './activities/index.js';
 import { createMonoActivities } from './activities/mono/activities.js';
 import { connectMono, type MonoConnection } from './activities/mono/connect.js';
 import { NOTIFY_HEARTBEAT_THROTTLE } from './activities/notify/activities.js';
-import { Notifier } from './activities/notify/notifier.js';
+import { Notifier, type NotifierConfig } from './activities/notify/notifier.js';
+import { createPhoneOptOuts } from './accounts/phone-opt-outs.js';
 import type { Config } from './config.js';
 import { defaultBuildId, packageVersion } from './deployment/build-id.js';
 import { ensureBuildSweepSchedule } from './deployment/schedule.js';
@@ -27,7 +28,7 @@ import { funnelSinks } from './lib/funnel-metrics.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { OwnerMessages } from './messages/owner-messages.js';
-import type { SimulatorOptions } from './mono-sim/simulator.js';
+import type { MonoSimulator, SimulatorOptions } from './mono-sim/simulator.js';
 import { createJobActivities } from './jobs/activities.js';
 import { createReconcileActivities } from './reconcile/activities.js';
 import { ensureReconcileSchedule } from './reconcile/schedule.js';
@@ -109,9 +110,20 @@ async function startWorkers(
       ...measured(
         createActivities({
           notifier: new Notifier(
-            { ...config.notify, messages: deps.messages },
+            { ...withSimulatedProviders(config.notify, mono.simulator), messages: deps.messages },
             deps.links,
-            logger.child({ source: 'notifier' })
+            logger.child({ source: 'notifier' }),
+            Date.now,
+            {
+              optOuts: createPhoneOptOuts({
+                client: deps.client,
+                taskQueue: config.temporal.taskQueue,
+                lookupSecret: config.phone.lookupSecret,
+              }),
+              onSms: (notice, { segments, encoding }) => {
+                if (segments > 1) metrics.smsMultipart.inc({ type: notice.type, encoding });
+              },
+            }
           ),
           onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
         }),
@@ -191,8 +203,9 @@ function measured(activities: Activities, metrics: Metrics): Activities {
     async deliverNoticeOn(...args: Parameters<Activities['deliverNoticeOn']>) {
       const end = metrics.noticeDeliverySeconds.startTimer({ channel: args[1] });
       try {
-        await activities.deliverNoticeOn(...args);
-        end({ outcome: 'sent' });
+        const answer = await activities.deliverNoticeOn(...args);
+        end({ outcome: answer?.skipped ? 'skipped' : 'sent' });
+        return answer;
       } catch (err) {
         end({ outcome: 'failed' });
         throw err;
@@ -233,4 +246,14 @@ function workerTuning({ worker }: Config, traced: boolean, logger: Logger): Part
 
 function bundleCode(bundle: NonNullable<WorkerOptions['workflowBundle']>): string {
   return 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
+}
+
+/** In development with the simulator, SMS and WhatsApp without a provider URL go to its fake providers. */
+function withSimulatedProviders(notify: NotifierConfig, sim: MonoSimulator | undefined): NotifierConfig {
+  if (!sim) return notify;
+  return {
+    ...notify,
+    ...(notify.sms && !notify.sms.apiUrl && { sms: { ...notify.sms, apiUrl: sim.url } }),
+    ...(notify.whatsapp && !notify.whatsapp.apiUrl && { whatsapp: { ...notify.whatsapp, apiUrl: `${sim.url}/v21.0` } }),
+  };
 }

@@ -74,13 +74,19 @@ function workerMetrics(registry: Registry) {
     }),
     notifications: new Counter({
       name: 'mono_reauth_notifications_total',
-      help: 'Notice deliveries by type, channel and outcome: sent, retrying (an attempt failed and will be tried again), failed (given up or refused: a dead letter)',
+      help: 'Notice deliveries by type, channel and outcome: sent, retrying (an attempt failed and will be tried again), failed (given up or refused: a dead letter), skipped (the owner opted out)',
       labelNames: ['type', 'channel', 'outcome'] as const,
+      registers: [registry],
+    }),
+    smsMultipart: new Counter({
+      name: 'mono_reauth_sms_multipart_total',
+      help: 'SMS that took more than one segment (each segment is billed), by notice type and encoding (GSM-7, UCS-2)',
+      labelNames: ['type', 'encoding'] as const,
       registers: [registry],
     }),
     noticeDeliverySeconds: new Histogram({
       name: 'mono_reauth_notice_delivery_duration_seconds',
-      help: 'Duration of each attempt to deliver a notice on a channel, by channel and outcome (sent, failed)',
+      help: 'Duration of each attempt to deliver a notice on a channel, by channel and outcome (sent, failed, skipped)',
       labelNames: ['channel', 'outcome'] as const,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
       registers: [registry],

@@ -22,6 +22,7 @@ if (!parsed.success) {
 const env = parsed.data;
 const sim = await startMonoSimulator(env.MONO_SIM_PORT, env.MONO_SIM_HOST, {
   webhookTarget: { url: env.MONO_SIM_WEBHOOK_URL, secret: env.MONO_WEBHOOK_SECRET.split(',')[0]!.trim() },
+  log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
 });
 process.stderr.write(
   [
@@ -34,6 +35,8 @@ process.stderr.write(
     `  Call log       GET  ${sim.url}/_sim/calls`,
     `  Lose a webhook POST ${sim.url}/_sim/accounts/<id>/change {"change":"reauthorise","webhook":false}`,
     `  Requests/s     GET  ${sim.url}/_sim/rate`,
+    `  SMS, WhatsApp  GET  ${sim.url}/_sim/messages       (fake Africa's Talking and WhatsApp Cloud API)`,
+    `  Owner replies  POST ${sim.url}/_sim/sms/inbound    {"from":"+2348031234567","text":"STOP"}`,
     'Press Ctrl-C to stop.',
     '',
   ].join('\n')

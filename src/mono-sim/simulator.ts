@@ -5,7 +5,8 @@
  * `npm start` runs it when MONO_SECRET_KEY is unset; `npm run mono-sim` runs it alone; the tests use it.
  *
  * The parts: accounts.ts (scenarios and state on Mono's side), answers.ts (Mono's bodies), mono-api.ts (the
- * Mono endpoints), control-api.ts (`/_sim`), webhooks.ts (the webhook sender), traffic.ts (call log, rate).
+ * Mono endpoints), control-api.ts (`/_sim`), webhooks.ts (the webhook sender), traffic.ts (call log, rate),
+ * phone-providers.ts (fake Africa's Talking and WhatsApp Cloud API, for the service's sms and whatsapp channels).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ import {
 } from './accounts.js';
 import { controlApi } from './control-api.js';
 import { monoApi } from './mono-api.js';
+import { SIM_PHONE_CREDENTIALS, type SimPhoneCredentials } from './phone-credentials.js';
+import { PhoneProviders, type SimMessage } from './phone-providers.js';
 import { SimTraffic, type SimRate, type SimulatorCall } from './traffic.js';
 import { WebhookSender, type WebhookTarget } from './webhooks.js';
 
@@ -36,6 +39,7 @@ export {
   type SyncBehaviour,
 } from './accounts.js';
 export type { SimRate, SimulatorCall } from './traffic.js';
+export type { SimMessage } from './phone-providers.js';
 export { monoWebhookBody } from './webhooks.js';
 
 export const SIMULATOR_SECRET_KEY = 'test_sk_mono_reauth_simulator';
@@ -49,12 +53,18 @@ export interface SimulatorOptions {
   /** Enforce Mono's one-sync-per-2-minutes limit (429). Off for time-skipping tests, whose clock is not ours. */
   enforceSyncInterval?: boolean;
   now?: () => number;
+  /** The credentials its fake SMS and WhatsApp providers accept; the public development ones by default. */
+  phoneCredentials?: SimPhoneCredentials;
+  /** Where the simulator writes its log lines (the messages its fake providers receive); none by default. */
+  log?: (line: string) => void;
 }
 
 export interface MonoSimulator {
   url: string;
   secretKey: string;
   calls: SimulatorCall[];
+  /** The SMS and WhatsApp messages its fake providers received. */
+  messages: SimMessage[];
   setScenario(accountId: string, scenario: Scenario): void;
   sendWebhook(event: SimWebhook): Promise<number>;
   /** Changes the account on Mono's side; with `webhook: false` the webhook is lost on purpose. */
@@ -83,9 +93,16 @@ export async function startMonoSimulator(
     return { ...accounts.state(accountId) };
   };
 
+  const phones = new PhoneProviders({
+    credentials: options.phoneCredentials ?? SIM_PHONE_CREDENTIALS,
+    ...(options.webhookTarget && { serviceUrl: new URL(options.webhookTarget.url).origin }),
+    log: options.log ?? (() => undefined),
+    now,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.use(controlApi({ accounts, traffic, webhooks, change }));
+  app.use(phones.router());
   const emitAccountUpdatedAfterSync = options.emitAccountUpdatedAfterSync !== false;
   app.use(monoApi({ accounts, traffic, webhooks, secretKey, now, emitAccountUpdatedAfterSync }));
   const server = await listen(app, port, host);
@@ -93,6 +110,7 @@ export async function startMonoSimulator(
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(server.address() as AddressInfo).port}`,
     secretKey,
     calls: traffic.calls,
+    messages: phones.messages,
     setScenario: (accountId, scenario) => accounts.setScenario(accountId, ScenarioSchema.parse(scenario)),
     sendWebhook: (event) => webhooks.send(event),
     change,

@@ -13,6 +13,9 @@ import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createImportRouter } from './admin/import-route.js';
 import { createJobRouter } from './admin/job-routes.js';
 import { createAdminRouter } from './admin/routes.js';
+import { createPhoneOptOutRouter } from './admin/phone-routes.js';
+import { createPhoneCallbackRouter, type PhoneCallbackDeps } from './webhooks/phone-callbacks.js';
+import type { PhoneOptOuts } from '../accounts/phone-opt-outs.js';
 import { createCodecRouter, type CodecRouteDeps } from './codec/routes.js';
 import type { ReauthLinks } from '../lib/reauth-link.js';
 import type { Jobs } from '../jobs/client.js';
@@ -42,6 +45,8 @@ export interface OperatorDeps {
     redeliverSpreadMs: number;
     /** Signs the re-auth links the integration route gives. */
     links: ReauthLinks;
+    /** Phone opt-outs (`/phone-opt-outs`), when the sms or whatsapp channel is on. */
+    optOuts?: PhoneOptOuts;
     /** The codec server (Temporal's remote codec protocol) for the Web UI and the CLI; omitted, none. */
     codec?: Omit<CodecRouteDeps, 'tokens' | 'logger' | 'guard'>;
   };
@@ -69,6 +74,8 @@ export interface AppDeps extends Omit<OperatorDeps, 'admin'> {
   deliver: DeliverEvent;
   /** Traces each webhook (src/lib/tracing.ts); omitted, the API's no-op tracer. */
   tracer?: Tracer;
+  /** The SMS and WhatsApp providers' inbound callbacks (STOP replies), when those channels are on. */
+  phoneCallbacks?: Omit<PhoneCallbackDeps, 'logger'>;
 }
 
 /** The public application: webhooks, re-auth page, health; plus the operator routes when `admin` is given. */
@@ -78,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
   addHealthRoutes(app, deps.isReady);
   app.post(WEBHOOK_PATH, traceRequests(deps.tracer ?? trace.getTracer('mono-reauth'), `POST ${WEBHOOK_PATH}`));
   app.use(createWebhookRouter({ secrets: webhookSecrets, deliveryKey, deliver, logger, metrics }));
+  if (deps.phoneCallbacks) app.use(createPhoneCallbackRouter({ ...deps.phoneCallbacks, logger }));
   if (admin) addOperatorRoutes(app, { ...deps, admin });
   if (reauthPage) app.use(createReauthRouter(reauthPage));
   return finish(app, logger);
@@ -139,6 +147,7 @@ function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDep
   app.use(createImportRouter({ access, accounts, jobs, logger }));
   app.use(createJobRouter({ access, jobs, logger, redeliverSpreadMs: admin.redeliverSpreadMs }));
   app.use(createAdminRouter({ access, accounts, links, logger }));
+  if (admin.optOuts) app.use(createPhoneOptOutRouter({ access, optOuts: admin.optOuts, logger }));
 }
 
 function finish(app: Express, logger: Logger): Express {

@@ -11,6 +11,7 @@ import { CODEC_OR_OPERATOR, INTEGRATION_OR_OPERATOR, OPERATOR_ONLY, type Role } 
 import { ImportBody } from './admin/import-route.js';
 import * as S from './admin/schemas.js';
 import { CodecBody } from './codec/routes.js';
+import { PhoneLookupBody, PhoneOptOutAnswer, PhoneOptOutBody } from './admin/phone-routes.js';
 import { Envelope } from './webhooks/schema.js';
 
 type Schema = z.ZodType;
@@ -56,7 +57,8 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'put',
     path: '/accounts/:accountId/contact',
-    summary: "Register the owner's contact (email, time zone, language); starts the account's workflow if needed",
+    summary:
+      "Register the owner's contact (email, time zone, language, phone, WhatsApp consent); starts the account's workflow if needed",
     tag: 'integration',
     roles: INTEGRATION_OR_OPERATOR,
     params: S.AccountPath,
@@ -229,6 +231,25 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { 200: z.looseObject({}), 400: S.ErrorBody, 401: S.ErrorBody, 413: S.ErrorBody, 429: S.ErrorBody },
   },
   {
+    method: 'put',
+    path: '/phone-opt-outs',
+    summary: 'Opt a phone number out of SMS and WhatsApp, or back in (durable; when those channels are on)',
+    tag: 'integration',
+    roles: INTEGRATION_OR_OPERATOR,
+    body: PhoneOptOutBody,
+    responses: { 200: PhoneOptOutAnswer, ...refused },
+  },
+  {
+    method: 'post',
+    path: '/phone-opt-outs/lookup',
+    summary: 'Whether a phone number has opted out of SMS and WhatsApp',
+    tag: 'integration',
+    roles: INTEGRATION_OR_OPERATOR,
+    body: PhoneLookupBody,
+    responses: { 200: PhoneOptOutAnswer, ...refused },
+  },
+  ...phoneCallbacks(),
+  {
     method: 'get',
     path: '/reauth/:accountId',
     summary: 'The re-auth page behind the links sent to owners (public listener; HTML)',
@@ -237,6 +258,45 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { 200: 'text', 403: 'text', 404: 'text', 410: 'text', 429: 'text' },
   },
 ];
+
+/** The SMS and WhatsApp providers' callbacks (public listener, when those channels are on; form or Meta's JSON). */
+function phoneCallbacks(): Operation[] {
+  const key = z.object({ key: z.string().meta({ description: 'AT_CALLBACK_KEY' }) });
+  const answers = { 200: 'text' as const, 401: S.ErrorBody };
+  return [
+    {
+      method: 'post',
+      path: '/webhooks/africastalking/incoming',
+      summary: "Africa's Talking's incoming SMS (a STOP or START reply); form-encoded as Africa's Talking sends it",
+      tag: 'public',
+      query: key,
+      responses: answers,
+    },
+    {
+      method: 'post',
+      path: '/webhooks/africastalking/opt-out',
+      summary: "Africa's Talking's Bulk SMS opt-out notification; form-encoded",
+      tag: 'public',
+      query: key,
+      responses: answers,
+    },
+    {
+      method: 'get',
+      path: '/webhooks/whatsapp',
+      summary: "Meta's webhook verification handshake (hub.mode, hub.verify_token = WHATSAPP_VERIFY_TOKEN)",
+      tag: 'public',
+      query: z.object({ 'hub.mode': z.string(), 'hub.verify_token': z.string(), 'hub.challenge': z.string() }),
+      responses: { 200: 'text', 403: S.ErrorBody },
+    },
+    {
+      method: 'post',
+      path: '/webhooks/whatsapp',
+      summary: "Meta's WhatsApp messages webhook (a STOP or START reply), signed with X-Hub-Signature-256",
+      tag: 'public',
+      responses: { ...answers, 400: S.ErrorBody },
+    },
+  ];
+}
 
 const SECURITY_SCHEMES = {
   operator: { type: 'http', scheme: 'bearer', description: 'An operator token (OPERATOR_TOKENS or ADMIN_TOKEN)' },

@@ -84,7 +84,8 @@ describe('source tree', () => {
     const missing: string[] = [];
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/\b((?:src|docs|test|scripts|bench|deploy|docker)\/[\w./-]*\w)/g)) {
+      // A path inside a URL (https://example.com/docs/…) cites a web page, not a file of the repository.
+      for (const m of text.matchAll(/(?<!\/)\b((?:src|docs|test|scripts|bench|deploy|docker)\/[\w./-]*\w)/g)) {
         const cited = m[1]!.replace(/\.js$/, '.ts');
         if (!existsSync(join(ROOT, cited)) && !existsSync(join(ROOT, m[1]!)))
           missing.push(`${relative(ROOT, file)}: ${m[1]}`);

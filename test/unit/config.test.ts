@@ -51,7 +51,7 @@ describe('loadConfig', () => {
       SYNC_RETRY_BACKOFF: '30s,10m',
       REAUTH_ESCALATE_AFTER: 'soon',
       TEMPORAL_ADDRESS: 'http://x',
-      NOTIFY_CHANNELS: 'log,sms',
+      NOTIFY_CHANNELS: 'log,pager',
       NOTIFY_QUIET_HOURS: '9pm-8am',
       NOTIFY_WEBHOOK_SECRET: 'supersecretvalue',
     });

@@ -39,6 +39,11 @@ const base = {
   logger: createLogger('silent'),
   isReady: () => Promise.resolve(true),
 };
+const optOuts = {
+  isOptedOut: () => Promise.resolve(false),
+  optOut: () => Promise.resolve(true),
+  optIn: () => Promise.resolve(true),
+};
 const admin = {
   tokens: tokensFor({ operator: [TOKENS.operator], integration: [TOKENS.integration], codec: [TOKENS.codec] }),
   accounts,
@@ -47,6 +52,7 @@ const admin = {
   accountGauges: { registry: new Registry(), inMetrics: false },
   links,
   codec: { codec: new AesGcmCodec(parseCodecKeys(generateCodecKeyEntry('k1'))) },
+  optOuts,
 };
 const operatorApp = createOperatorApp({ ...base, admin });
 const publicApp = createApp({
@@ -55,6 +61,7 @@ const publicApp = createApp({
   deliveryKey: createDeliveryKey('openapi-test'),
   deliver: () => Promise.reject(new Error('not used')),
   reauthPage: { links, accounts, monoPublicKey: 'test_pk' },
+  phoneCallbacks: { optOuts, atCallbackKey: 'k', waAppSecret: 's', waVerifyToken: 't' },
 });
 let server: Server;
 let url: string;

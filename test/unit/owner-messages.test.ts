@@ -146,8 +146,19 @@ describe('WhatsApp', () => {
     });
   });
 
-  it('refuses an empty parameter (WhatsApp would) and says what to set', () => {
-    const messages = loadOwnerMessages();
+  it('names "your app" while APP_NAME is unset, and refuses an empty parameter (WhatsApp would)', () => {
+    expect(
+      loadOwnerMessages().renderOwnerMessage({ type: 'account.recovered', channel: 'whatsapp', vars: {} }).parameters
+    ).toEqual(['your app']);
+    const templatesDir = directoryWith({
+      'en/recovered/whatsapp.json': JSON.stringify({
+        template: 'account_recovered',
+        language: 'en',
+        body: 'Connected to {{1}} again.',
+        parameters: ['{{appName}}'],
+      }),
+    });
+    const messages = loadOwnerMessages({ templatesDir });
     expect(() => messages.renderOwnerMessage({ type: 'account.recovered', channel: 'whatsapp', vars: {} })).toThrow(
       /parameter 1 is empty: set APP_NAME/
     );

@@ -1,6 +1,7 @@
 /** The Mono API the worker calls: the real one when MONO_SECRET_KEY is set, otherwise the sandbox simulator. */
 import type { Config } from '../../config.js';
 import type { Logger } from '../../lib/logger.js';
+import type { SimPhoneCredentials } from '../../mono-sim/phone-credentials.js';
 import { startMonoSimulator, type MonoSimulator, type SimulatorOptions } from '../../mono-sim/simulator.js';
 import { DEVELOPMENT_OUTBOUND } from '../../lib/outbound.js';
 import type { Pacer } from '../../lib/pacer.js';
@@ -19,7 +20,8 @@ export interface ConnectMonoOptions {
   config: Pick<
     Config,
     'monoSecretKey' | 'monoApiUrl' | 'monoRequestTimeoutMs' | 'monoSimPort' | 'webhookSecrets' | 'outbound'
-  >;
+  > &
+    Partial<Pick<Config, 'phone'>>;
   logger: Logger;
   /** Where the simulator's webhooks go (the ingress). */
   webhookUrl: string;
@@ -54,7 +56,10 @@ export async function connectMono({
       close: () => Promise.resolve(),
     };
   }
+  const simLog = logger.child({ source: 'mono-sim' });
   const sim = await startMonoSimulator(config.monoSimPort, '127.0.0.1', {
+    ...(config.phone && { phoneCredentials: simulatedPhoneCredentials(config.phone) }),
+    log: (line) => simLog.info(line),
     ...simulator,
     webhookTarget: { url: webhookUrl, secret: config.webhookSecrets[0]! },
   });
@@ -72,5 +77,18 @@ export async function connectMono({
     description: `sandbox simulator at ${sim.url} (MONO_SECRET_KEY unset)`,
     simulator: sim,
     close: () => sim.close(),
+  };
+}
+
+/** The credentials the simulator's fake providers accept: the ones the service is configured to present. */
+function simulatedPhoneCredentials(phone: Config['phone']): SimPhoneCredentials {
+  return {
+    atUsername: phone.sms.username,
+    atApiKey: phone.sms.apiKey,
+    atCallbackKey: phone.callbacks.atCallbackKey,
+    waPhoneNumberId: phone.whatsapp.phoneNumberId,
+    waAccessToken: phone.whatsapp.accessToken,
+    waAppSecret: phone.callbacks.waAppSecret,
+    waVerifyToken: phone.callbacks.waVerifyToken,
   };
 }

@@ -12,7 +12,13 @@ import { deferOutOfQuietHours } from '../../workflows/account-lifecycle/model/qu
 import type { NoticePlan } from '../../workflows/account-lifecycle/model/outbox.js';
 import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/model/types.js';
 import { FAILURE } from '../failures.js';
-import { PermanentDeliveryError, TransientDeliveryError, type Notifier } from './notifier.js';
+import {
+  DeliverySkipped,
+  PermanentDeliveryError,
+  TransientDeliveryError,
+  type Notifier,
+  type OwnerReach,
+} from './notifier.js';
 
 /**
  * How often an attempt in flight heartbeats. The worker sends heartbeats on at most every
@@ -22,8 +28,11 @@ import { PermanentDeliveryError, TransientDeliveryError, type Notifier } from '.
 const HEARTBEAT_EVERY_MS = 1_000;
 export const NOTIFY_HEARTBEAT_THROTTLE = '2 seconds';
 
-/** Every attempt's outcome on a channel: sent, retrying, failed (given up or refused), for the metrics. */
-export type DeliveryOutcome = 'sent' | 'retrying' | 'failed';
+/** Every attempt's outcome on a channel: sent, retrying, failed (given up or refused), skipped (opted out). */
+export type DeliveryOutcome = 'sent' | 'retrying' | 'failed' | 'skipped';
+
+/** What an attempt that did not fail says: nothing when sent; why, when it sent nothing on purpose. */
+export type AttemptAnswer = { skipped: string } | undefined;
 
 export interface NotifyActivityDeps {
   notifier: Notifier;
@@ -32,9 +41,10 @@ export interface NotifyActivityDeps {
 
 export function createNotifyActivities({ notifier, onDelivery = () => undefined }: NotifyActivityDeps) {
   return {
-    async planNotice(notice: Notice, hasEmail: boolean, deliverLog = false): Promise<NoticePlan> {
-      // Only whether an address exists matters here; the address itself travels with the email delivery alone.
-      const plan = notifier.plan(notice, hasEmail);
+    /** `reach`: whether an address exists (a boolean, from runs before phones), or the owner's whole reach. */
+    async planNotice(notice: Notice, reach: boolean | OwnerReach, deliverLog = false): Promise<NoticePlan> {
+      // Only whether an address or number exists matters here; they travel with their own channel's delivery alone.
+      const plan = notifier.plan(notice, reach);
       if (!deliverLog || !plan.channels.includes('log')) return plan;
       await notifier.deliverOn('log', notice, null);
       onDelivery(notice, 'log', 'sent');
@@ -52,13 +62,18 @@ export function createNotifyActivities({ notifier, onDelivery = () => undefined 
       channel: NoticeChannel,
       contact: Contact | null,
       final: boolean
-    ): Promise<void> {
+    ): Promise<AttemptAnswer> {
       heartbeat();
       const beating = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         await notifier.deliverOn(channel, notice, contact, cancellationSignal());
         onDelivery(notice, channel, 'sent');
+        return undefined;
       } catch (err) {
+        if (err instanceof DeliverySkipped) {
+          onDelivery(notice, channel, 'skipped');
+          return { skipped: err.message };
+        }
         const message = err instanceof Error ? err.message : String(err);
         const permanent = err instanceof PermanentDeliveryError;
         onDelivery(notice, channel, permanent || final ? 'failed' : 'retrying');

@@ -12,6 +12,8 @@
  * (`lang`) so that the page opens in it. Operator notices also go to OPERATOR_WEBHOOK_URL if set, signed
  * with the operators' own secrets (OPERATOR_WEBHOOK_SECRET). Every call follows the outbound rules (lib/outbound.ts).
  * An email attempt stops at EMAIL_DEADLINE_MS, or when the activity is cancelled, closing its SMTP session.
+ *  - sms and whatsapp: owner notices to the registered phone number, through Africa's Talking and the WhatsApp
+ *    Cloud API (phone-channels.ts); a number that opted out is skipped, never sent to.
  */
 import { isIP } from 'node:net';
 import {
@@ -26,16 +28,35 @@ import { createTransport, type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { Webhook } from 'standardwebhooks';
 import { untilAborted } from '../../lib/abortable.js';
-import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
 import { linkLanguage } from '../../messages/locale.js';
 import { builtInOwnerMessages, isOwnerMessageType, type OwnerMessages } from '../../messages/owner-messages.js';
 import type { NoticePlan } from '../../workflows/account-lifecycle/model/outbox.js';
 import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/model/types.js';
+import type { AfricasTalkingConfig } from './africas-talking.js';
+import { PermanentDeliveryError, TransientDeliveryError } from './delivery-errors.js';
+import { PhoneChannels, type OwnerReach, type PhoneChannelDeps } from './phone-channels.js';
+import { httpFailure } from './provider-http.js';
+import type { WhatsAppCloudConfig } from './whatsapp-cloud.js';
+
+export { DeliverySkipped, PermanentDeliveryError, TransientDeliveryError } from './delivery-errors.js';
+export type { OwnerReach } from './phone-channels.js';
+
+/** The channels NOTIFY_CHANNELS may name. */
+export type ConfiguredChannel = 'log' | 'webhook' | 'email' | 'sms' | 'whatsapp';
 
 export interface NotifierConfig {
-  channels: Array<'log' | 'webhook' | 'email'>;
+  channels: ConfiguredChannel[];
+  /** The SMS provider (NOTIFY_CHANNELS has sms). */
+  sms?: AfricasTalkingConfig;
+  /** The WhatsApp Cloud API (NOTIFY_CHANNELS has whatsapp). */
+  whatsapp?: WhatsAppCloudConfig;
+  /**
+   * Development with the Mono simulator and NOTIFY_CHANNELS unset: owners who registered a number also get sms and
+   * whatsapp (to the simulator's fake providers); for the others these channels are not planned at all.
+   */
+  simulatedPhoneChannels?: boolean;
   webhookUrl?: string;
   /** The customer webhook's Standard Webhooks secrets, comma-separated: each signs every message. */
   webhookSecret?: string;
@@ -84,23 +105,6 @@ export interface NotificationBody {
   data: Notice['data'] & { reauthUrl?: string };
 }
 
-/** Thrown for a failure a retry cannot fix (misconfiguration, a 4xx other than 408/429). */
-export class PermanentDeliveryError extends Error {
-  override name = 'PermanentDeliveryError';
-}
-
-/** A failure worth retrying; `retryAfterMs` when the receiver said when (429 or 503 with Retry-After). */
-export class TransientDeliveryError extends Error {
-  override name = 'TransientDeliveryError';
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-    options?: ErrorOptions
-  ) {
-    super(message, options);
-  }
-}
-
 const isReauthMessage = (notice: Notice): boolean =>
   notice.audience === 'owner' &&
   (notice.type === 'account.reauth_required' || notice.type === 'account.reauth_reminder');
@@ -108,28 +112,42 @@ const isReauthMessage = (notice: Notice): boolean =>
 export class Notifier {
   private readonly signers: Webhook[];
   private readonly operatorSigners: Webhook[];
+  private readonly phones: PhoneChannels;
 
   constructor(
     private readonly config: NotifierConfig,
     private readonly links: ReauthLinks,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    phoneDeps: Omit<PhoneChannelDeps, 'config' | 'logger' | 'now' | 'messages'> = {}
   ) {
     this.signers = signersOf(config.webhookSecret);
     this.operatorSigners = signersOf(config.operatorWebhookSecret);
+    this.phones = new PhoneChannels({
+      ...phoneDeps,
+      config,
+      logger,
+      now,
+      messages: () => this.config.messages ?? builtInOwnerMessages(),
+    });
   }
 
-  /** The channels this configuration sends `notice` to, in order, and those skipped with why. */
-  plan(notice: Notice, hasEmail: boolean): NoticePlan {
+  /**
+   * The channels this configuration sends `notice` to, in order, and those skipped with why. `reach` is what the
+   * owner registered (a boolean alone: whether an address exists; before phones, only that).
+   */
+  plan(notice: Notice, reach: boolean | OwnerReach): NoticePlan {
+    const owner: OwnerReach = typeof reach === 'boolean' ? { email: reach, phone: false, whatsApp: false } : reach;
     const plan: NoticePlan = { channels: [], skipped: [] };
-    const on = (channel: 'log' | 'webhook' | 'email'): boolean => this.config.channels.includes(channel);
+    const on = (channel: ConfiguredChannel): boolean => this.config.channels.includes(channel);
     if (on('log')) plan.channels.push('log');
     if (on('webhook') && this.config.webhookUrl) plan.channels.push('webhook');
     if (notice.audience === 'operators' && this.config.operatorWebhookUrl) plan.channels.push('operator_webhook');
     if (on('email') && notice.audience === 'owner') {
-      if (hasEmail) plan.channels.push('email');
+      if (owner.email) plan.channels.push('email');
       else plan.skipped.push({ channel: 'email', reason: 'no email registered for the owner' });
     }
+    if (notice.audience === 'owner') this.phones.plan(notice, owner, plan);
     return plan;
   }
 
@@ -166,6 +184,9 @@ export class Notifier {
         return this.post(this.receiver(channel), notice.id, body, signal);
       case 'email':
         return this.email(notice.id, body, contact, signal);
+      case 'sms':
+      case 'whatsapp':
+        return this.phones.deliver(channel, notice, body.data.reauthUrl, contact, signal);
     }
   }
 
@@ -308,14 +329,7 @@ export class Notifier {
     }
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return;
-    const message = `${what} answered ${res.status}`;
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
-      throw new PermanentDeliveryError(`${message}; fix the receiver`);
-    const retryAfterMs =
-      res.status === 429 || res.status === 503
-        ? parseRetryAfter(res.headers.get('retry-after'), this.now())
-        : undefined;
-    throw new TransientDeliveryError(`${message}; retrying`, retryAfterMs);
+    throw httpFailure(what, res.status, res.headers.get('retry-after'), this.now());
   }
 }
 

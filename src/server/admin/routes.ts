@@ -2,7 +2,7 @@
  * The admin API (docs/operating.md), behind bearer tokens by role (server/access.ts); every route, its
  * roles and its schemas are in the OpenAPI document (server/openapi.ts, `GET /openapi.json`):
  *   integration or operator
- *   PUT  /accounts/:accountId/contact {email?, timeZone?, locale?}        the owner's contact, kept with the account
+ *   PUT  /accounts/:accountId/contact {email?, timeZone?, locale?, phone?, whatsApp?}  the owner's contact, kept with the account
  *   GET  /accounts/:accountId/status                                     { state, since, needsReauth }
  *   GET  /accounts/:accountId/reauth-link                                a freshly signed link: 200, or 409
  *   operator
@@ -66,8 +66,9 @@ function addIntegrationRoutes(router: Router, { access, accounts, links, logger,
     if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
     if (!body.success) return void res.status(400).json({ error: issues(body.error) });
     await accounts.setContact(id.data, body.data);
+    const change = (value: unknown): string => (value === undefined ? 'unchanged' : value ? 'set' : 'cleared');
     logger.info(
-      { accountId: id.data, email: body.data.email === undefined ? 'unchanged' : body.data.email ? 'set' : 'cleared' },
+      { accountId: id.data, email: change(body.data.email), phone: change(body.data.phone) },
       'owner contact registered'
     );
     res.status(202).json({ accepted: true });

@@ -9,6 +9,7 @@ import { isValidTimeZone } from '../../workflows/account-lifecycle/model/quiet-h
 import { ACCOUNT_STATES, OWNER_LOCALES } from '../../workflows/account-lifecycle/model/types.js';
 import { JOB_KINDS } from '../../jobs/api.js';
 import { parseDuration } from '../../lib/duration.js';
+import { parseE164 } from '../../lib/phone.js';
 
 export const AccountIdParam = z.string().regex(ACCOUNT_ID_PATTERN, 'is not an account id');
 export const AccountPath = z.object({ accountId: AccountIdParam.meta({ description: "Mono's account id" }) });
@@ -55,6 +56,11 @@ export const JobPath = z.object({
 export const UndeliveredQuery = z
   .object({ since: isoTime.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) })
   .strict();
+/** A phone number in E.164 that exists in its country's numbering plan (libphonenumber-js); never echoed. */
+export const PhoneNumber = z
+  .string()
+  .max(16)
+  .refine((text) => parseE164(text) !== undefined, 'must be a valid phone number in E.164, e.g. +2348031234567');
 export const ContactBody = z
   .object({
     email: z.email('must be an email address').max(254).nullable().optional(),
@@ -64,11 +70,18 @@ export const ContactBody = z
       .nullable()
       .optional()
       .meta({ description: "the owner's language for messages and the re-auth page; unset or null: English" }),
+    phone: PhoneNumber.nullable().optional().meta({ description: 'E.164; reached by the sms and whatsapp channels' }),
+    whatsApp: z.boolean().nullable().optional().meta({ description: 'the owner agreed to WhatsApp messages' }),
   })
   .strict()
   .refine(
-    (c) => c.email !== undefined || c.timeZone !== undefined || c.locale !== undefined,
-    'give email, timeZone and/or locale (null clears one)'
+    (c) =>
+      c.email !== undefined ||
+      c.timeZone !== undefined ||
+      c.locale !== undefined ||
+      c.phone !== undefined ||
+      c.whatsApp !== undefined,
+    'give email, timeZone, locale, phone and/or whatsApp (null clears one)'
   );
 
 /** "path: message; …" for a 400 answer; names fields, never echoes values. */

@@ -17,7 +17,7 @@ import type { NotifyActivities } from '../../activities/notify/activities.js';
 import { FAILURE } from '../../activities/failures.js';
 import { monoTaskQueueFor } from './api/messages.js';
 import type { SyncOutcome } from './model/syncs.js';
-import type { Contact, Notice, NoticeChannel } from './model/types.js';
+import { PHONE_CHANNELS, type Contact, type Notice, type NoticeChannel } from './model/types.js';
 
 // One try now, then twice more two and four minutes later (Mono's 2-minute limit); a 429's Retry-After wins.
 const SYNC_OPTIONS = {
@@ -63,7 +63,8 @@ export async function runManualSync(accountId: string): Promise<SyncOutcome> {
   }
 }
 
-export type AttemptResult = { ok: true } | { ok: false; permanent: boolean; message: string; retryAfterMs?: number };
+export type AttemptResult =
+  { ok: true; skipped?: string } | { ok: false; permanent: boolean; message: string; retryAfterMs?: number };
 
 // One attempt per activity: the workflow keeps the retry schedule, so it can look at the account before each one.
 const { deliverNoticeOn } = proxyActivities<NotifyActivities>({
@@ -79,9 +80,8 @@ export async function attemptNoticeOn(
   final: boolean
 ): Promise<AttemptResult> {
   try {
-    // The address goes only to the email channel; the other channels' inputs in history carry none.
-    await deliverNoticeOn(notice, channel, channel === 'email' ? contact : null, final);
-    return { ok: true };
+    const answer = await deliverNoticeOn(notice, channel, contactFor(channel, contact), final);
+    return answer?.skipped ? { ok: true, skipped: answer.skipped } : { ok: true };
   } catch (err) {
     if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -93,6 +93,14 @@ export async function attemptNoticeOn(
     log.warn('notice attempt failed', { noticeId: notice.id, type: notice.type, channel, permanent, message });
     return { ok: false, permanent, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
+}
+
+/** The address goes only to the email channel, the number only to the phone channels; the others' inputs carry none. */
+function contactFor(channel: NoticeChannel, contact: Contact | null): Contact | null {
+  if (!contact) return null;
+  if (channel === 'email') return { email: contact.email ?? null, timeZone: contact.timeZone ?? null };
+  if (PHONE_CHANNELS.includes(channel)) return { phone: contact.phone ?? null };
+  return null;
 }
 
 export async function lookUpInstitution(accountId: string): Promise<string | null> {

@@ -58,7 +58,10 @@ export function setAccountHandlers(ctx: HandlerContext): void {
   });
   setHandler(setContactSignal, (payload) => {
     const contact = contactFrom(payload);
-    if (!contact) return void log.warn('setContact signal without a valid email address, time zone or locale ignored');
+    if (!contact)
+      return void log.warn(
+        'setContact signal without a valid email address, phone number (E.164), time zone or locale ignored'
+      );
     account.setContact(contact);
     ctx.wake();
   });

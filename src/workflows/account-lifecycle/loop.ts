@@ -8,7 +8,7 @@
 import { type CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
 import { planNotice, lookUpInstitution, quietHoursEnd, runManualSync } from './effects.js';
 import type { Account } from './model/account.js';
-import type { AccountView, Notice, NoticeChannel } from './model/types.js';
+import { PHONE_CHANNELS, type AccountView, type Notice, type NoticeChannel } from './model/types.js';
 import { runCheck } from './mono-checks.js';
 import { deliverOnChannel, type DeliveryLane } from './notice-delivery.js';
 import type { Publisher } from './publisher.js';
@@ -89,7 +89,9 @@ class Lanes {
   }
 
   blocksRollover(): boolean {
-    return this.syncRunning() || [...this.attempts.values()].some((a) => a.channel === 'email');
+    // Mail, SMS and WhatsApp do not dedupe: an attempt cut off there could reach the owner twice.
+    const noDedupe = (channel: NoticeChannel): boolean => channel === 'email' || PHONE_CHANNELS.includes(channel);
+    return this.syncRunning() || [...this.attempts.values()].some((a) => noDedupe(a.channel));
   }
 
   /** Cancels the attempts in flight whose notice is no longer wanted (the account left reauth_required). */
@@ -121,7 +123,9 @@ class Lanes {
       this.launch(`plan:${notice.id}`, async () => {
         // The plan writes the log channel too, unless the notice is already stale.
         const deliverLog = account.notices.staleReason(notice) === undefined;
-        const plan = await planNotice(notice, !!account.contact?.email, deliverLog);
+        const contact = account.contact;
+        const reach = { email: !!contact?.email, phone: !!contact?.phone, whatsApp: contact?.whatsApp === true };
+        const plan = await planNotice(notice, reach, deliverLog);
         account.outbox.plan(notice.id, plan, new Date().toISOString());
       });
     }
@@ -131,6 +135,7 @@ class Lanes {
         const end = await deliverOnChannel(this.deliveryLane(key, notice, channel), notice.id, channel);
         if (end.kind === 'delivered') account.notices.finishChannel(notice.id, channel, undefined, Date.now());
         if (end.kind === 'gave-up') account.notices.finishChannel(notice.id, channel, end.reason, Date.now());
+        if (end.kind === 'skipped') account.notices.skipChannel(notice.id, channel, end.reason, Date.now());
       });
     }
   }

@@ -1,16 +1,22 @@
 /**
  * One notice on one channel, delivered on the retry schedule (model/delivery-retry.ts), with a look at the account
- * before every attempt: a notice that is no longer wanted is dropped, never sent. Sandbox code.
+ * before every attempt: a notice that is no longer wanted is dropped, never sent; an owner's SMS or WhatsApp
+ * message waits out the quiet hours (NOTIFY_QUIET_HOURS in the owner's time zone), the first one included: a phone
+ * buzzes, an inbox does not. Sandbox code.
  */
 import { CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
-import { attemptNoticeOn } from './effects.js';
+import { attemptNoticeOn, quietHoursEnd } from './effects.js';
 import type { Account } from './model/account.js';
 import { describeSpan, isFinalAttempt, nextDeliveryDelayMs } from './model/delivery-retry.js';
-import type { ChannelDelivery, Notice, NoticeChannel } from './model/types.js';
+import { PHONE_CHANNELS, type ChannelDelivery, type Notice, type NoticeChannel } from './model/types.js';
 
-/** How a channel's delivery ended: delivered, given up (a dead letter), dropped, or left for the next run. */
+/** How a channel's delivery ended: delivered, skipped on purpose, given up (a dead letter), dropped, or carried. */
 export type DeliveryEnd =
-  { kind: 'delivered' } | { kind: 'gave-up'; reason: string } | { kind: 'dropped' } | { kind: 'carried' };
+  | { kind: 'delivered' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'gave-up'; reason: string }
+  | { kind: 'dropped' }
+  | { kind: 'carried' };
 
 export interface DeliveryLane {
   account: Account;
@@ -47,9 +53,25 @@ export async function deliverOnChannel(lane: DeliveryLane, id: string, channel: 
       continue;
     }
     if (lane.rollingOver()) return { kind: 'carried' };
+    if (await deferredByQuietHours(account, notice, channel)) continue;
     const end = await attemptOnce(lane, pending.notice, pending.delivery, channel);
     if (end) return end;
   }
+}
+
+/**
+ * An owner's message on a phone channel inside the quiet hours is moved to their end (recorded as its next attempt,
+ * no attempt counted). The end is worked out by a local activity, so replay never depends on time-zone data.
+ */
+async function deferredByQuietHours(account: Account, notice: Notice, channel: NoticeChannel): Promise<boolean> {
+  const window = account.settings.quietHours;
+  if (!window || notice.audience !== 'owner' || !PHONE_CHANNELS.includes(channel)) return false;
+  const now = Date.now();
+  const end = await quietHoursEnd(now, window, account.timeZone());
+  if (end <= now) return false;
+  account.outbox.noteRetry(notice.id, channel, new Date(end).toISOString());
+  log.info('phone message deferred to the end of quiet hours', { noticeId: notice.id, channel });
+  return true;
 }
 
 /** One attempt; returns how the delivery ended, or undefined when it is to be tried again (already scheduled). */
@@ -78,7 +100,7 @@ async function attemptOnce(
     })
     .finally(() => lane.attempting(null));
   if (result === null) return undefined;
-  if (result.ok) return { kind: 'delivered' };
+  if (result.ok) return result.skipped ? { kind: 'skipped', reason: result.skipped } : { kind: 'delivered' };
   if (result.permanent) return { kind: 'gave-up', reason: result.message };
   const now = Date.now();
   const delay = final

@@ -36,25 +36,25 @@ export function isLifecycleSettings(settings: unknown): settings is LifecycleSet
 /** An address as the admin API accepts it: one @, something on each side, no spaces, at most 254 characters. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** E.164's shape (the admin API also checks the number against its country's numbering plan). */
+const E164 = /^\+[1-9]\d{7,14}$/;
+
 /**
  * The contact to register, or undefined when the payload is not one (not an address, an unknown time zone, a
- * language this build has no templates for).
+ * number not in E.164, a language this build has no templates for).
  */
 export function contactFrom(contact: Contact | undefined): Contact | undefined {
   if (!contact || typeof contact !== 'object') return undefined;
-  const { email, timeZone, locale } = contact;
-  if (locale !== undefined && locale !== null && !(OWNER_LOCALES as readonly unknown[]).includes(locale))
-    return undefined;
-  if (timeZone !== undefined && timeZone !== null && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)))
-    return undefined;
-  if (email !== undefined && email !== null && (typeof email !== 'string' || email.length > 254 || !EMAIL.test(email)))
-    return undefined;
-  if (email === undefined && timeZone === undefined && locale === undefined) return undefined;
-  return {
-    ...(email !== undefined ? { email } : {}),
-    ...(timeZone !== undefined ? { timeZone } : {}),
-    ...(locale !== undefined ? { locale } : {}),
-  };
+  const { email, timeZone, phone, whatsApp, locale } = contact;
+  const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;
+  if (given(timeZone) && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))) return undefined;
+  if (given(email) && (typeof email !== 'string' || email.length > 254 || !EMAIL.test(email))) return undefined;
+  if (given(phone) && (typeof phone !== 'string' || !E164.test(phone))) return undefined;
+  if (given(whatsApp) && typeof whatsApp !== 'boolean') return undefined;
+  if (given(locale) && !(OWNER_LOCALES as readonly unknown[]).includes(locale)) return undefined;
+  const fields = { email, timeZone, phone, whatsApp, locale };
+  const kept = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Contact;
+  return Object.keys(kept).length === 0 ? undefined : kept;
 }
 
 /** An operator's `retrySync` reason must be a string when given. */

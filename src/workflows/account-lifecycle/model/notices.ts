@@ -39,6 +39,12 @@ export class Notices {
     return finished;
   }
 
+  /** A channel sent nothing on purpose (the owner opted out of it): skipped, recorded in the history too. */
+  skipChannel(id: string, channel: NoticeChannel, reason: string, nowMs: number): void {
+    this.account.outbox.skipChannel(id, channel, reason, new Date(nowMs).toISOString());
+    this.account.note(`notice ${id} skipped on ${channel}: ${reason.slice(0, 160)}`, nowMs);
+  }
+
   /** Why an operator's redelivery is refused now, or undefined when some dead letter matches it. */
   refuseRedeliver(request: RedeliverRequest): string | undefined {
     const outbox = this.account.outbox;

@@ -150,6 +150,14 @@ export class Outbox {
     return { complete: this.completeIfDone(id), ...(deadLetter ? { deadLetter } : {}) };
   }
 
+  /** Records that a pending channel sent nothing on purpose (the owner opted out); true if the notice is complete. */
+  skipChannel(id: string, channel: NoticeChannel, reason: string, at: string): boolean {
+    const notice = this.find(id);
+    if (notice?.channels?.[channel]?.status !== 'pending') return false;
+    this.replace({ ...notice, channels: { ...notice.channels, [channel]: { status: 'skipped', at, detail: reason } } });
+    return this.completeIfDone(id);
+  }
+
   /** Dead letters matching the request, oldest first. */
   undeliveredMatching(request: RedeliverRequest): UndeliveredNotice[] {
     const ids = request.noticeIds && request.noticeIds.length > 0 ? new Set(request.noticeIds) : null;

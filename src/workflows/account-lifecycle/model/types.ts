@@ -84,6 +84,10 @@ export interface Contact {
   timeZone?: string | null;
   /** The owner's language; English when unset. */
   locale?: OwnerLocale | null;
+  /** E.164, validated at the edge; reaches the sms and whatsapp channels only (payloads are encrypted). */
+  phone?: string | null;
+  /** The owner agreed to WhatsApp messages (WhatsApp's business policy asks for it before the first one). */
+  whatsApp?: boolean | null;
 }
 
 /** Notification types (see src/activities/notify/notifier.ts for how each is delivered). */
@@ -92,9 +96,12 @@ export type NoticeType =
 
 /**
  * Where a notice goes: the log, the customer's webhook, the owner's email, the operators' webhook
- * (`OPERATOR_WEBHOOK_URL`). Each is delivered by an activity of its own, with its own retries.
+ * (`OPERATOR_WEBHOOK_URL`), the owner's phone by SMS and by WhatsApp. Each is delivered by an activity of its
+ * own, with its own retries.
  */
-export const NOTICE_CHANNELS = ['log', 'webhook', 'email', 'operator_webhook'] as const;
+export const NOTICE_CHANNELS = ['log', 'webhook', 'email', 'operator_webhook', 'sms', 'whatsapp'] as const;
+/** The channels that reach the owner's phone: they get the number, and wait out quiet hours. */
+export const PHONE_CHANNELS: readonly NoticeChannel[] = ['sms', 'whatsapp'];
 export type NoticeChannel = (typeof NOTICE_CHANNELS)[number];
 
 /** One channel's delivery of one notice. */
@@ -232,8 +239,17 @@ export interface AccountView {
   pendingNotices: number;
   /** Messages being delivered, channel by channel, and those that gave up on a channel (dead letters, bounded). */
   notices: { pending: PendingNoticeView[]; undelivered: UndeliveredNotice[] };
-  /** Whether an email address and which time zone are registered (the address itself is not shown). */
-  contact: { email: boolean; timeZone: string | null; locale?: OwnerLocale | null };
+  /**
+   * Whether an email address, a phone number and which time zone and language are registered (never the address or
+   * number).
+   */
+  contact: {
+    email: boolean;
+    timeZone: string | null;
+    locale?: OwnerLocale | null;
+    phone?: boolean;
+    whatsApp?: boolean;
+  };
   history: Transition[];
   lastEvent: LastEvent | null;
   counts: EventCounts;

@@ -30,6 +30,7 @@ export function accountView(accountId: string, s: CarriedState, historyLength: n
       timeZone: s.contact?.timeZone ?? null,
       // Only when registered, so that the answer for owners without one reads as it did before locales.
       ...(s.contact?.locale && { locale: s.contact.locale }),
+      ...(s.contact?.phone && { phone: true, whatsApp: s.contact.whatsApp === true }),
     },
     history: s.history,
     lastEvent: s.lastEvent,
