@@ -24,6 +24,7 @@ export async function startTimeSkippingEnv(testServerPath: string): Promise<Test
       MonoStateSince: DATETIME,
       MonoUndelivered: BOOL,
       MonoLastHeard: DATETIME,
+      MonoIncident: KEYWORD,
     },
   });
   return env;

@@ -6,6 +6,7 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import {
   MonoAccountState,
   MonoEscalated,
+  MonoIncident,
   MonoInstitution,
   MonoLastHeard,
   MonoStateSince,
@@ -17,10 +18,13 @@ import { LAST_HEARD_RESOLUTION_MS } from './model/observations.js';
 export class Publisher {
   private indexed: string;
   private heard: number | null;
+  /** Whether MonoIncident may hold a value: it is only ever written by accounts that were held. */
+  private incidentShown: boolean;
 
   constructor(private readonly account: Account) {
     this.indexed = this.key();
     this.heard = account.checks.lastHeardMs();
+    this.incidentShown = account.hold !== null;
     describeForUi(account);
   }
 
@@ -35,17 +39,25 @@ export class Publisher {
     if (key === this.indexed && !withHeard) return;
     this.indexed = key;
     if (withHeard) this.heard = heard;
-    publish(this.account, withHeard ? heard : undefined);
+    const incident = this.account.hold?.institution ?? null;
+    publish(
+      this.account,
+      withHeard ? heard : undefined,
+      incident !== null || this.incidentShown ? incident : undefined
+    );
+    this.incidentShown = incident !== null;
   }
 
   /** The indexed facts; a change in any of them means the search attributes need an upsert. */
   private key(): string {
     const a = this.account;
-    return JSON.stringify([a.state, a.since, a.escalated, a.institution, a.outbox.undeliveredCount > 0]);
+    const incident = a.hold?.institution ?? null;
+    return JSON.stringify([a.state, a.since, a.escalated, a.institution, a.outbox.undeliveredCount > 0, incident]);
   }
 }
 
-function publish(account: Account, lastHeardMs?: number): void {
+/** `incident`: the held account's institution, null to clear MonoIncident, undefined to leave it alone. */
+function publish(account: Account, lastHeardMs?: number, incident?: string | null): void {
   if (account.state === null || account.since === null) return;
   upsertSearchAttributes([
     { key: MonoAccountState, value: account.state },
@@ -54,6 +66,7 @@ function publish(account: Account, lastHeardMs?: number): void {
     ...(account.institution ? [{ key: MonoInstitution, value: account.institution }] : []),
     { key: MonoUndelivered, value: account.outbox.undeliveredCount > 0 },
     ...(lastHeardMs !== undefined ? [{ key: MonoLastHeard, value: new Date(lastHeardMs) }] : []),
+    ...(incident !== undefined ? [{ key: MonoIncident, value: incident }] : []),
   ]);
   describeForUi(account);
 }
@@ -66,6 +79,7 @@ function describeForUi(account: Account): void {
     `**${account.state}** since ${account.since}` +
       (account.escalated ? ' — escalated to operators' : '') +
       (account.institution ? `\n\nInstitution: ${account.institution}` : '') +
+      (account.hold ? `\n\nHeld by the incident at ${account.hold.institution}: re-auth notices wait for it` : '') +
       (undelivered > 0 ? `\n\n${undelivered} undelivered notice(s): see the state query` : '')
   );
 }

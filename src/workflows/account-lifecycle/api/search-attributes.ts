@@ -14,6 +14,12 @@ export const MonoUndelivered = defineSearchAttributeKey('MonoUndelivered', Searc
 /** When the account last heard from Mono (webhook, sync answer, check), to the hour: reconciliation finds silence. */
 export const MonoLastHeard = defineSearchAttributeKey('MonoLastHeard', SearchAttributeType.DATETIME);
 
+/**
+ * The institution of an open bank-wide incident: on the incident's workflow, and on each account it holds (their
+ * re-auth notices and escalations wait for it to close).
+ */
+export const MonoIncident = defineSearchAttributeKey('MonoIncident', SearchAttributeType.KEYWORD);
+
 export const SEARCH_ATTRIBUTES = [
   MonoAccountState,
   MonoInstitution,
@@ -21,6 +27,7 @@ export const SEARCH_ATTRIBUTES = [
   MonoStateSince,
   MonoUndelivered,
   MonoLastHeard,
+  MonoIncident,
 ] as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` takes them. */
@@ -31,4 +38,5 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   'MonoStateSince=Datetime',
   'MonoUndelivered=Bool',
   'MonoLastHeard=Datetime',
+  'MonoIncident=Keyword',
 ] as const;

@@ -4,6 +4,7 @@
  * a field is added as optional with a default where it is read, and never renamed or given a new meaning.
  */
 import type { DeliveryEntry } from './delivery-memory.js';
+import type { IncidentHold } from './incident-hold.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
 import type {
@@ -44,6 +45,8 @@ export interface CarriedState {
   stateChanges: number;
   /** A check with Mono asked for (reconciliation, enrolment) and not yet run; the last check's result. */
   check: CheckState;
+  /** The bank-wide incident holding the account's notices, if any (absent in state carried by earlier builds). */
+  incident?: IncidentHold | null;
 }
 
 export interface CheckState {

@@ -231,4 +231,6 @@ export interface AccountView {
   run: { number: number; historyLength: number };
   /** The last check with Mono (reconciliation or enrolment), and whether one is waiting to run. */
   check: { last: CheckRecord | null; pending: boolean };
+  /** The bank-wide incident holding the account's re-auth notices and escalations, if any. */
+  incident?: { institution: string; heldSince: string; heldNotices: number; releaseAt: string | null } | null;
 }
