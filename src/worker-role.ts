@@ -1,7 +1,7 @@
 /**
  * The worker role of the service: the Mono API (the real one, or the simulator in development), the account
- * workflows' worker and the Mono task queue's worker, both as one Worker Deployment Version, the reconcile and
- * build-sweep schedules, and the promotion of this build as TEMPORAL_WORKER_PROMOTE says (src/deployment/).
+ * workflows' worker and the Mono task queue's worker, both as one Worker Deployment Version, the reconcile,
+ * build-sweep and incident-check schedules, and the promotion of this build as TEMPORAL_WORKER_PROMOTE says (src/deployment/).
  */
 import { readFileSync } from 'node:fs';
 import type { Client, Connection } from '@temporalio/client';
@@ -24,6 +24,8 @@ import type { Tracing } from './lib/tracing.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
+import { createIncidentActivities } from './incidents/activities.js';
+import { ensureIncidentCheckSchedule } from './incidents/schedule.js';
 import { createJobActivities } from './jobs/activities.js';
 import { createReconcileActivities } from './reconcile/activities.js';
 import { ensureReconcileSchedule } from './reconcile/schedule.js';
@@ -95,6 +97,7 @@ async function startWorkers(
   const { config, logger, metrics } = deps;
   const versioning = deploymentOptions(version);
   const converter = deps.dataConverter ? { dataConverter: deps.dataConverter } : {};
+  const notifier = new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' }));
   const { worker, connection } = await createWorker({
     connection: connectionOptions(config.temporal.target),
     namespace: config.temporal.namespace,
@@ -102,7 +105,7 @@ async function startWorkers(
     activities: {
       ...measured(
         createActivities({
-          notifier: new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' })),
+          notifier,
           onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
         }),
         metrics
@@ -110,6 +113,12 @@ async function startWorkers(
       ...createReconcileActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
       ...createJobActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'jobs' }) }),
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
+      ...createIncidentActivities({
+        client: deps.client,
+        notifier,
+        metrics,
+        logger: logger.child({ source: 'incidents' }),
+      }),
     },
     ...(deps.tracing && { tracing: deps.tracing }),
     // Heartbeats of activities without a heartbeat timeout (the notify attempts) reach Temporal this often, and
@@ -167,9 +176,12 @@ async function ensureSchedules({ client, config, logger }: WorkerRoleDeps): Prom
     logger.info({ schedule: reconcile, everyMs: config.reconcile.everyMs }, 'reconcile schedule ready');
     const sweep = { deploymentName: config.temporal.deployment.name, taskQueue };
     await ensureBuildSweepSchedule(client, sweep, config.buildSweep);
+    await ensureIncidentCheckSchedule(client, taskQueue, config.incidents);
   } catch (err) {
     if (grpcStatusOf(err) !== UNIMPLEMENTED) throw err;
-    logger.warn('this Temporal server has no Schedules: no reconcile or build sweep (run them by hand)');
+    logger.warn(
+      'this Temporal server has no Schedules: no reconcile, build sweep or incident check (run them by hand)'
+    );
   }
 }
 

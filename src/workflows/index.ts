@@ -3,3 +3,4 @@ export { accountLifecycle } from './account-lifecycle/workflow.js';
 export { moveAccountsToCurrentBuild } from './build-sweep.js';
 export { reconcileAccounts } from './reconcile.js';
 export { importAccountsJob, redeliverNoticesJob } from './jobs.js';
+export { checkIncidents, institutionIncident } from './incidents.js';
