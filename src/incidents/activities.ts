@@ -106,36 +106,7 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
     },
 
     /** Releases the institution's accounts, each at its time within the spread; counts what they held. */
-    async releaseInstitutionAccounts(request: {
-      taskQueue: string;
-      institution: string;
-      spreadMs: number;
-    }): Promise<ReleaseTotals> {
-      const { taskQueue, institution, spreadMs } = request;
-      const ids: string[] = [];
-      const query = institutionQuery(taskQueue, institution);
-      for await (const wf of client.workflow.list({ query, pageSize: PAGE_SIZE })) ids.push(wf.workflowId);
-      const times = releaseTimes(ids.length, Date.now(), spreadMs, Math.random);
-      const totals: ReleaseTotals = { accounts: ids.length, held: 0, stillTrue: 0, failed: 0 };
-      await forEachConcurrently(ids.keys(), CONCURRENCY, async (i) => {
-        const workflowId = ids[i]!;
-        try {
-          const answer: ReleaseAnswer = await client.workflow
-            .getHandle(workflowId)
-            .executeUpdate(releaseFromIncidentUpdate, { args: [{ institution, releaseAtMs: times[i]! }] });
-          totals.held += answer.held;
-          totals.stillTrue += answer.stillTrue;
-        } catch (err) {
-          // Closed since the listing, or unreachable: a hold ends by itself when it expires.
-          totals.failed += 1;
-          logger.warn({ accountId: workflowId.slice(WORKFLOW_ID_PREFIX.length), err: String(err) }, 'release failed');
-        }
-        heartbeat(i);
-      });
-      deps.metrics.incidentHeldNotices.inc({ outcome: 'released' }, totals.stillTrue);
-      deps.metrics.incidentHeldNotices.inc({ outcome: 'dropped' }, totals.held - totals.stillTrue);
-      return totals;
-    },
+    releaseInstitutionAccounts: (request: ReleaseRequestAll): Promise<ReleaseTotals> => releaseAll(deps, request),
 
     /** Tells operators that an incident opened or closed, with its counts; the notice id is stable across retries. */
     async notifyIncident(type: 'incident.opened' | 'incident.closed', progress: IncidentProgress): Promise<void> {
@@ -149,6 +120,41 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
 }
 
 export type IncidentActivities = ReturnType<typeof createIncidentActivities>;
+
+export interface ReleaseRequestAll {
+  taskQueue: string;
+  institution: string;
+  spreadMs: number;
+}
+
+/** Releases every running account at the institution (an account not held answers with zeros). */
+async function releaseAll(deps: IncidentActivityDeps, request: ReleaseRequestAll): Promise<ReleaseTotals> {
+  const { client, logger } = deps;
+  const { taskQueue, institution, spreadMs } = request;
+  const ids: string[] = [];
+  const query = institutionQuery(taskQueue, institution);
+  for await (const wf of client.workflow.list({ query, pageSize: PAGE_SIZE })) ids.push(wf.workflowId);
+  const times = releaseTimes(ids.length, Date.now(), spreadMs, Math.random);
+  const totals: ReleaseTotals = { accounts: ids.length, held: 0, stillTrue: 0, failed: 0 };
+  await forEachConcurrently(ids.keys(), CONCURRENCY, async (i) => {
+    const workflowId = ids[i]!;
+    try {
+      const answer: ReleaseAnswer = await client.workflow
+        .getHandle(workflowId)
+        .executeUpdate(releaseFromIncidentUpdate, { args: [{ institution, releaseAtMs: times[i]! }] });
+      totals.held += answer.held;
+      totals.stillTrue += answer.stillTrue;
+    } catch (err) {
+      // Closed since the listing, or unreachable: a hold ends by itself when it expires.
+      totals.failed += 1;
+      logger.warn({ accountId: workflowId.slice(WORKFLOW_ID_PREFIX.length), err: String(err) }, 'release failed');
+    }
+    heartbeat(i);
+  });
+  deps.metrics.incidentHeldNotices.inc({ outcome: 'released' }, totals.stillTrue);
+  deps.metrics.incidentHeldNotices.inc({ outcome: 'dropped' }, totals.held - totals.stillTrue);
+  return totals;
+}
 
 /** Starts the institution's incident; false when one is already open. */
 async function startIncident(
