@@ -7,10 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { incidentWorkflowId } from '../../src/incidents/detect.js';
-import { MonoIncident } from '../../src/workflows/account-lifecycle/api/search-attributes.js';
-import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import type { IncidentProgress } from '../../src/workflows/incidents.js';
-import { eventually, startStack, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
+import { runCli } from '../helpers/cli.js';
+import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId } from '../helpers/webhooks.js';
 
 const BANK_A = 'Bank A';
@@ -69,6 +68,13 @@ function countAccounts(filter: string): Promise<number> {
   return stack.client.workflow.count(query).then((r) => r.count);
 }
 
+const cliEnv = () => ({
+  ...process.env,
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
+  TEMPORAL_TASK_QUEUE: stack.taskQueue,
+});
+
 const incidentA = () => stack.client.workflow.getHandle(incidentWorkflowId(stack.taskQueue, BANK_A));
 
 describe('a bank-wide outage at Bank A', () => {
@@ -94,10 +100,23 @@ describe('a bank-wide outage at Bank A', () => {
     const heldNotices = held.reduce((n, v) => n + (v.incident?.heldNotices ?? 0), 0);
     expect(ownerNotices(bankA)).toHaveLength(0);
 
+    // Operators see it: the admin API, the CLI, the gauge.
+    const api = (await (
+      await fetch(`${stack.adminUrl}/incidents`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })
+    ).json()) as { incidents: Array<Record<string, unknown>> };
+    expect(api.incidents).toMatchObject([{ institution: BANK_A, status: 'open', held: 20, accounts: 20 }]);
+    const cli = await runCli(['incidents', 'list', '--json'], cliEnv());
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ incidents: [{ institution: BANK_A, status: 'open' }] });
+    await eventually(
+      async () => (await fetch(`${stack.adminUrl}/metrics`)).text(),
+      (text) => /mono_reauth_incidents_open 1/.test(text)
+    );
+
     // Bank B, still healthy, behaves as before: its owner is told at once, and it opens no incident.
     await stack.sim.change(bankB[0]!, { change: 'require_reauth' });
     await eventually(
-      async () => ownerNotices([bankB[0]!]).length,
+      () => Promise.resolve(ownerNotices([bankB[0]!]).length),
       (n) => n === 1
     );
     await expect(
@@ -115,7 +134,7 @@ describe('a bank-wide outage at Bank A', () => {
 
     // The held notices still true go out, spread over the release window; the others were dropped.
     await eventually(
-      async () => ownerNotices(stillBroken).length,
+      () => Promise.resolve(ownerNotices(stillBroken).length),
       (n) => n === 5,
       20_000
     );
@@ -153,8 +172,8 @@ describe('a bank-wide outage at Bank A', () => {
         `closed ${operatorNotices('incident.closed').length}, per-account escalations ` +
         `${operatorNotices('account.escalated').length})`
     );
-    void TEST_ADMIN_TOKEN;
-    void MonoIncident;
-    void workflowIdFor;
+    const listed = await runCli(['incidents', 'list'], cliEnv());
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/Bank A\s+closed \(recovered\)/);
   }, 120_000);
 });
