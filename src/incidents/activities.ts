@@ -18,7 +18,13 @@ import {
 import { MonoInstitution } from '../workflows/account-lifecycle/api/search-attributes.js';
 import type { HoldRequest, ReleaseAnswer } from '../workflows/account-lifecycle/model/incident-hold.js';
 import type { Notice } from '../workflows/account-lifecycle/model/types.js';
-import type { IncidentProgress, InstitutionIncidentInput } from '../workflows/incidents.js';
+import type {
+  IncidentCheckResult,
+  IncidentProgress,
+  InstitutionIncidentInput,
+  ReleaseRequestAll,
+  ReleaseTotals,
+} from './types.js';
 import {
   incidentWorkflowId,
   institutionQuery,
@@ -37,20 +43,6 @@ export interface IncidentActivityDeps {
   notifier: Notifier;
   metrics: Metrics;
   logger: Logger;
-}
-
-export interface IncidentCheckResult {
-  /** Institutions counted in full, with their counts (failing within the window). */
-  counted: InstitutionCounts[];
-  /** Institutions whose incident this check started. */
-  opened: string[];
-}
-
-export interface ReleaseTotals {
-  accounts: number;
-  held: number;
-  stillTrue: number;
-  failed: number;
 }
 
 /** Accounts signalled or updated at the same time. */
@@ -120,12 +112,6 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
 }
 
 export type IncidentActivities = ReturnType<typeof createIncidentActivities>;
-
-export interface ReleaseRequestAll {
-  taskQueue: string;
-  institution: string;
-  spreadMs: number;
-}
 
 /** Releases every running account at the institution (an account not held answers with zeros). */
 async function releaseAll(deps: IncidentActivityDeps, request: ReleaseRequestAll): Promise<ReleaseTotals> {

@@ -18,46 +18,21 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { IncidentActivities, IncidentCheckResult, ReleaseTotals } from '../incidents/activities.js';
+import type { IncidentActivities } from '../incidents/activities.js';
 import { closeDecision, type IncidentSettings, type InstitutionCounts } from '../incidents/detect.js';
+import type {
+  IncidentCheckInput,
+  IncidentCheckResult,
+  IncidentProgress,
+  InstitutionIncidentInput,
+  ReleaseTotals,
+} from '../incidents/types.js';
 import { MonoIncident, MonoInstitution } from './account-lifecycle/api/search-attributes.js';
 
 export const INCIDENT_CHECK_WORKFLOW_TYPE = 'checkIncidents';
 export const INCIDENT_WORKFLOW_TYPE = 'institutionIncident';
 
-export interface IncidentCheckInput {
-  settings: IncidentSettings;
-}
-
-export interface InstitutionIncidentInput {
-  institution: string;
-  settings: IncidentSettings;
-  /** The counts that opened it. */
-  opening: InstitutionCounts;
-  /** Carried by continue-as-new. */
-  progress?: IncidentProgress;
-}
-
-/** What an incident knows, as its `incident` query answers it. */
-export interface IncidentProgress {
-  institution: string;
-  status: 'open' | 'closing' | 'closed';
-  openedAt: string;
-  closedAt: string | null;
-  closeReason: 'recovered' | 'expired' | null;
-  /** Running accounts at the institution, and those failing, at the last count. */
-  accounts: number;
-  failing: number;
-  /** The most accounts seen failing at once. */
-  peakFailing: number;
-  /** Accounts the incident holds. */
-  held: number;
-  /** Since when the share failing has been below the close share (ISO-8601), or null. */
-  belowSince: string | null;
-  /** Filled in on close: notices the accounts held, and those still true (sent on release). */
-  heldNotices: number | null;
-  releasedNotices: number | null;
-}
+export type { IncidentCheckInput, IncidentProgress, InstitutionIncidentInput } from '../incidents/types.js';
 
 export const incidentQuery = defineQuery<IncidentProgress>('incident');
 

@@ -43,6 +43,7 @@ const admin = {
   tokens: tokensFor({ operator: [TOKENS.operator], integration: [TOKENS.integration], codec: [TOKENS.codec] }),
   accounts,
   jobs: unusedJobs,
+  incidents: { list: () => Promise.resolve([]), openCount: () => Promise.resolve(0) },
   redeliverSpreadMs: 0,
   accountGauges: { registry: new Registry(), inMetrics: false },
   links,
