@@ -4,6 +4,8 @@
  */
 import type { IncidentSettings, InstitutionCounts } from './detect.js';
 
+export type CloseReason = 'recovered' | 'expired' | 'operator';
+
 export interface IncidentCheckInput {
   settings: IncidentSettings;
 }
@@ -23,7 +25,8 @@ export interface IncidentProgress {
   status: 'open' | 'closing' | 'closed';
   openedAt: string;
   closedAt: string | null;
-  closeReason: 'recovered' | 'expired' | null;
+  /** recovered, expired (INCIDENT_MAX_OPEN), or operator (the `close` signal). */
+  closeReason: CloseReason | null;
   /** Running accounts at the institution, and those failing, at the last count. */
   accounts: number;
   failing: number;

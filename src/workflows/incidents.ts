@@ -7,20 +7,22 @@
  * recounts every check, and when the bank has recovered releases the accounts spread over time. Sandbox code.
  */
 import {
+  condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   log,
   makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   setWorkflowOptions,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IncidentActivities } from '../incidents/activities.js';
 import { closeDecision, type IncidentSettings, type InstitutionCounts } from '../incidents/detect.js';
 import type {
+  CloseReason,
   IncidentCheckInput,
   IncidentCheckResult,
   IncidentProgress,
@@ -35,6 +37,12 @@ export const INCIDENT_WORKFLOW_TYPE = 'institutionIncident';
 export type { IncidentCheckInput, IncidentProgress, InstitutionIncidentInput } from '../incidents/types.js';
 
 export const incidentQuery = defineQuery<IncidentProgress>('incident');
+
+/**
+ * Operator: close the incident now (`temporal workflow signal --name close`): its accounts are released as on
+ * recovery, and operators get the closing notice.
+ */
+export const closeIncidentSignal = defineSignal('close');
 
 const { detectIncidents } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '2 minutes',
@@ -63,7 +71,9 @@ export async function institutionIncident(input: InstitutionIncidentInput): Prom
   const { institution, settings } = input;
   const taskQueue = workflowInfo().taskQueue;
   const progress: IncidentProgress = input.progress ?? opened(institution, input.opening);
+  let closeRequested = false;
   setHandler(incidentQuery, () => ({ ...progress }));
+  setHandler(closeIncidentSignal, () => void (closeRequested = true));
   upsertSearchAttributes([
     { key: MonoIncident, value: institution },
     { key: MonoInstitution, value: institution },
@@ -78,7 +88,8 @@ export async function institutionIncident(input: InstitutionIncidentInput): Prom
       expiresAtMs: Date.parse(progress.openedAt) + settings.maxOpenMs,
     });
     const counts = await countInstitution(taskQueue, institution);
-    const decision = recount(progress, counts, settings);
+    const recovered = recount(progress, counts, settings);
+    const decision = closeRequested ? 'operator' : recovered;
     if (decision) return close(progress, decision, settings);
     const info = workflowInfo();
     if (info.historyLength >= EVENTS_PER_RUN || info.continueAsNewSuggested) {
@@ -90,7 +101,7 @@ export async function institutionIncident(input: InstitutionIncidentInput): Prom
         progress,
       });
     }
-    await sleep(settings.checkEveryMs);
+    await condition(() => closeRequested, settings.checkEveryMs);
   }
 }
 
@@ -116,7 +127,7 @@ function recount(
   progress: IncidentProgress,
   counts: InstitutionCounts,
   settings: IncidentSettings
-): 'recovered' | 'expired' | null {
+): CloseReason | null {
   progress.accounts = counts.accounts;
   progress.failing = counts.failing;
   progress.peakFailing = Math.max(progress.peakFailing, counts.failing);
@@ -132,7 +143,7 @@ function recount(
 
 async function close(
   progress: IncidentProgress,
-  reason: 'recovered' | 'expired',
+  reason: CloseReason,
   settings: IncidentSettings
 ): Promise<IncidentProgress> {
   progress.status = 'closing';

@@ -139,6 +139,16 @@ describe('an account held by its institution’s incident', () => {
     expect(next.incident.releaseIfDue(T0 + 3 * DAY)).toBe(true);
   });
 
+  it('sends a link an operator resends: the operator’s request is not held', () => {
+    const a = heldAccount();
+    a.apply(ev('reauthorisation_required'), T0 + MINUTE);
+    a.reauthReminders.resend(T0 + 2 * MINUTE);
+    const [held, resent] = a.outbox.unplanned();
+    expect(a.incident.holds(held!)).toBe(true);
+    expect(a.incident.holds(resent!)).toBe(false);
+    expect(a.hold?.heldNotices).toBe(1);
+  });
+
   it('checks hold requests sent by hand', () => {
     expect(isHoldRequest(hold)).toBe(true);
     expect(isHoldRequest({ ...hold, syncBackoffMs: [10] })).toBe(false);

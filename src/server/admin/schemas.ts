@@ -153,7 +153,7 @@ export const Incident = z.object({
   startedAt: Time,
   openedAt: Time.optional(),
   closedAt: Time.nullable().optional(),
-  closeReason: z.enum(['recovered', 'expired']).nullable().optional(),
+  closeReason: z.enum(['recovered', 'expired', 'operator']).nullable().optional(),
   accounts: z.number().int().optional().describe("the institution's running accounts at the last count"),
   failing: z.number().int().optional().describe('of those, in sync_failed or reauth_required'),
   peakFailing: z.number().int().optional(),

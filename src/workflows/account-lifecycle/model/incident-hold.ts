@@ -47,8 +47,9 @@ export const HELD_NOTICE_TYPES: readonly NoticeType[] = [
   'account.escalated',
 ];
 
-export function isHeldType(type: NoticeType): boolean {
-  return HELD_NOTICE_TYPES.includes(type);
+/** Whether an incident holds this notice: a held type, unless an operator asked for it (a resent link goes out). */
+export function isHeldNotice(notice: { type: NoticeType; data?: { resent?: boolean } }): boolean {
+  return HELD_NOTICE_TYPES.includes(notice.type) && notice.data?.resent !== true;
 }
 
 /** Shared syncs land within this fraction of their step after the slot, so that a bank is not asked all at once. */

@@ -4,7 +4,7 @@
  */
 import {
   holdEndsAtMs,
-  isHeldType,
+  isHeldNotice,
   type HoldRequest,
   type ReleaseAnswer,
   type ReleaseRequest,
@@ -17,9 +17,9 @@ import type { Notice } from './types.js';
 export class IncidentHolds {
   constructor(private readonly account: AccountRecord) {}
 
-  /** True while `notice` waits for the incident to end: a held type not yet handed to the notifier. */
+  /** True while `notice` waits for the incident to end: held (isHeldNotice) and not yet handed to the notifier. */
   holds(notice: Notice): boolean {
-    return this.account.hold !== null && notice.channels === undefined && isHeldType(notice.type);
+    return this.account.hold !== null && notice.channels === undefined && isHeldNotice(notice);
   }
 
   /**
@@ -32,7 +32,7 @@ export class IncidentHolds {
     if (current?.institution === request.institution && current.openedAtMs === request.openedAtMs) return false;
     if (a.institution !== null && a.institution !== request.institution) return false;
     if (a.state === null || a.state === 'unlinked') return false;
-    const waiting = a.outbox.unplanned().filter((n) => isHeldType(n.type)).length;
+    const waiting = a.outbox.unplanned().filter(isHeldNotice).length;
     a.hold = { ...request, heldAtMs: nowMs, heldNotices: waiting, releaseAtMs: null };
     a.holdRetry(nowMs);
     a.note(`held by the incident at ${request.institution}`, nowMs);

@@ -6,7 +6,7 @@
  */
 import type { CarriedState } from './carried-state.js';
 import { DeliveryMemory } from './delivery-memory.js';
-import { isHeldType, sharedSyncAtMs, type IncidentHold } from './incident-hold.js';
+import { isHeldNotice, sharedSyncAtMs, type IncidentHold } from './incident-hold.js';
 import { Outbox } from './outbox.js';
 import { isValidTimeZone } from './quiet-hours.js';
 import { reauthStarted, type ReauthSchedule } from './reauth-schedule.js';
@@ -143,7 +143,7 @@ export class AccountRecord {
     data: Omit<Notice['data'], 'accountId'> = {}
   ): Notice {
     const hold = this.hold;
-    if (hold && isHeldType(type)) this.hold = { ...hold, heldNotices: hold.heldNotices + 1 };
+    if (hold && isHeldNotice({ type, data })) this.hold = { ...hold, heldNotices: hold.heldNotices + 1 };
     return this.outbox.add(this.deps.newNoticeId(), type, audience, iso(nowMs), data);
   }
 
