@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { incidentWorkflowId } from '../../src/incidents/detect.js';
-import type { IncidentProgress } from '../../src/workflows/incidents.js';
+import { closeIncidentSignal, type IncidentProgress } from '../../src/workflows/incidents.js';
 import { runCli } from '../helpers/cli.js';
 import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
 import { newAccountId } from '../helpers/webhooks.js';
@@ -176,4 +176,32 @@ describe('a bank-wide outage at Bank A', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/Bank A\s+closed \(recovered\)/);
   }, 120_000);
+
+  it('closes by hand on an operator’s signal, releasing the held notices still true', async () => {
+    const bankC = Array.from({ length: 6 }, () => newAccountId());
+    for (const id of bankC) stack.sim.setScenario(id, { institution: 'Bank C', sync: ['reauth_required'] });
+    for (const id of bankC) await stack.sim.change(id, { change: 'data_status', dataStatus: 'AVAILABLE' });
+    for (const id of bankC) await stack.sim.change(id, { change: 'data_status', dataStatus: 'FAILED' });
+    const incident = stack.client.workflow.getHandle(incidentWorkflowId(stack.taskQueue, 'Bank C'));
+    await eventually(
+      () => incident.query<IncidentProgress>('incident'),
+      (p) => p.held === 6,
+      30_000
+    );
+    await eventually(
+      () => countAccounts(`MonoAccountState = 'reauth_required' AND MonoIncident = 'Bank C'`),
+      (n) => n === 6,
+      30_000
+    );
+    expect(ownerNotices(bankC)).toHaveLength(0);
+
+    await incident.signal(closeIncidentSignal);
+    const closed = (await incident.result()) as IncidentProgress;
+    expect(closed).toMatchObject({ status: 'closed', closeReason: 'operator', heldNotices: 6, releasedNotices: 6 });
+    await eventually(
+      () => Promise.resolve(ownerNotices(bankC).length),
+      (n) => n === 6,
+      20_000
+    );
+  }, 90_000);
 });
