@@ -18,6 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# The built-in templates of the owners' messages and the re-auth page, read at start (src/messages): beside dist/.
+COPY templates ./templates
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 USER node
 # With WORKER_MAX_CACHED_WORKFLOWS=500 (the default) this keeps the service under 512 MiB RSS (npm run bench).

@@ -26,12 +26,17 @@ import { measureImport } from './scenarios/import.js';
 import { measureIngest } from './scenarios/ingest.js';
 import { measureStorm } from './scenarios/storm.js';
 import { tracingCost, tracingEnv } from './scenarios/tracing.js';
+import { measureMemory } from './scenarios/memory.js';
+import { sizeWorkflowCache } from '../src/lib/workflow-cache.js';
+
+/** The service's heap limit in the bench, as the Dockerfile sets it. */
+const BENCH_HEAP_MIB = 256;
 import { startOtlpSink } from './lib/otlp-sink.js';
 
-export type Scenario = 'ingest' | 'storm' | 'history' | 'import' | 'tracing';
-export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'import'];
+export type Scenario = 'ingest' | 'storm' | 'history' | 'import' | 'tracing' | 'memory';
+export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'memory', 'import'];
 /** What `npm run bench` runs without --only: about ten minutes on two cores (import is asked for by name). */
-export const DEFAULT_SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing'];
+export const DEFAULT_SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'memory'];
 
 export interface BenchOptions {
   scenarios: readonly Scenario[];
@@ -45,6 +50,8 @@ export interface BenchOptions {
   importAccounts: number;
   /** Accounts stormed twice in the tracing scenario (tracing off, then on). */
   tracingAccounts: number;
+  /** Accounts cached per round of the memory scenario (untraced, then traced). */
+  memoryAccounts: number;
   /** Environment for the service process on top of the bench's (e.g. WORKER_MAX_CACHED_WORKFLOWS=2000). */
   serviceEnv: Record<string, string>;
   /**
@@ -73,6 +80,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = {
   historyDays: 365,
   importAccounts: 10_000,
   tracingAccounts: 1_000,
+  memoryAccounts: 300,
   serviceEnv: {},
   durableSqlite: false,
   split: true,
@@ -98,7 +106,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       // accounts kept a 2-core machine busy for over 40 minutes, and a 30-minute retry fired in the middle of it.
       SYNC_RETRY_BACKOFF: '6h,12h,24h',
       // As the Dockerfile runs it: a bounded heap makes V8 collect before RSS passes the 512 MiB goal.
-      NODE_OPTIONS: '--max-old-space-size=256',
+      NODE_OPTIONS: `--max-old-space-size=${BENCH_HEAP_MIB}`,
       ...options.serviceEnv,
     };
     const config = loadConfig(serviceEnv);
@@ -190,6 +198,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           adminToken: config.adminToken,
         })
       );
+    }
+    if (options.scenarios.includes('memory')) {
+      results.memory = await measureMemory({
+        cliPath: binary('cli'),
+        accounts: options.memoryAccounts,
+        settings: config.lifecycle,
+        progress,
+      });
     }
     if (options.scenarios.includes('history')) {
       results.history = await measureHistoryBound({
@@ -318,7 +334,12 @@ async function withLiveStack<T>(
         secret: BENCH_SECRET,
         monoUrl: mono.url,
         adminToken: config.adminToken,
-        maxCachedWorkflows: config.worker.maxCachedWorkflows,
+        // As the service's worker sizes it (src/worker-role.ts) in the bench's 256 MiB heap.
+        maxCachedWorkflows: sizeWorkflowCache(
+          BENCH_HEAP_MIB,
+          baseEnv.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
+          loadConfig(baseEnv).worker.maxCachedWorkflows
+        ).maxCachedWorkflows,
         runTag: `b${Date.now().toString(36)}`,
         progress,
       },

@@ -21,6 +21,7 @@ const HELP = `Usage: npm run bench [-- options]
   --concurrency C     requests in flight (default ${DEFAULT_OPTIONS.concurrency})
   --days D            simulated days in the history-bound run (default ${DEFAULT_OPTIONS.historyDays})
   --tracing N         accounts stormed with tracing off, then on (default ${DEFAULT_OPTIONS.tracingAccounts})
+  --memory N          accounts cached per round of the memory scenario, untraced then traced (default ${DEFAULT_OPTIONS.memoryAccounts})
   --import N          account ids imported at MONO_MAX_RPS (default ${DEFAULT_OPTIONS.importAccounts}; the rate with
                       --env MONO_MAX_RPS=R, default 10)
   --env KEY=VALUE     extra environment for the service process, repeatable
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       days: { type: 'string' },
       import: { type: 'string' },
       tracing: { type: 'string' },
+      memory: { type: 'string' },
       env: { type: 'string', multiple: true },
       keep: { type: 'boolean' },
       profile: { type: 'string' },
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     historyDays: positive('days', values.days, DEFAULT_OPTIONS.historyDays),
     importAccounts: positive('import', values.import, DEFAULT_OPTIONS.importAccounts),
     tracingAccounts: positive('tracing', values.tracing, DEFAULT_OPTIONS.tracingAccounts),
+    memoryAccounts: positive('memory', values.memory, DEFAULT_OPTIONS.memoryAccounts),
     serviceEnv,
     keep: values.keep ?? false,
     durableSqlite: values['durable-sqlite'] ?? false,

@@ -222,7 +222,7 @@ export const EnvSchema = z
     ),
     WORKFLOW_BUNDLE_PATH: optionalString,
     SERVICE_ROLE: z.preprocess(emptyAsUnset, z.enum(['all', 'ingress', 'worker']).default('all')),
-    WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(100_000).default(500)),
+    WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(100_000).optional()),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess(
       emptyAsUnset,
       z.coerce.number().int().min(2).max(10_000).optional()
@@ -304,6 +304,15 @@ export const EnvSchema = z
     SMTP_REQUIRE_TLS: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).optional()),
     OUTBOUND_ALLOW_PRIVATE: optionalString,
     NOTIFY_FROM: optionalString,
+    APP_NAME: z.preprocess(emptyAsUnset, z.string().trim().min(1).max(60).optional()),
+    APP_LOGO_URL: z.preprocess(
+      emptyAsUnset,
+      z
+        .url({ protocol: /^https$/, error: 'must be an https URL of an image' })
+        .max(2048)
+        .optional()
+    ),
+    TEMPLATES_DIR: optionalString,
     NOTIFY_TIME_ZONE: z.preprocess(emptyAsUnset, z.string().default(LIFECYCLE_DEFAULTS.defaultTimeZone)),
     TRUST_PROXY: z.preprocess(
       emptyAsUnset,
@@ -440,6 +449,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** An operator token to present (ADMIN_TOKEN, else the first of OPERATOR_TOKENS): the bench's, the tests'. */
     adminToken: tokens.operator[0]!,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
+    /** The owners' messages and re-auth page: the customer's templates, app name and logo (src/messages). */
+    ownerMessages: { templatesDir: e.TEMPLATES_DIR, appName: e.APP_NAME, logoUrl: e.APP_LOGO_URL },
     temporal,
     ingressTimeoutMs: e.INGRESS_TIMEOUT,
     ...edgeSettings(e, exposure),

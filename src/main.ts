@@ -14,6 +14,8 @@ import { packageVersion } from './deployment/build-id.js';
 import { WEBHOOK_PATH } from './server/webhooks/route.js';
 import { SECRET_HEADER } from './server/webhooks/verify.js';
 import { startService, type RunningService } from './service.js';
+import { loadOwnerMessages, type OwnerMessages } from './messages/owner-messages.js';
+import { TemplateError } from './messages/template-files.js';
 import { connectionOptions } from './temporal/connection.js';
 import { ensureTemporal } from './temporal/local-server.js';
 import { requireSearchAttributes } from './temporal/search-attributes-check.js';
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const messages = ownerMessagesOrExit(config);
   const logger = createLogger(config.logLevel);
   if (config.devDefaults.length > 0) {
     logger.warn(
@@ -75,11 +78,23 @@ async function main(): Promise<void> {
       logger,
       metrics: createMetrics(),
       tracing,
+      messages,
       onWorkerFailed: () => void lifecycle.shutdown('worker failed', 1),
     });
     stopLater('service', () => service.stop());
     return service;
   });
+}
+
+/** Every template of the owners' messages, read and checked before anything starts; a broken one stops the start. */
+function ownerMessagesOrExit(config: Config): OwnerMessages {
+  try {
+    return loadOwnerMessages(config.ownerMessages);
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    console.error(`mono-reauth could not start: ${err.message}`);
+    process.exit(1);
+  }
 }
 
 /**

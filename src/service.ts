@@ -19,6 +19,7 @@ import { createAccountGauges } from './lib/account-gauges.js';
 import { createAccountFacts } from './accounts/facts.js';
 import { createIncidents } from './incidents/client.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
+import { loadOwnerMessages, type OwnerMessages } from './messages/owner-messages.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createApp, createOperatorApp, createWorkerApp } from './server/app.js';
 import { createOidcVerifier } from './server/codec/oidc.js';
@@ -56,6 +57,8 @@ export interface ServiceDeps {
   tracing?: Tracing;
   /** Called when the worker stops on its own (a fatal error); the service should then shut down. */
   onWorkerFailed?: (err: unknown) => void;
+  /** The owners' messages, loaded by main.ts before anything starts; by default loaded here from the configuration. */
+  messages?: OwnerMessages;
 }
 
 export interface RunningService {
@@ -99,6 +102,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     const { client, connection } = deps.temporal ?? createTemporalClient(config.temporal, dataConverter);
     if (!deps.temporal) stopLater('temporal client', () => connection.close());
     const links = createReauthLinks({ baseUrl: config.publicBaseUrl, ...config.reauthLink });
+    const messages = deps.messages ?? loadOwnerMessages(config.ownerMessages);
     const accounts = createAccountWorkflows({
       client,
       connection,
@@ -115,6 +119,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       accounts,
       jobs: createJobs({ client, taskQueue: config.temporal.taskQueue }),
       links,
+      messages,
       codecKeys,
       workerRunning: () => running?.worker.getState() === 'RUNNING',
       drain,
@@ -128,6 +133,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         connection,
         accounts,
         links,
+        messages,
         dataConverter,
         webhookUrl,
         stopLater,
@@ -146,6 +152,7 @@ interface HttpParts {
   connection: Connection;
   accounts: AccountWorkflows;
   links: ReauthLinks;
+  messages: OwnerMessages;
   jobs: Jobs;
   codecKeys: CodecKey[] | null;
   workerRunning: () => boolean;
@@ -204,6 +211,7 @@ async function startHttp(
             links,
             accounts,
             monoPublicKey: config.monoPublicKey,
+            messages: parts.messages,
             https: config.publicBaseUrl.startsWith('https://'),
           },
           webhookSecrets: config.webhookSecrets,

@@ -4,6 +4,7 @@
  * build-sweep and incident-check schedules, and the promotion of this build as TEMPORAL_WORKER_PROMOTE says (src/deployment/).
  */
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import type { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
@@ -21,8 +22,11 @@ import { createSweepActivities } from './deployment/sweep.js';
 import { createPacer } from './lib/pacer.js';
 import type { Logger } from './lib/logger.js';
 import type { Tracing } from './lib/tracing.js';
+import { sizeWorkflowCache } from './lib/workflow-cache.js';
+import { funnelSinks } from './lib/funnel-metrics.js';
 import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
+import type { OwnerMessages } from './messages/owner-messages.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
 import { createIncidentActivities } from './incidents/activities.js';
 import { ensureIncidentCheckSchedule } from './incidents/schedule.js';
@@ -42,6 +46,8 @@ export interface WorkerRoleDeps {
   connection: Connection;
   accounts: AccountWorkflows;
   links: ReauthLinks;
+  /** The owners' messages (src/messages), loaded at start. */
+  messages: OwnerMessages;
   dataConverter: DataConverter | undefined;
   /** Where Mono's webhooks go (the simulator sends them to this service). */
   webhookUrl: string;
@@ -97,7 +103,11 @@ async function startWorkers(
   const { config, logger, metrics } = deps;
   const versioning = deploymentOptions(version);
   const converter = deps.dataConverter ? { dataConverter: deps.dataConverter } : {};
-  const notifier = new Notifier(config.notify, deps.links, logger.child({ source: 'notifier' }));
+  const notifier = new Notifier(
+    { ...config.notify, messages: deps.messages },
+    deps.links,
+    logger.child({ source: 'notifier' })
+  );
   const { worker, connection } = await createWorker({
     connection: connectionOptions(config.temporal.target),
     namespace: config.temporal.namespace,
@@ -121,10 +131,11 @@ async function startWorkers(
       }),
     },
     ...(deps.tracing && { tracing: deps.tracing }),
+    sinks: funnelSinks(metrics),
     // Heartbeats of activities without a heartbeat timeout (the notify attempts) reach Temporal this often, and
     // with them the news that the workflow cancelled an attempt; the SDK's default of 30 s is the whole attempt.
     options: {
-      ...workerTuning(config),
+      ...workerTuning(config, deps.tracing?.enabled ?? false, logger),
       defaultHeartbeatThrottleInterval: NOTIFY_HEARTBEAT_THROTTLE,
       ...converter,
       ...versioning,
@@ -207,10 +218,22 @@ function measured(activities: Activities, metrics: Metrics): Activities {
   };
 }
 
-/** Worker options from WORKER_* variables; an unset limit keeps the SDK's default. */
-function workerTuning({ worker }: Config): Partial<WorkerOptions> {
+/**
+ * Worker options from WORKER_* variables. The workflow cache, unless set, is what the heap holds (traced runs take
+ * more: lib/workflow-cache.ts); other unset limits keep the SDK's defaults.
+ */
+function workerTuning({ worker }: Config, traced: boolean, logger: Logger): Partial<WorkerOptions> {
+  const heapLimitMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
+  const cache = sizeWorkflowCache(heapLimitMiB, traced, worker.maxCachedWorkflows);
+  const about = { ...cache, tracing: traced };
+  if (cache.overHeap)
+    logger.warn(
+      about,
+      `WORKER_MAX_CACHED_WORKFLOWS=${cache.maxCachedWorkflows} needs about ${cache.neededHeapMiB} MiB of heap${traced ? ' with tracing on' : ''}, more than the ${cache.heapLimitMiB} MiB limit: the worker may run out of memory; lower it, or raise --max-old-space-size in NODE_OPTIONS`
+    );
+  else logger.info(about, `workflow cache: ${cache.maxCachedWorkflows} accounts`);
   return {
-    maxCachedWorkflows: worker.maxCachedWorkflows,
+    maxCachedWorkflows: cache.maxCachedWorkflows,
     ...(worker.maxConcurrentWorkflowTaskExecutions !== undefined
       ? { maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTaskExecutions }
       : {}),

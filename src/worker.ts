@@ -17,15 +17,23 @@ import {
 import { CODEC_BUNDLE_OPTIONS } from './temporal/data-converter.js';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { WORKFLOW_TRACING_MODULE, type Tracing } from './lib/tracing.js';
+import type { Tracing } from './lib/tracing.js';
 import type { MonoActivities } from './activities/mono/activities.js';
 import { monoTaskQueueFor } from './workflows/account-lifecycle/api/messages.js';
 
 /** The workflow bundle's entry: the TypeScript source when run with tsx, the compiled file otherwise. */
 export function workflowsPath(): string {
-  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
-  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+  return workflowModulePath('index');
 }
+
+/** A module of src/workflows, as source when the source is there, otherwise built (the image runs dist). */
+function workflowModulePath(name: string): string {
+  const ts = fileURLToPath(new URL(`./workflows/${name}.ts`, import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL(`./workflows/${name}.js`, import.meta.url));
+}
+
+/** The workflow interceptors that load tracing into traced runs only (workflows/tracing-interceptors.ts). */
+export const workflowTracingModule = (): string => workflowModulePath('tracing-interceptors');
 
 /**
  * How every workflow bundle is built (the service's, the tests', the replay tests'): the codec's failure
@@ -39,12 +47,13 @@ export function workflowsPath(): string {
 export function workflowBundleOptions(
   entry: string = workflowsPath()
 ): Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath' | 'preloadModules' | 'workflowInterceptorModules'> {
+  const tracing = workflowTracingModule();
   return {
     workflowsPath: entry,
     ...CODEC_BUNDLE_OPTIONS,
-    preloadModules: [entry],
+    preloadModules: [entry, tracing],
     // Always bundled, so that turning tracing on or off never changes the bundle, and so the build id.
-    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    workflowInterceptorModules: [tracing],
   };
 }
 
@@ -87,6 +96,8 @@ export interface WorkerDeps {
   activities: Activities;
   /** Where spans go (src/lib/tracing.ts); tracing off by default. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  /** The workflows' sinks besides tracing's (the re-auth funnel's: src/lib/funnel-metrics.ts). */
+  sinks?: WorkerOptions['sinks'];
   /** Extra or overriding options (tests pass a prebuilt `workflowBundle`, tuning, etc.). */
   options?: Partial<WorkerOptions>;
 }
@@ -100,6 +111,7 @@ export async function createWorker({
   taskQueue,
   activities,
   tracing = NO_TRACING,
+  sinks,
   options,
 }: WorkerDeps): Promise<{
   worker: Worker;
@@ -117,6 +129,7 @@ export async function createWorker({
       ...own,
       ...traced,
       interceptors: { ...own.interceptors, ...traced.interceptors },
+      sinks: { ...traced.sinks, ...sinks },
       shutdownGraceTime: '10s',
       ...options,
     });

@@ -123,6 +123,20 @@ export function formatSummary(r: BenchResults): string {
         `${t.on.exportRequests} exports, ${fmt(t.on.exportedKiB, 0)} KiB`
     );
   }
+  if (r.memory) {
+    const m = r.memory;
+    out.push(
+      '',
+      `Memory: ${m.accounts} accounts waiting for re-authorisation, all cached, untraced then traced`,
+      `JS heap per cached workflow after a full collection: untraced ${m.heapKiBPerCachedWorkflow.untraced} KiB ` +
+        `(goal <= 150: ${ok(m.goals.untracedAtMost150KiB)}), traced ${m.heapKiBPerCachedWorkflow.traced} KiB; ` +
+        `RSS ${m.rssKiBPerCachedWorkflow.untraced} and ${m.rssKiBPerCachedWorkflow.traced} KiB`,
+      `Promises in workflow code: ${m.promises.perNewAccount} per new account (${m.promises.workflowTasksPerNewAccount} workflow tasks), ` +
+        `${m.promises.perRecovery} per recovery with replay (${m.promises.workflowTasksPerRecovery} tasks), ` +
+        `${m.promises.meanFramesPerStack} frames per stack; in-process CPU ${m.inProcessCpuMs.perNewAccount} ms per new account, ` +
+        `${m.inProcessCpuMs.perRecovery} ms per recovery`
+    );
+  }
   if (r.import) {
     const i = r.import;
     out.push(

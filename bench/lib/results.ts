@@ -183,6 +183,24 @@ export const TracingCost = z.object({
   processedRatio: Ratio,
 });
 
+/** JS heap (after a full collection) and RSS per cached workflow, untraced and traced runs (bench/scenarios/memory.ts). */
+export const MemoryResult = z.object({
+  accounts: z.number().int().positive(),
+  heapKiBPerCachedWorkflow: z.object({ untraced: z.number(), traced: z.number() }),
+  rssKiBPerCachedWorkflow: z.object({ untraced: z.number(), traced: z.number() }),
+  /** Promises created in workflow code (bench/lib/workflow-promises.ts); a recovery on a worker with nothing cached. */
+  promises: z.object({
+    perNewAccount: z.number(),
+    perRecovery: z.number(),
+    workflowTasksPerNewAccount: z.number(),
+    workflowTasksPerRecovery: z.number(),
+    meanFramesPerStack: z.number(),
+  }),
+  /** CPU of the bench process (client, worker, simulator together), per account; an indication, not a split. */
+  inProcessCpuMs: z.object({ perNewAccount: z.number(), perRecovery: z.number() }),
+  goals: z.object({ untracedAtMost150KiB: z.boolean() }),
+});
+
 export const BenchResults = z.object({
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
@@ -194,6 +212,7 @@ export const BenchResults = z.object({
   /** Bulk enrolment at MONO_MAX_RPS, the rate measured by the simulator. */
   import: ImportResult.optional(),
   tracing: TracingCost.optional(),
+  memory: MemoryResult.optional(),
   /** The storm's cost per recovered account against ingest's per signal-with-start (both scenarios run). */
   recoveryCost: RecoveryCost.optional(),
   /** `--cluster`: the same scenarios on Temporal's own server with PostgreSQL (scripts/cluster), same run. */
@@ -214,5 +233,6 @@ export type StormResult = z.infer<typeof StormResult>;
 export type HistoryResult = z.infer<typeof HistoryResult>;
 export type ImportResult = z.infer<typeof ImportResult>;
 export type TracingCost = z.infer<typeof TracingCost>;
+export type MemoryResult = z.infer<typeof MemoryResult>;
 export type LoadSummaryT = z.infer<typeof LoadSummary>;
 export type RecoveryCost = z.infer<typeof RecoveryCost>;

@@ -39,6 +39,7 @@ import type {
 } from '../workflows/account-lifecycle/model/types.js';
 import type { LifecycleSettings } from '../workflows/account-lifecycle/model/settings.js';
 import { accountListing, type AccountListing } from './listing.js';
+import { reauthFunnel, type ReauthFunnel } from './reauth-funnel.js';
 
 /** An account's notices: those being delivered, and the dead letters an operator can redeliver. */
 interface AccountNotices {
@@ -110,6 +111,8 @@ export interface AccountWorkflows extends AccountListing {
   enrol: (accountId: string, source?: string) => Promise<DeliveryResult>;
   /** The account checks itself with Mono now; resolves with what it found (it may wait for Mono's limits). */
   reconcile: (accountId: string, source?: string, deadlineMs?: number) => Promise<CheckAnswer>;
+  /** The re-auth funnel of the prompts that began since a time, from visibility (src/accounts/reauth-funnel.ts). */
+  reauthFunnel: ReauthFunnel;
 }
 
 export type DeliverEvent = AccountWorkflows['deliver'];
@@ -126,6 +129,7 @@ export function createAccountWorkflows(deps: AccountWorkflowsDeps): AccountWorkf
     ...operator,
     ...listing,
     undeliveredAll: (since) => undeliveredAll({ listAll: listing.listAll, notices: operator.notices }, since),
+    reauthFunnel: reauthFunnel({ connection, namespace, timeoutMs }, deps.taskQueue),
   };
 }
 

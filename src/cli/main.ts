@@ -14,6 +14,7 @@
  *   mono-reauth jobs [list|show|cancel] …   (cli/jobs.ts)
  *   mono-reauth incidents list [--json]      (cli/incidents.ts)
  *   mono-reauth builds [list|promote|ramp|sweep] …   (cli/builds.ts)
+ *   mono-reauth funnel [--since 7d] [--json]   (cli/funnel.ts)
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -39,6 +40,7 @@ import { INCIDENTS_USAGE, incidentsCommand } from './incidents.js';
 import { createIncidents } from '../incidents/client.js';
 import { createJobs, JobAlreadyRunning, type Jobs } from '../jobs/client.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
+import { FUNNEL_USAGE, funnelCommand, FunnelUsageError } from './funnel.js';
 
 const USAGE = `usage: mono-reauth <group> <command> [options]
 
@@ -68,6 +70,11 @@ ${INCIDENTS_USAGE}
 Builds
 ${BUILDS_USAGE}
       The worker builds of TEMPORAL_DEPLOYMENT_NAME: promote, ramp or roll back a release (docs/releasing.md).
+
+Reports
+${FUNNEL_USAGE}
+      Owners prompted to re-authorise since a time (default 7d): how many did, how fast (median, p90), by the
+      channels that delivered the prompts and by institution.
 
 States: connected, synced, sync_failed, reauth_required, reauthorised, unlinked.
 Connects to TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default).`;
@@ -402,9 +409,11 @@ async function main(): Promise<number> {
     incidents: ['list'],
   };
   const known = group !== undefined && command !== undefined && commands[group]?.includes(command);
+  if (group === 'funnel' && command !== undefined) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   if (
     group !== 'builds' &&
     group !== 'jobs' &&
+    group !== 'funnel' &&
     (!known || extra.length > 0 || ((group === 'notices' || group === 'incidents') && accountId !== undefined))
   ) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
@@ -425,6 +434,8 @@ async function main(): Promise<number> {
         print,
       });
     }
+    if (group === 'funnel')
+      return await funnelCommand(accounts, { since: opts.since, json: opts.json ?? false, print });
     if (group === 'jobs') {
       return await jobsCommand(positionals.slice(1), jobs, { json: opts.json ?? false, print, progress: progressLine });
     }
@@ -510,7 +521,8 @@ main().then(
       err instanceof UsageError ||
       err instanceof ImportUsageError ||
       err instanceof BuildsUsageError ||
-      err instanceof JobsUsageError
+      err instanceof JobsUsageError ||
+      err instanceof FunnelUsageError
     ) {
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);

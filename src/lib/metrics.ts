@@ -92,6 +92,13 @@ function workerMetrics(registry: Registry) {
       buckets: [60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400],
       registers: [registry],
     }),
+    reauthSeconds: new Histogram({
+      name: 'mono_reauth_time_to_reauth_seconds',
+      help: 'Time from reauth_required to reauthorised, by the owner channels that delivered a prompt (sorted, joined by +; none)',
+      labelNames: ['channels'] as const,
+      buckets: [60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400],
+      registers: [registry],
+    }),
     reconcileCorrections: new Counter({
       name: 'mono_reauth_reconcile_corrections_total',
       help: 'Accounts whose state a reconcile check corrected from what Mono reported, by from and to state',

@@ -8,6 +8,10 @@
  * with a key derived from the admin token and webhook secrets; they are accepted with those keys until they expire,
  * and never after LEGACY_LINKS_END, whatever expiry they carry: whoever holds those secrets cannot mint links that
  * outlive it.
+ *
+ * A link may end with `&lang=<locale>`, the language of the page it opens (src/messages/locale.ts). It is outside
+ * the signature on purpose: it grants nothing, so whoever holds the link can only change the language they see, and
+ * links issued without it keep working.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -23,9 +27,10 @@ export interface LinkParams {
 }
 
 export interface ReauthLinks {
-  create(accountId: string, nowMs: number): string;
+  /** A link; `lang`, when given, is the language its page opens in. */
+  create(accountId: string, nowMs: number, lang?: string): string;
   /** A link and when it expires (ISO-8601). */
-  issue(accountId: string, nowMs: number): { url: string; expiresAt: string };
+  issue(accountId: string, nowMs: number, lang?: string): { url: string; expiresAt: string };
   check(accountId: string, params: LinkParams, nowMs: number): LinkCheck;
 }
 
@@ -62,17 +67,19 @@ export function createReauthLinks({
     const presented = Buffer.from(given, 'base64url');
     return presented.length === expected.length && timingSafeEqual(presented, expected);
   };
-  const issue = (accountId: string, nowMs: number): { url: string; expiresAt: string } => {
+  const issue = (accountId: string, nowMs: number, lang?: string): { url: string; expiresAt: string } => {
     const expSeconds = Math.floor((nowMs + ttlMs) / 1000);
     const exp = String(expSeconds);
     const sig = sign(signingSecret, `reauth\n${accountId}\n${exp}\n${signingKid}`).toString('base64url');
     return {
-      url: `${baseUrl}/reauth/${encodeURIComponent(accountId)}?exp=${exp}&kid=${signingKid}&sig=${sig}`,
+      url:
+        `${baseUrl}/reauth/${encodeURIComponent(accountId)}?exp=${exp}&kid=${signingKid}&sig=${sig}` +
+        (lang ? `&lang=${encodeURIComponent(lang)}` : ''),
       expiresAt: new Date(expSeconds * 1000).toISOString(),
     };
   };
   return {
-    create: (accountId, nowMs) => issue(accountId, nowMs).url,
+    create: (accountId, nowMs, lang) => issue(accountId, nowMs, lang).url,
     issue,
     check(accountId, { exp, kid, sig }, nowMs) {
       if (!exp || !sig || !/^\d{1,12}$/.test(exp) || !/^[A-Za-z0-9_-]{1,128}$/.test(sig)) return 'tampered';

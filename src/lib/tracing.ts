@@ -7,7 +7,6 @@
  * their variables (headers, timeouts, certificates) themselves, and the tracer provider reads the sampler
  * (`OTEL_TRACES_SAMPLER`). `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it off.
  */
-import { createRequire } from 'node:module';
 import { trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -121,8 +120,3 @@ function exporterFor(protocol: 'grpc' | 'http/protobuf' | 'http/json', url: stri
   if (protocol === 'grpc') return new GrpcExporter({ url });
   return protocol === 'http/json' ? new HttpJsonExporter({ url }) : new HttpProtobufExporter({ url });
 }
-
-/** The workflow interceptors' module, bundled into every workflow bundle (tracing on or off: one build id). */
-export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
-  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'
-);

@@ -56,7 +56,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'put',
     path: '/accounts/:accountId/contact',
-    summary: "Register the owner's contact (email, time zone); starts the account's workflow if needed",
+    summary: "Register the owner's contact (email, time zone, language); starts the account's workflow if needed",
     tag: 'integration',
     roles: INTEGRATION_OR_OPERATOR,
     params: S.AccountPath,
@@ -146,6 +146,16 @@ export const OPERATIONS: readonly Operation[] = [
     roles: OPERATOR_ONLY,
     query: S.UndeliveredQuery,
     responses: { 200: S.UndeliveredNotices, ...refused },
+  },
+  {
+    method: 'get',
+    path: '/reports/reauth-funnel',
+    summary:
+      'The re-auth funnel: owners prompted since a time, how many re-authorised, how fast (median, p90), by channels and institution',
+    tag: 'operator',
+    roles: OPERATOR_ONLY,
+    query: S.FunnelQuery,
+    responses: { 200: S.FunnelReport, ...refused },
   },
   {
     method: 'post',

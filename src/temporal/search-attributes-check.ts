@@ -14,6 +14,8 @@ const TYPE_OF: Record<string, number> = {
   Keyword: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,
   Bool: INDEXED.INDEXED_VALUE_TYPE_BOOL,
   Datetime: INDEXED.INDEXED_VALUE_TYPE_DATETIME,
+  Int: INDEXED.INDEXED_VALUE_TYPE_INT,
+  KeywordList: INDEXED.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
 /** Thrown when search attributes are missing or of the wrong type; the message has the commands to fix it. */
@@ -52,6 +54,9 @@ async function missingByQuery(connection: Connection, namespace: string, timeout
     MonoStateSince: `MonoStateSince > '2000-01-01T00:00:00Z'`,
     MonoUndelivered: `MonoUndelivered = true`,
     MonoLastHeard: `MonoLastHeard > '2000-01-01T00:00:00Z'`,
+    MonoReauthorisedAt: `MonoReauthorisedAt > '2000-01-01T00:00:00Z'`,
+    MonoReauthSeconds: `MonoReauthSeconds > 0`,
+    MonoReauthChannels: `MonoReauthChannels = 'x'`,
   };
   const missing: string[] = [];
   for (const flag of SEARCH_ATTRIBUTE_FLAGS) {

@@ -14,6 +14,8 @@ export async function startTimeSkippingEnv(testServerPath: string): Promise<Test
     INDEXED_VALUE_TYPE_KEYWORD: KEYWORD,
     INDEXED_VALUE_TYPE_BOOL: BOOL,
     INDEXED_VALUE_TYPE_DATETIME: DATETIME,
+    INDEXED_VALUE_TYPE_INT: INT,
+    INDEXED_VALUE_TYPE_KEYWORD_LIST: KEYWORD_LIST,
   } = proto.temporal.api.enums.v1.IndexedValueType;
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
@@ -24,6 +26,9 @@ export async function startTimeSkippingEnv(testServerPath: string): Promise<Test
       MonoStateSince: DATETIME,
       MonoUndelivered: BOOL,
       MonoLastHeard: DATETIME,
+      MonoReauthorisedAt: DATETIME,
+      MonoReauthSeconds: INT,
+      MonoReauthChannels: KEYWORD_LIST,
       MonoIncident: KEYWORD,
     },
   });

@@ -72,9 +72,9 @@ describe('loadConfig', () => {
     expect(text).not.toContain('supersecretvalue');
   });
 
-  it('bounds the worker cache by default and takes the worker limits from WORKER_* variables', () => {
+  it('leaves the worker cache to the heap by default and takes the worker limits from WORKER_* variables', () => {
     expect(loadConfig({}).worker).toEqual({
-      maxCachedWorkflows: 500,
+      maxCachedWorkflows: undefined,
       maxConcurrentWorkflowTaskExecutions: undefined,
       maxConcurrentActivityTaskExecutions: undefined,
     });

@@ -5,8 +5,7 @@
  *  - `deliverNoticeOn`: one attempt of one notice on one channel (the workflow retries on the Standard Webhooks
  *    schedule until `NOTIFY_RETRY_FOR` has passed, then keeps it as a dead letter);
  *  - `quietHoursEnd` (local): when the owner's quiet hours end, recorded in history so that time-zone data never
- *    decides at replay;
- *  - `deliverNotice`: every channel in one activity, for runs from before per-channel delivery.
+ *    decides at replay.
  */
 import { ApplicationFailure, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { deferOutOfQuietHours } from '../../workflows/account-lifecycle/model/quiet-hours.js';
@@ -33,22 +32,6 @@ export interface NotifyActivityDeps {
 
 export function createNotifyActivities({ notifier, onDelivery = () => undefined }: NotifyActivityDeps) {
   return {
-    /** Sends one notice on every configured channel. The notice id stays the same across retries. */
-    async deliverNotice(notice: Notice, contact?: Contact | null): Promise<void> {
-      try {
-        await notifier.deliver(notice, contact ?? null);
-      } catch (err) {
-        if (err instanceof PermanentDeliveryError) {
-          throw ApplicationFailure.create({
-            message: err.message,
-            type: FAILURE.notifyMisconfigured,
-            nonRetryable: true,
-          });
-        }
-        throw err;
-      }
-    },
-
     async planNotice(notice: Notice, hasEmail: boolean, deliverLog = false): Promise<NoticePlan> {
       // Only whether an address exists matters here; the address itself travels with the email delivery alone.
       const plan = notifier.plan(notice, hasEmail);

@@ -4,10 +4,12 @@
  *  - webhook: POST to the customer's backend, signed in the Standard Webhooks format (the `standardwebhooks`
  *    package) with every secret configured (one signature each, so a secret rotates without a gap),
  *    `webhook-id` = the notice id, so a retried activity sends the same message id again;
- *  - email: SMTP (nodemailer) to the owner's registered address, `Message-ID` derived from the notice id;
+ *  - email: SMTP (nodemailer) to the owner's registered address, `Message-ID` derived from the notice id, a text
+ *    and an HTML part in the owner's language from the templates (src/messages/owner-messages.ts);
  *    owners without a registered address are skipped on this channel. The SMTP host is resolved once per email
  *    and the connection made to that checked address, TLS still verifying the certificate against the host name.
- * Owner notices get a fresh signed re-auth link. Operator notices also go to OPERATOR_WEBHOOK_URL if set, signed
+ * Owner notices get a fresh signed re-auth link; when the owner's language is not English, the link carries it
+ * (`lang`) so that the page opens in it. Operator notices also go to OPERATOR_WEBHOOK_URL if set, signed
  * with the operators' own secrets (OPERATOR_WEBHOOK_SECRET). Every call follows the outbound rules (lib/outbound.ts).
  * An email attempt stops at EMAIL_DEADLINE_MS, or when the activity is cancelled, closing its SMTP session.
  */
@@ -27,6 +29,8 @@ import { untilAborted } from '../../lib/abortable.js';
 import { parseRetryAfter } from '../../lib/retry-after.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
+import { linkLanguage } from '../../messages/locale.js';
+import { builtInOwnerMessages, isOwnerMessageType, type OwnerMessages } from '../../messages/owner-messages.js';
 import type { NoticePlan } from '../../workflows/account-lifecycle/model/outbox.js';
 import type { Contact, Notice, NoticeChannel } from '../../workflows/account-lifecycle/model/types.js';
 
@@ -52,6 +56,8 @@ export interface NotifierConfig {
   logLinks?: boolean;
   /** Refuse to send mail over a connection that is not encrypted (STARTTLS or SMTPS). Default: on. */
   smtpRequireTls?: boolean;
+  /** The owners' messages, loaded at start (APP_NAME, APP_LOGO_URL, TEMPLATES_DIR); built-in ones by default. */
+  messages?: OwnerMessages;
 }
 
 /** nodemailer's own limits: connect 5 s, greeting 5 s, 15 s of silence (an inactivity timer, reset by traffic). */
@@ -150,7 +156,8 @@ export class Notifier {
     signal?: AbortSignal
   ): Promise<void> {
     const body: NotificationBody = { type: notice.type, timestamp: notice.at, data: { ...notice.data } };
-    if (isReauthMessage(notice)) body.data.reauthUrl = this.links.create(notice.data.accountId, this.now());
+    if (isReauthMessage(notice))
+      body.data.reauthUrl = this.links.create(notice.data.accountId, this.now(), linkLanguage(contact?.locale));
     switch (channel) {
       case 'log':
         return this.log(notice, body);
@@ -206,14 +213,14 @@ export class Notifier {
     const { smtpUrl, from } = this.config;
     if (!this.config.channels.includes('email') || !smtpUrl || !from)
       throw new PermanentDeliveryError('email is on but SMTP_URL or NOTIFY_FROM is missing');
-    const { subject, text } = emailText(body);
+    const { subject, text, html } = this.emailContent(body, contact);
     const deadlineMs = this.config.emailDeadlineMs ?? EMAIL_DEADLINE_MS;
     const deadline = AbortSignal.timeout(deadlineMs);
     const stop = cancelled ? AbortSignal.any([deadline, cancelled]) : deadline;
     let mailer: Transporter | undefined;
     try {
       mailer = await untilAborted(this.smtpTransport(smtpUrl), stop);
-      const message = { from, to: contact.email, subject, text, messageId: `<${id}@mono-reauth>` };
+      const message = { from, to: contact.email, subject, text, html, messageId: `<${id}@mono-reauth>` };
       await mailer.sendMail({ ...message, signal: stop });
     } catch (err) {
       if (stop.aborted)
@@ -227,6 +234,18 @@ export class Notifier {
     } finally {
       mailer?.close();
     }
+  }
+
+  /** The email in the owner's language; PermanentDeliveryError for a notice type owners have no message for. */
+  private emailContent(body: NotificationBody, contact: Contact) {
+    if (!isOwnerMessageType(body.type)) throw new PermanentDeliveryError(`owners have no email for ${body.type}`);
+    const messages = this.config.messages ?? builtInOwnerMessages();
+    return messages.renderOwnerMessage({
+      type: body.type,
+      channel: 'email',
+      locale: contact.locale,
+      vars: { link: body.data.reauthUrl },
+    });
   }
 
   /**
@@ -322,30 +341,4 @@ function smtpFailure(err: unknown): PermanentDeliveryError | TransientDeliveryEr
     return new PermanentDeliveryError(`the SMTP server could not be used (${codes}): check SMTP_URL`);
   // No `cause`: Temporal records an error's causes in history, and this one can quote the recipient.
   return new TransientDeliveryError(`could not send the email (${codes}); retrying`);
-}
-
-/** Plain, short emails: what happened and the link; no account details. */
-function emailText(body: NotificationBody): { subject: string; text: string } {
-  const link = body.data.reauthUrl
-    ? `\n\nReconnect here: ${body.data.reauthUrl}\n\nThe link works for a limited time.`
-    : '';
-  switch (body.type) {
-    case 'account.reauth_required':
-      return {
-        subject: 'Please reconnect your bank account',
-        text: `Your bank needs you to sign in again so we can keep your account up to date.${link}`,
-      };
-    case 'account.reauth_reminder':
-      return {
-        subject: 'Reminder: please reconnect your bank account',
-        text: `Your bank account is still disconnected.${link}`,
-      };
-    case 'account.recovered':
-      return {
-        subject: 'Your bank account is connected again',
-        text: 'Thank you — your bank account is connected again. There is nothing more to do.',
-      };
-    default:
-      return { subject: 'About your bank account', text: 'There is an update about your bank account.' };
-  }
 }

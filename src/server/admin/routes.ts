@@ -2,7 +2,7 @@
  * The admin API (docs/operating.md), behind bearer tokens by role (server/access.ts); every route, its
  * roles and its schemas are in the OpenAPI document (server/openapi.ts, `GET /openapi.json`):
  *   integration or operator
- *   PUT  /accounts/:accountId/contact {email?, timeZone?}                 the owner's contact, kept with the account
+ *   PUT  /accounts/:accountId/contact {email?, timeZone?, locale?}        the owner's contact, kept with the account
  *   GET  /accounts/:accountId/status                                     { state, since, needsReauth }
  *   GET  /accounts/:accountId/reauth-link                                a freshly signed link: 200, or 409
  *   operator
@@ -13,12 +13,14 @@
  *   GET  /accounts/:accountId/notices                                    notices in delivery and dead letters
  *   POST /accounts/:accountId/notices/redeliver {noticeIds?, since?}     the `redeliverNotices` update: 202 or 409
  *   GET  /notices/undelivered?since=&limit=                              dead letters of every account
+ *   GET  /reports/reauth-funnel?since=                                   the re-auth funnel (report-routes.ts)
  *   (bulk jobs, redelivering every account's dead letters included, are in job-routes.ts)
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AccountNotFound, InvalidPageToken, RequestRefused, type AccountWorkflows } from '../../accounts/client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ReauthLinks } from '../../lib/reauth-link.js';
+import { linkLanguage } from '../../messages/locale.js';
 import { INTEGRATION_OR_OPERATOR, OPERATOR_ONLY, type AccessControl } from '../access.js';
 import {
   AccountIdParam,
@@ -29,6 +31,7 @@ import {
   RedeliverBody,
   UndeliveredQuery,
 } from './schemas.js';
+import { createReportRouter } from './report-routes.js';
 
 export interface AdminDeps {
   /** The admin surface's access control (tokens by role, the shared refusal guard). */
@@ -46,6 +49,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   addAccountRoutes(router, deps);
   addOperatorActions(router, deps);
   addNoticeRoutes(router, deps);
+  router.use(createReportRouter(deps));
   router.use('/accounts', mapAccountErrors);
   router.use('/notices', mapAccountErrors);
   return router;
@@ -79,12 +83,12 @@ function addIntegrationRoutes(router: Router, { access, accounts, links, logger,
   router.get('/accounts/:accountId/reauth-link', allowed, async (req, res) => {
     const id = AccountIdParam.safeParse(req.params.accountId);
     if (!id.success) return void res.status(400).json({ error: 'accountId is not an account id' });
-    const { state, institution } = await accounts.show(id.data);
+    const { state, institution, contact } = await accounts.show(id.data);
     if (state !== 'reauth_required') {
       res.status(409).json({ error: `the account does not need re-auth (its state is ${state ?? 'not known yet'})` });
       return;
     }
-    const { url, expiresAt } = links.issue(id.data, now());
+    const { url, expiresAt } = links.issue(id.data, now(), linkLanguage(contact?.locale));
     logger.info({ accountId: id.data }, 're-auth link issued (admin API)');
     res.json({ url, expiresAt, state, institution });
   });

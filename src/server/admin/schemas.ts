@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AccountFilter } from '../../accounts/query.js';
 import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
 import { isValidTimeZone } from '../../workflows/account-lifecycle/model/quiet-hours.js';
-import { ACCOUNT_STATES } from '../../workflows/account-lifecycle/model/types.js';
+import { ACCOUNT_STATES, OWNER_LOCALES } from '../../workflows/account-lifecycle/model/types.js';
 import { JOB_KINDS } from '../../jobs/api.js';
 import { parseDuration } from '../../lib/duration.js';
 
@@ -59,9 +59,17 @@ export const ContactBody = z
   .object({
     email: z.email('must be an email address').max(254).nullable().optional(),
     timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Africa/Lagos').nullable().optional(),
+    locale: z
+      .enum(OWNER_LOCALES, { error: `must be one of ${OWNER_LOCALES.join(', ')}` })
+      .nullable()
+      .optional()
+      .meta({ description: "the owner's language for messages and the re-auth page; unset or null: English" }),
   })
   .strict()
-  .refine((c) => c.email !== undefined || c.timeZone !== undefined, 'give email and/or timeZone (null clears one)');
+  .refine(
+    (c) => c.email !== undefined || c.timeZone !== undefined || c.locale !== undefined,
+    'give email, timeZone and/or locale (null clears one)'
+  );
 
 /** "path: message; …" for a 400 answer; names fields, never echoes values. */
 export const issues = (error: z.ZodError): string =>
@@ -138,6 +146,35 @@ export const Job = z.object({
 });
 export const JobList = z.object({ jobs: z.array(Job) });
 export const JobConflict = z.object({ error: z.string(), job: Job });
+export const FunnelQuery = z
+  .object({
+    since: z.string().max(64).optional().meta({
+      description: 'prompts that began since: an ISO-8601 time, or a duration back from now such as 7d (default 7d)',
+    }),
+  })
+  .strict();
+const FunnelGroup = z.object({
+  prompted: z.number().int().meta({ description: 'owners prompted (a stay in reauth_required began) in the window' }),
+  reauthorised: z.number().int(),
+  waiting: z.number().int().meta({ description: 'still in reauth_required' }),
+  rate: z.number().nullable().meta({ description: 'reauthorised / prompted; null when nobody was prompted' }),
+  medianSeconds: z.number().nullable().meta({ description: 'from reauth_required to reauthorised' }),
+  p90Seconds: z.number().nullable(),
+});
+export const FunnelReport = z.object({
+  since: Time,
+  until: Time,
+  overall: FunnelGroup,
+  byChannels: z.array(
+    FunnelGroup.extend({
+      channels: z.string().meta({
+        description: 'owner channels that delivered a prompt, joined by + (none: no channel did; unknown: not indexed)',
+      }),
+    })
+  ),
+  byInstitution: z.array(FunnelGroup.extend({ institution: z.string().meta({ description: 'unknown: not known' }) })),
+  waitingPromptedBefore: z.number().int().meta({ description: 'still waiting, prompted before the window' }),
+});
 export const ImportPreview = z.object({
   dryRun: z.literal(true),
   total: z.number().int(),

@@ -3,7 +3,8 @@
  * It checks the signature and expiry first; only then does it look at the account, and for an account that
  * still needs re-authorisation it renders a small page that opens Mono Connect in re-auth mode for the account id
  * (the current widget needs no token). Expired, tampered and already-fixed links get a page saying what to do.
- * Opening it changes nothing, so clicking twice is harmless; the page shows no PII.
+ * Opening it changes nothing, so clicking twice is harmless; the page shows no PII. Its texts, app name and logo
+ * come from the templates (src/messages), in the link's `lang`, else the browser's language, else English.
  *
  * Hardening: a Content-Security-Policy under which scripts and style elements need the response's nonce (no
  * 'unsafe-inline' for either), no framing (frame-ancestors 'none'), HSTS over https, and views limited per source
@@ -14,6 +15,13 @@ import { createRequire } from 'node:module';
 import express, { type Request, type Response, type Router } from 'express';
 import { AccountNotFound, type AccountWorkflows } from '../../accounts/client.js';
 import type { LinkCheck, ReauthLinks } from '../../lib/reauth-link.js';
+import { pageLocale, type OwnerLocale } from '../../messages/locale.js';
+import {
+  builtInOwnerMessages,
+  type OwnerMessages,
+  type PageView,
+  type WidgetText,
+} from '../../messages/owner-messages.js';
 import { ACCOUNT_ID_PATTERN } from '../../workflows/account-lifecycle/api/messages.js';
 import { createFailureLimiter, sourceOf, type FailureLimiter } from '../rate-limit.js';
 
@@ -33,6 +41,8 @@ export interface ReauthPageDeps {
   viewsPerSource?: number;
   /** Views of one valid link per minute (default 20). */
   viewsPerLink?: number;
+  /** The loaded templates (APP_NAME, APP_LOGO_URL, TEMPLATES_DIR); the built-in ones without a brand by default. */
+  messages?: OwnerMessages;
   now?: () => number;
 }
 
@@ -42,8 +52,9 @@ interface ViewLimits {
   perLink: FailureLimiter;
 }
 
-/** Renders a page: status, title, message, and more body made with the response's CSP nonce. */
-type Page = (status: number, title: string, message: string, body?: (nonce: string) => string) => void;
+/** Renders a page: status, what it says, and the widget made with the response's CSP nonce and its texts. */
+type Page = (status: number, view: PageView, widget?: Widget) => void;
+type Widget = (nonce: string, text: WidgetText) => string;
 
 export function createReauthRouter(deps: ReauthPageDeps): Router {
   const router = express.Router();
@@ -61,13 +72,13 @@ export function createReauthRouter(deps: ReauthPageDeps): Router {
 
 async function renderReauthPage(deps: ReauthPageDeps, limits: ViewLimits, req: Request, res: Response) {
   const { links, accounts, monoPublicKey, now = Date.now } = deps;
-  const page = pageFor(res, req.secure || deps.https === true);
+  const locale = pageLocale(queryText(req, 'lang'), req.get('accept-language'));
+  const page = pageFor(res, req.secure || deps.https === true, deps.messages ?? builtInOwnerMessages(), locale);
   const accountId = String(req.params.accountId);
   const source = sourceOf(req);
   if (limits.perSource.isLimited(source)) return tooMany(res, page, limits.perSource.retryAfterSeconds(source));
   limits.perSource.recordFailure(source);
-  const param = (name: string): string | undefined =>
-    typeof req.query[name] === 'string' ? req.query[name] : undefined;
+  const param = (name: string): string | undefined => queryText(req, name);
   const check = ACCOUNT_ID_PATTERN.test(accountId)
     ? links.check(accountId, { exp: param('exp'), kid: param('kid'), sig: param('sig') }, now())
     : 'tampered';
@@ -80,9 +91,12 @@ async function renderReauthPage(deps: ReauthPageDeps, limits: ViewLimits, req: R
   await answerLink(page, check, async () => (await accounts.show(accountId)).state, widget(accountId, monoPublicKey));
 }
 
+const queryText = (req: Request, name: string): string | undefined =>
+  typeof req.query[name] === 'string' ? req.query[name] : undefined;
+
 function tooMany(res: Response, page: Page, retryAfterSeconds: number): void {
   res.set('Retry-After', String(retryAfterSeconds));
-  page(429, 'Please wait a minute', 'This page was opened too many times. Wait a minute, then open your link again.');
+  page(429, 'tooMany');
 }
 
 /** The page for a link: what to do with a tampered or expired one, else what the account's state calls for. */
@@ -90,58 +104,26 @@ async function answerLink(
   page: Page,
   check: LinkCheck,
   stateOf: () => Promise<string | null>,
-  widgetBody: (nonce: string) => string
+  widgetBody: Widget
 ): Promise<void> {
-  if (check === 'tampered') {
-    return page(
-      403,
-      'This link is not valid',
-      'The link was changed or is incomplete. Open the most recent message we sent you and use its link, or ask us for a new one.'
-    );
-  }
-  if (check === 'expired') {
-    return page(
-      410,
-      'This link has expired',
-      'For your security, links work for a limited time. We will send you a new one with our next reminder, or you can ask us for one now.'
-    );
-  }
+  if (check === 'tampered') return page(403, 'tampered');
+  if (check === 'expired') return page(410, 'expired');
   let state: string | null;
   try {
     state = await stateOf();
   } catch (err) {
-    if (err instanceof AccountNotFound) {
-      return page(
-        404,
-        'We could not find this account',
-        'It may have been disconnected. Connect your bank again from the app.'
-      );
-    }
-    return page(503, 'Please try again in a minute', 'We could not check your account just now.');
+    return err instanceof AccountNotFound ? page(404, 'notFound') : page(503, 'unavailable');
   }
-  if (state === null) return page(404, 'We could not find this account', 'Connect your bank from the app first.');
-  if (state === 'unlinked') {
-    return page(
-      410,
-      'This bank account was disconnected',
-      'It was unlinked, so there is nothing to reconnect. If you want us to see it again, connect your bank from the app.'
-    );
-  }
-  if (state !== 'reauth_required') {
-    return page(200, 'Your bank account is already connected', 'There is nothing to do. You can close this page.');
-  }
-  page(
-    200,
-    'Reconnect your bank account',
-    'Your bank needs you to sign in again so we can keep your account up to date. It takes a minute.',
-    widgetBody
-  );
+  if (state === null) return page(404, 'notKnownYet');
+  if (state === 'unlinked') return page(410, 'unlinked');
+  if (state !== 'reauth_required') return page(200, 'connected');
+  page(200, 'reconnect', widgetBody);
 }
 
-function widget(accountId: string, key: string): (nonce: string) => string {
-  const config = JSON.stringify({ accountId, key }).replace(/</g, '\\u003c');
+/** The widget's button and scripts; its texts travel as JSON beside the account id and are shown as text. */
+function widget(accountId: string, key: string): Widget {
   // The widget adds a <style> element of its own; it gets this page's nonce so that the policy lets it apply.
-  return (nonce) => `<button id="reconnect" type="button">Reconnect</button>
+  return (nonce, text) => `<button id="reconnect" type="button">${escapeHtml(text.button)}</button>
 <p id="status" role="status"></p>
 <script nonce="${nonce}">
   (function () {
@@ -157,15 +139,15 @@ function widget(accountId: string, key: string): (nonce: string) => string {
 <script src="${WIDGET_SCRIPT_PATH}" nonce="${nonce}"></script>
 <script nonce="${nonce}">
   (function () {
-    var config = ${config};
+    var config = ${scriptJson({ accountId, key, text })};
     var status = document.getElementById('status');
     var button = document.getElementById('reconnect');
     var Connect = window.Connect || (window['@mono.co/connect.js'] && (window['@mono.co/connect.js'].default || window['@mono.co/connect.js']));
-    if (!Connect) { status.textContent = 'The Mono widget could not be loaded. Please try again later.'; button.disabled = true; return; }
+    if (!Connect) { status.textContent = config.text.unavailable; button.disabled = true; return; }
     var connect = new Connect({
       key: config.key,
-      onSuccess: function () { status.textContent = 'Done — your bank account is reconnected. You can close this page.'; button.hidden = true; },
-      onClose: function () { status.textContent = 'Closed. Press Reconnect when you are ready.'; }
+      onSuccess: function () { status.textContent = config.text.done; button.hidden = true; },
+      onClose: function () { status.textContent = config.text.closed; }
     });
     connect.reauthorise(config.accountId);
     button.addEventListener('click', function () { connect.open(); });
@@ -173,15 +155,23 @@ function widget(accountId: string, key: string): (nonce: string) => string {
 </script>`;
 }
 
-/** The Content-Security-Policy of a page: scripts and style elements by nonce only, Mono's frames, no framing. */
-export function contentSecurityPolicy(nonce: string): string {
+/** JSON for inside a script element: `<` escaped, so no text can close the element. */
+const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The Content-Security-Policy of a page: scripts and style elements by nonce only, Mono's frames, no framing;
+ * images from the page's own origin and, when APP_LOGO_URL is set, from the logo's origin and no other.
+ */
+export function contentSecurityPolicy(nonce: string, imageOrigin?: string): string {
   return [
     "default-src 'none'",
     `script-src 'self' 'nonce-${nonce}'`,
     `style-src 'self' 'nonce-${nonce}'`,
     // Style attributes cannot run script; the widget positions its frame with them.
     "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data:",
+    `img-src 'self' data:${imageOrigin ? ` ${imageOrigin}` : ''}`,
     `frame-src ${MONO_ORIGINS}`,
     `connect-src ${MONO_ORIGINS}`,
     "base-uri 'none'",
@@ -190,9 +180,16 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join('; ');
 }
 
-function pageFor(res: Response, https: boolean): Page {
-  return (status, title, message, body) => {
-    const nonce = randomBytes(16).toString('base64');
+function pageFor(res: Response, https: boolean, messages: OwnerMessages, locale: OwnerLocale): Page {
+  return (status, view, widget) => {
+    // 18 bytes: 24 base64 characters with no '=' padding, which templates would HTML-escape.
+    const nonce = randomBytes(18).toString('base64');
+    const { html } = messages.renderReauthPage({
+      view,
+      locale,
+      nonce,
+      ...(widget && { widget: (text: WidgetText) => widget(nonce, text) }),
+    });
     res
       .status(status)
       .set({
@@ -200,22 +197,11 @@ function pageFor(res: Response, https: boolean): Page {
         'Referrer-Policy': 'no-referrer', // the link is a credential: never leak it to the widget's origin
         'X-Content-Type-Options': 'nosniff',
         'X-Frame-Options': 'DENY',
-        'Content-Security-Policy': contentSecurityPolicy(nonce),
+        'Content-Security-Policy': contentSecurityPolicy(nonce, messages.logoOrigin),
+        'Content-Language': locale,
         ...(https && { 'Strict-Transport-Security': HSTS }),
       })
-      .type('html').send(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style nonce="${nonce}">
-  body { font-family: system-ui, sans-serif; background: #f6f7f9; color: #1d2433; margin: 0; }
-  main { max-width: 28rem; margin: 12vh auto; background: #fff; border-radius: 12px; padding: 2rem; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
-  h1 { font-size: 1.35rem; margin-top: 0; }
-  button { background: #182cd1; color: #fff; border: 0; border-radius: 8px; padding: .8rem 1.4rem; font-size: 1rem; cursor: pointer; }
-</style>
-</head>
-<body><main><h1>${title}</h1><p>${message}</p>${body ? body(nonce) : ''}</main></body>
-</html>`);
+      .type('html')
+      .send(html);
   };
 }

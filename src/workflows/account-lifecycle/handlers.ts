@@ -61,7 +61,7 @@ export function setAccountHandlers(ctx: HandlerContext): void {
   });
   setHandler(setContactSignal, (payload) => {
     const contact = contactFrom(payload);
-    if (!contact) return void log.warn('setContact signal without a valid email address or time zone ignored');
+    if (!contact) return void log.warn('setContact signal without a valid email address, time zone or locale ignored');
     account.setContact(contact);
     ctx.wake();
   });

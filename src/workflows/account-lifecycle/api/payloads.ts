@@ -9,6 +9,7 @@ import {
   DATA_STATUSES,
   MONO_EVENT_KINDS,
   type AccountEvent,
+  OWNER_LOCALES,
   type Contact,
   type RedeliverRequest,
 } from '../model/types.js';
@@ -35,16 +36,25 @@ export function isLifecycleSettings(settings: unknown): settings is LifecycleSet
 /** An address as the admin API accepts it: one @, something on each side, no spaces, at most 254 characters. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** The contact to register, or undefined when the payload is not one (not an address, an unknown time zone). */
+/**
+ * The contact to register, or undefined when the payload is not one (not an address, an unknown time zone, a
+ * language this build has no templates for).
+ */
 export function contactFrom(contact: Contact | undefined): Contact | undefined {
   if (!contact || typeof contact !== 'object') return undefined;
-  const { email, timeZone } = contact;
+  const { email, timeZone, locale } = contact;
+  if (locale !== undefined && locale !== null && !(OWNER_LOCALES as readonly unknown[]).includes(locale))
+    return undefined;
   if (timeZone !== undefined && timeZone !== null && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)))
     return undefined;
   if (email !== undefined && email !== null && (typeof email !== 'string' || email.length > 254 || !EMAIL.test(email)))
     return undefined;
-  if (email === undefined && timeZone === undefined) return undefined;
-  return { ...(email !== undefined ? { email } : {}), ...(timeZone !== undefined ? { timeZone } : {}) };
+  if (email === undefined && timeZone === undefined && locale === undefined) return undefined;
+  return {
+    ...(email !== undefined ? { email } : {}),
+    ...(timeZone !== undefined ? { timeZone } : {}),
+    ...(locale !== undefined ? { locale } : {}),
+  };
 }
 
 /** An operator's `retrySync` reason must be a string when given. */

@@ -14,6 +14,11 @@ export const MonoUndelivered = defineSearchAttributeKey('MonoUndelivered', Searc
 /** When the account last heard from Mono (webhook, sync answer, check), to the hour: reconciliation finds silence. */
 export const MonoLastHeard = defineSearchAttributeKey('MonoLastHeard', SearchAttributeType.DATETIME);
 
+/** The re-auth funnel (model/reauth-episode.ts): when the owner last re-authorised after a prompt, and how long it took. */
+export const MonoReauthorisedAt = defineSearchAttributeKey('MonoReauthorisedAt', SearchAttributeType.DATETIME);
+export const MonoReauthSeconds = defineSearchAttributeKey('MonoReauthSeconds', SearchAttributeType.INT);
+/** The owner's channels that delivered a re-auth prompt: in the current stay in reauth_required, else the last one. */
+export const MonoReauthChannels = defineSearchAttributeKey('MonoReauthChannels', SearchAttributeType.KEYWORD_LIST);
 /**
  * The institution of an open bank-wide incident: on the incident's workflow, and on each account it holds (their
  * re-auth notices and escalations wait for it to close).
@@ -27,6 +32,9 @@ export const SEARCH_ATTRIBUTES = [
   MonoStateSince,
   MonoUndelivered,
   MonoLastHeard,
+  MonoReauthorisedAt,
+  MonoReauthSeconds,
+  MonoReauthChannels,
   MonoIncident,
 ] as const;
 
@@ -38,5 +46,8 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   'MonoStateSince=Datetime',
   'MonoUndelivered=Bool',
   'MonoLastHeard=Datetime',
+  'MonoReauthorisedAt=Datetime',
+  'MonoReauthSeconds=Int',
+  'MonoReauthChannels=KeywordList',
   'MonoIncident=Keyword',
 ] as const;

@@ -4,6 +4,7 @@
  * a field is added as optional with a default where it is read, and never renamed or given a new meaning.
  */
 import type { DeliveryEntry } from './delivery-memory.js';
+import type { ReauthEpisode } from './reauth-episode.js';
 import type { IncidentHold } from './incident-hold.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
@@ -16,6 +17,7 @@ import type {
   EventCounts,
   LastEvent,
   Notice,
+  NoticeChannel,
   Transition,
   UndeliveredNotice,
 } from './types.js';
@@ -45,6 +47,10 @@ export interface CarriedState {
   stateChanges: number;
   /** A check with Mono asked for (reconciliation, enrolment) and not yet run; the last check's result. */
   check: CheckState;
+  /** In `reauth_required`: the owner's channels that have delivered a re-auth prompt so far in this stay. */
+  reauthPromptedOn?: NoticeChannel[];
+  /** The last stay in `reauth_required` that ended with the owner re-authorising (the re-auth funnel). */
+  lastReauth?: ReauthEpisode;
   /** The bank-wide incident holding the account's notices, if any (absent in state carried by earlier builds). */
   incident?: IncidentHold | null;
 }

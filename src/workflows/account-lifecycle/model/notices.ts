@@ -27,7 +27,12 @@ export class Notices {
 
   /** A channel delivered the notice, or gave up (a dead letter, recorded in the history too). */
   finishChannel(id: string, channel: NoticeChannel, failure: string | undefined, nowMs: number): ChannelFinished {
+    const notice = this.account.outbox.find(id);
     const finished = this.account.outbox.finishChannel(id, channel, failure, new Date(nowMs).toISOString());
+    const delivered = notice?.channels?.[channel]?.status === 'pending' && !failure;
+    if (delivered && notice.audience === 'owner' && REAUTH_MESSAGES.includes(notice.type)) {
+      this.account.notePromptDelivered(channel);
+    }
     if (finished.deadLetter) {
       this.account.note(`notice ${id} not delivered on ${channel}: ${finished.deadLetter.error.slice(0, 160)}`, nowMs);
     }

@@ -9,10 +9,11 @@ import { DeliveryMemory } from './delivery-memory.js';
 import { isHeldNotice, sharedSyncAtMs, type IncidentHold } from './incident-hold.js';
 import { Outbox } from './outbox.js';
 import { isValidTimeZone } from './quiet-hours.js';
+import { endedEpisode, isOwnerChannel, withPromptChannel, type ReauthEpisode } from './reauth-episode.js';
 import { reauthStarted, type ReauthSchedule } from './reauth-schedule.js';
 import type { ResolvedSettings } from './settings.js';
 import { cancelSync, syncAt, syncOnEntering, type SyncSchedule } from './sync-schedule.js';
-import type { AccountState, AccountView, Notice, NoticeType, Transition } from './types.js';
+import type { AccountState, AccountView, Notice, NoticeChannel, NoticeType, Transition } from './types.js';
 import { accountView } from './view.js';
 
 /** Bounds that keep carried state small however long an account lives. */
@@ -66,6 +67,17 @@ export class AccountRecord {
     return this.core.institution;
   }
 
+  /** The last stay in reauth_required that ended with the owner re-authorising. */
+  get lastReauth(): ReauthEpisode | null {
+    return this.core.lastReauth ?? null;
+  }
+
+  /** The owner's channels that delivered a prompt in the current stay in reauth_required, else in the last one recorded. */
+  promptChannels(): NoticeChannel[] | null {
+    if (this.core.state === 'reauth_required') return this.core.reauthPromptedOn ?? [];
+    return this.core.lastReauth?.channels ?? null;
+  }
+
   /** The bank-wide incident holding this account's notices, or null. */
   get hold(): IncidentHold | null {
     return this.core.incident ?? null;
@@ -102,6 +114,7 @@ export class AccountRecord {
     this.sync = syncOnEntering(this.sync, to, nowMs, this.settings, this.deps.random());
     this.holdRetry(nowMs);
     this.addHistory(entry);
+    this.recordReauthEpisode(from, fromSince, to, nowMs);
     // Leaving reauth_required cancels its reminders, deadline and re-auth messages; entering it tells the owner.
     this.reauth = null;
     if (from === 'reauth_required' && to !== 'reauth_required') this.dropReauthMessages(to, entry.at);
@@ -118,6 +131,13 @@ export class AccountRecord {
       this.notify('account.recovered', 'owner', nowMs, { state: to, from, ...(fromSince && { since: fromSince }) });
     }
     return entry;
+  }
+
+  /** A re-auth prompt reached the owner on `channel` while the account waits in `reauth_required`. */
+  notePromptDelivered(channel: NoticeChannel): void {
+    const c = this.core;
+    if (c.state !== 'reauth_required' || !isOwnerChannel(channel)) return;
+    c.reauthPromptedOn = withPromptChannel(c.reauthPromptedOn ?? [], channel);
   }
 
   /** Marks the account as needing an operator (MonoEscalated), records why and tells operators. */
@@ -170,6 +190,21 @@ export class AccountRecord {
 
   private carried(recentDeliveries: CarriedState['recentDeliveries']): CarriedState {
     return { ...this.core, recentDeliveries, sync: this.sync, reauth: this.reauth, ...this.outbox.snapshot() };
+  }
+
+  /** A stay in reauth_required starts with no prompt delivered; one that ends in `reauthorised` is recorded. */
+  private recordReauthEpisode(
+    from: AccountState | null,
+    fromSince: string | null,
+    to: AccountState,
+    nowMs: number
+  ): void {
+    const c = this.core;
+    if (from === 'reauth_required' && to === 'reauthorised' && fromSince) {
+      c.lastReauth = endedEpisode(fromSince, nowMs, c.reauthPromptedOn ?? []);
+    }
+    if (to === 'reauth_required') c.reauthPromptedOn = [];
+    else delete c.reauthPromptedOn;
   }
 
   private addHistory(entry: Transition): void {

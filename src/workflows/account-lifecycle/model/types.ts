@@ -71,10 +71,19 @@ export interface Escalation {
   reason: string;
 }
 
+/**
+ * Languages of the owner's messages and of the re-auth page (src/messages): English, and Swahili for Kenya and East
+ * Africa. A new one needs its own folder of templates under templates/.
+ */
+export const OWNER_LOCALES = ['en', 'sw'] as const;
+export type OwnerLocale = (typeof OWNER_LOCALES)[number];
+
 /** How to reach the account's owner, registered through the admin API. */
 export interface Contact {
   email?: string | null;
   timeZone?: string | null;
+  /** The owner's language; English when unset. */
+  locale?: OwnerLocale | null;
 }
 
 /** Notification types (see src/activities/notify/notifier.ts for how each is delivered). */
@@ -241,7 +250,7 @@ export interface AccountView {
   /** Messages being delivered, channel by channel, and those that gave up on a channel (dead letters, bounded). */
   notices: { pending: PendingNoticeView[]; undelivered: UndeliveredNotice[] };
   /** Whether an email address and which time zone are registered (the address itself is not shown). */
-  contact: { email: boolean; timeZone: string | null };
+  contact: { email: boolean; timeZone: string | null; locale?: OwnerLocale | null };
   history: Transition[];
   lastEvent: LastEvent | null;
   counts: EventCounts;

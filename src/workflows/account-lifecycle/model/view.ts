@@ -25,7 +25,12 @@ export function accountView(accountId: string, s: CarriedState, historyLength: n
       pending: s.outbox.map((n) => ({ id: n.id, type: n.type, at: n.at, channels: n.channels ?? {} })),
       undelivered: s.undelivered,
     },
-    contact: { email: !!s.contact?.email, timeZone: s.contact?.timeZone ?? null },
+    contact: {
+      email: !!s.contact?.email,
+      timeZone: s.contact?.timeZone ?? null,
+      // Only when registered, so that the answer for owners without one reads as it did before locales.
+      ...(s.contact?.locale && { locale: s.contact.locale }),
+    },
     history: s.history,
     lastEvent: s.lastEvent,
     counts: s.counts,
