@@ -48,6 +48,12 @@ export const CONFIG_GROUPS = [
       'The schedule that asks Mono about accounts whose webhooks may have been lost ([how it works](architecture.md#reconciliation)).',
   },
   {
+    id: 'incidents',
+    title: 'Bank-wide incidents',
+    intro:
+      "When many accounts at one bank fail at once, an incident holds the owners' re-auth notices and the operators' escalations until the bank recovers ([how it works](incidents.md)).",
+  },
+  {
     id: 'development',
     title: 'Development',
     intro:
@@ -483,6 +489,59 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     group: 'notifications',
     default: '1d',
     meaning: 'How long a notice is retried on a channel before it becomes a dead letter (at least `1m`).',
+  },
+  INCIDENT_CHECK_EVERY: {
+    group: 'incidents',
+    default: '1m',
+    meaning:
+      'How often the incident-check schedule counts failing accounts per institution, and an open incident recounts its own (at least `1s`).',
+  },
+  INCIDENT_WINDOW: {
+    group: 'incidents',
+    default: '30m',
+    meaning:
+      'Accounts count toward opening an incident when they entered `sync_failed` or `reauth_required` within this window.',
+  },
+  INCIDENT_THRESHOLD: {
+    group: 'incidents',
+    default: '0.5',
+    meaning:
+      "An incident opens when at least this share (0–1) of an institution's running accounts failed within the window.",
+  },
+  INCIDENT_MIN_ACCOUNTS: {
+    group: 'incidents',
+    default: '20',
+    meaning:
+      'Institutions with fewer running accounts never open an incident (a few accounts failing together is no outage).',
+  },
+  INCIDENT_CLOSE_BELOW: {
+    group: 'incidents',
+    default: '0.1',
+    meaning:
+      "An open incident closes once the share of the institution's accounts failing (whenever they started) stays below this for `INCIDENT_CLOSE_AFTER`. Must be below `INCIDENT_THRESHOLD`.",
+  },
+  INCIDENT_CLOSE_AFTER: {
+    group: 'incidents',
+    default: '15m',
+    meaning: 'How long the share failing must stay below `INCIDENT_CLOSE_BELOW` before the incident closes.',
+  },
+  INCIDENT_SYNC_BACKOFF: {
+    group: 'incidents',
+    default: '10m,30m,1h,2h',
+    meaning:
+      "Held accounts sync on this shared schedule, counted from the incident's opening (the last step repeats), instead of their own backoff; Mono's 2-minute limit per account still applies.",
+  },
+  INCIDENT_RELEASE_SPREAD: {
+    group: 'incidents',
+    default: '1h',
+    meaning:
+      'When an incident closes, its accounts are released spread over this window, so the held notices still true do not all go out at once. At most `1d`.',
+  },
+  INCIDENT_MAX_OPEN: {
+    group: 'incidents',
+    default: '3d',
+    meaning:
+      'An incident open this long closes anyway and releases its accounts (owners who still need to re-authorise are then told).',
   },
   REDELIVER_SPREAD: {
     group: 'notifications',

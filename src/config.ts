@@ -13,6 +13,7 @@ import {
   phoneChannelProblems,
   phoneSettings,
 } from './activities/notify/phone-config.js';
+import type { IncidentSettings } from './incidents/detect.js';
 import { formatDuration, parseDuration, parseDurationList } from './lib/duration.js';
 import {
   exposureReasons,
@@ -106,6 +107,17 @@ const duration = (fallback: string | number, minMs = 1) =>
           return z.NEVER;
         }
       })
+  );
+
+/** A share between 0 (exclusive) and 1, written like 0.5. */
+const share = (fallback: number) =>
+  z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ error: 'must be a share between 0 and 1, e.g. 0.5' })
+      .gt(0, 'must be more than 0')
+      .max(1, 'must be at most 1 (a share, e.g. 0.5)')
+      .default(fallback)
   );
 
 const durationList = (fallback: readonly number[], minMs = 1) =>
@@ -246,6 +258,16 @@ export const EnvSchema = z
     RECONCILE_STUCK_AFTER: duration('6h', 1_000),
     RECONCILE_SILENT_AFTER: duration('36h', 1_000),
     RECONCILE_CONCURRENCY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(200).default(20)),
+    // Bank-wide incidents (src/incidents, docs/incidents.md).
+    INCIDENT_CHECK_EVERY: duration('1m', 1_000),
+    INCIDENT_WINDOW: duration('30m', 1_000),
+    INCIDENT_THRESHOLD: share(0.5),
+    INCIDENT_MIN_ACCOUNTS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(1_000_000).default(20)),
+    INCIDENT_CLOSE_BELOW: share(0.1),
+    INCIDENT_CLOSE_AFTER: duration('15m', 0),
+    INCIDENT_SYNC_BACKOFF: durationList([10 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 3600_000], 1_000),
+    INCIDENT_RELEASE_SPREAD: duration('1h', 0).refine((ms) => ms <= 86_400_000, 'must be at most 1d'),
+    INCIDENT_MAX_OPEN: duration('3d', 60_000),
     // The build sweep: idle accounts on an earlier worker build are woken to move to the current one.
     UPGRADE_SWEEP_EVERY: duration('10m', 60_000),
     UPGRADE_SWEEP_RPS: z.preprocess(
@@ -322,6 +344,13 @@ export const EnvSchema = z
   .superRefine((env, ctx) => {
     if (env.MONO_WEBHOOK_SECRET !== undefined && !env.MONO_WEBHOOK_SECRET.split(',').some((x) => x.trim() !== '')) {
       ctx.addIssue({ code: 'custom', path: ['MONO_WEBHOOK_SECRET'], message: 'needs at least one non-empty secret' });
+    }
+    if (env.INCIDENT_CLOSE_BELOW >= env.INCIDENT_THRESHOLD) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INCIDENT_CLOSE_BELOW'],
+        message: 'must be below INCIDENT_THRESHOLD (an incident closes at a lower share than it opens at)',
+      });
     }
     if (env.CODEC_OIDC_ISSUER && !env.CODEC_OIDC_AUDIENCE) {
       ctx.addIssue({
@@ -440,6 +469,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       silentAfterMs: e.RECONCILE_SILENT_AFTER,
       concurrency: e.RECONCILE_CONCURRENCY,
     },
+    /** Bank-wide incidents: when one opens and closes, the held accounts' shared syncs, the release spread. */
+    incidents: incidentSettings(e),
     /** How often idle accounts on earlier worker builds are woken to move to the current one, and how fast. */
     buildSweep: { everyMs: e.UPGRADE_SWEEP_EVERY, wakePerSecond: e.UPGRADE_SWEEP_RPS },
     /** A redeliver job spreads the requeued first attempts over this window (the request may give another). */
@@ -465,6 +496,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Variables that fell back to a development default; start-up warns about each. */
     devDefaults: secrets.devDefaults,
   });
+}
+
+function incidentSettings(e: Env): IncidentSettings {
+  return {
+    checkEveryMs: e.INCIDENT_CHECK_EVERY,
+    windowMs: e.INCIDENT_WINDOW,
+    openShare: e.INCIDENT_THRESHOLD,
+    minAccounts: e.INCIDENT_MIN_ACCOUNTS,
+    closeShare: e.INCIDENT_CLOSE_BELOW,
+    closeAfterMs: e.INCIDENT_CLOSE_AFTER,
+    syncBackoffMs: e.INCIDENT_SYNC_BACKOFF,
+    releaseSpreadMs: e.INCIDENT_RELEASE_SPREAD,
+    maxOpenMs: e.INCIDENT_MAX_OPEN,
+  };
 }
 
 /** The HTTP edge: who may name the client, how a shutdown drains, whose sign-in the codec accepts. */

@@ -17,6 +17,7 @@ import type { Logger } from './lib/logger.js';
 import { timedDelivery, type Metrics } from './lib/metrics.js';
 import { createAccountGauges } from './lib/account-gauges.js';
 import { createAccountFacts } from './accounts/facts.js';
+import { createIncidents } from './incidents/client.js';
 import { createReauthLinks, type ReauthLinks } from './lib/reauth-link.js';
 import { loadOwnerMessages, type OwnerMessages } from './messages/owner-messages.js';
 import type { SimulatorOptions } from './mono-sim/simulator.js';
@@ -185,6 +186,7 @@ async function startHttp(
     tokens: config.tokens,
     accounts,
     jobs: parts.jobs,
+    incidents: createIncidents({ client: parts.client, taskQueue: config.temporal.taskQueue }),
     redeliverSpreadMs: config.redeliverSpreadMs,
     links,
     ...(optOuts && { optOuts }),

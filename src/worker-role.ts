@@ -1,7 +1,7 @@
 /**
  * The worker role of the service: the Mono API (the real one, or the simulator in development), the account
- * workflows' worker and the Mono task queue's worker, both as one Worker Deployment Version, the reconcile and
- * build-sweep schedules, and the promotion of this build as TEMPORAL_WORKER_PROMOTE says (src/deployment/).
+ * workflows' worker and the Mono task queue's worker, both as one Worker Deployment Version, the reconcile,
+ * build-sweep and incident-check schedules, and the promotion of this build as TEMPORAL_WORKER_PROMOTE says (src/deployment/).
  */
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
@@ -29,6 +29,8 @@ import { observeRecovery, type Metrics } from './lib/metrics.js';
 import type { ReauthLinks } from './lib/reauth-link.js';
 import type { OwnerMessages } from './messages/owner-messages.js';
 import type { MonoSimulator, SimulatorOptions } from './mono-sim/simulator.js';
+import { createIncidentActivities } from './incidents/activities.js';
+import { ensureIncidentCheckSchedule } from './incidents/schedule.js';
 import { createJobActivities } from './jobs/activities.js';
 import { createReconcileActivities } from './reconcile/activities.js';
 import { ensureReconcileSchedule } from './reconcile/schedule.js';
@@ -102,6 +104,22 @@ async function startWorkers(
   const { config, logger, metrics } = deps;
   const versioning = deploymentOptions(version);
   const converter = deps.dataConverter ? { dataConverter: deps.dataConverter } : {};
+  const notifier = new Notifier(
+    { ...withSimulatedProviders(config.notify, mono.simulator), messages: deps.messages },
+    deps.links,
+    logger.child({ source: 'notifier' }),
+    Date.now,
+    {
+      optOuts: createPhoneOptOuts({
+        client: deps.client,
+        taskQueue: config.temporal.taskQueue,
+        lookupSecret: config.phone.lookupSecret,
+      }),
+      onSms: (notice, { segments, encoding }) => {
+        if (segments > 1) metrics.smsMultipart.inc({ type: notice.type, encoding });
+      },
+    }
+  );
   const { worker, connection } = await createWorker({
     connection: connectionOptions(config.temporal.target),
     namespace: config.temporal.namespace,
@@ -109,22 +127,7 @@ async function startWorkers(
     activities: {
       ...measured(
         createActivities({
-          notifier: new Notifier(
-            { ...withSimulatedProviders(config.notify, mono.simulator), messages: deps.messages },
-            deps.links,
-            logger.child({ source: 'notifier' }),
-            Date.now,
-            {
-              optOuts: createPhoneOptOuts({
-                client: deps.client,
-                taskQueue: config.temporal.taskQueue,
-                lookupSecret: config.phone.lookupSecret,
-              }),
-              onSms: (notice, { segments, encoding }) => {
-                if (segments > 1) metrics.smsMultipart.inc({ type: notice.type, encoding });
-              },
-            }
-          ),
+          notifier,
           onDelivery: (notice, channel, outcome) => metrics.notifications.inc({ type: notice.type, channel, outcome }),
         }),
         metrics
@@ -132,6 +135,12 @@ async function startWorkers(
       ...createReconcileActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'reconcile' }) }),
       ...createJobActivities({ accounts: deps.accounts, metrics, logger: logger.child({ source: 'jobs' }) }),
       ...createSweepActivities({ connection: deps.connection, namespace: config.temporal.namespace, logger }),
+      ...createIncidentActivities({
+        client: deps.client,
+        notifier,
+        metrics,
+        logger: logger.child({ source: 'incidents' }),
+      }),
     },
     ...(deps.tracing && { tracing: deps.tracing }),
     sinks: funnelSinks(metrics),
@@ -190,9 +199,12 @@ async function ensureSchedules({ client, config, logger }: WorkerRoleDeps): Prom
     logger.info({ schedule: reconcile, everyMs: config.reconcile.everyMs }, 'reconcile schedule ready');
     const sweep = { deploymentName: config.temporal.deployment.name, taskQueue };
     await ensureBuildSweepSchedule(client, sweep, config.buildSweep);
+    await ensureIncidentCheckSchedule(client, taskQueue, config.incidents);
   } catch (err) {
     if (grpcStatusOf(err) !== UNIMPLEMENTED) throw err;
-    logger.warn('this Temporal server has no Schedules: no reconcile or build sweep (run them by hand)');
+    logger.warn(
+      'this Temporal server has no Schedules: no reconcile, build sweep or incident check (run them by hand)'
+    );
   }
 }
 

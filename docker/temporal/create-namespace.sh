@@ -13,7 +13,7 @@ done
 temporal operator namespace describe --namespace "$ns" >/dev/null 2>&1 ||
   temporal operator namespace create --namespace "$ns" --retention "${NAMESPACE_RETENTION:-30d}"
 for pair in MonoAccountState:Keyword MonoInstitution:Keyword MonoEscalated:Bool MonoStateSince:Datetime MonoUndelivered:Bool MonoLastHeard:Datetime \
-  MonoReauthorisedAt:Datetime MonoReauthSeconds:Int MonoReauthChannels:KeywordList; do
+  MonoReauthorisedAt:Datetime MonoReauthSeconds:Int MonoReauthChannels:KeywordList MonoIncident:Keyword; do
   name="${pair%%:*}"
   type="${pair##*:}"
   if temporal operator search-attribute list --namespace "$ns" | grep -q "^ *$name "; then

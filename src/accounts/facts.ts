@@ -1,11 +1,12 @@
 /**
  * What the account gauges (lib/account-gauges.ts) read from Temporal: visibility counts of the task queue's
- * accounts, the worker deployment's builds with the accounts pinned to each, and the reconcile schedule's latest
- * completed run.
+ * accounts, the worker deployment's builds with the accounts pinned to each, the reconcile schedule's latest
+ * completed run, and the bank-wide incidents open.
  */
 import type { Client, Connection } from '@temporalio/client';
 import type { AccountFacts } from '../lib/account-gauges.js';
 import { describeDeployment } from '../deployment/versions.js';
+import { createIncidents } from '../incidents/client.js';
 import { reconcileScheduleId } from '../reconcile/schedule.js';
 import type { ReconcileTotals } from '../workflows/reconcile.js';
 import type { AccountListing } from './listing.js';
@@ -31,6 +32,7 @@ export function createAccountFacts(deps: AccountFactsDeps): AccountFacts {
       return (deployment?.builds ?? []).map(({ buildId, status, accounts }) => ({ buildId, status, accounts }));
     },
     lastReconcile: () => lastCompletedReconcile(deps.client, reconcileScheduleId(deps.taskQueue)),
+    openIncidents: () => createIncidents({ client: deps.client, taskQueue: deps.taskQueue }).openCount(),
   };
 }
 

@@ -12,6 +12,7 @@
  *   mono-reauth notices redeliver [--since T] [--spread D] [--dry-run] [--yes] [--json]   (every account: a job)
  *   mono-reauth accounts import [file] [--column C] [--dry-run] [--yes] [--json]           (a job)
  *   mono-reauth jobs [list|show|cancel] …   (cli/jobs.ts)
+ *   mono-reauth incidents list [--json]      (cli/incidents.ts)
  *   mono-reauth builds [list|promote|ramp|sweep] …   (cli/builds.ts)
  *   mono-reauth funnel [--since 7d] [--json]   (cli/funnel.ts)
  */
@@ -35,6 +36,8 @@ import { importAccounts, ImportUsageError } from './import.js';
 import { forEachConcurrently } from '../lib/concurrently.js';
 import { BUILDS_USAGE, buildsCommand, BuildsUsageError } from './builds.js';
 import { describeProgress, followJob, JOBS_USAGE, jobsCommand, JobsUsageError } from './jobs.js';
+import { INCIDENTS_USAGE, incidentsCommand } from './incidents.js';
+import { createIncidents } from '../incidents/client.js';
 import { createJobs, JobAlreadyRunning, type Jobs } from '../jobs/client.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 import { FUNNEL_USAGE, funnelCommand, FunnelUsageError } from './funnel.js';
@@ -60,6 +63,9 @@ Notices (the messages sent to owners and operators)
 Jobs (redelivering every account's notices and importing run as jobs)
 ${JOBS_USAGE}
       Ctrl-C stops following a job, not the job.
+
+Incidents (a bank whose accounts fail together: owners' re-auth notices wait for it to recover)
+${INCIDENTS_USAGE}
 
 Builds
 ${BUILDS_USAGE}
@@ -400,6 +406,7 @@ async function main(): Promise<number> {
   const commands: Record<string, string[]> = {
     accounts: ['list', 'show', 'retry', 'resend', 'import'],
     notices: ['list', 'redeliver'],
+    incidents: ['list'],
   };
   const known = group !== undefined && command !== undefined && commands[group]?.includes(command);
   if (group === 'funnel' && command !== undefined) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
@@ -407,7 +414,7 @@ async function main(): Promise<number> {
     group !== 'builds' &&
     group !== 'jobs' &&
     group !== 'funnel' &&
-    (!known || extra.length > 0 || (group === 'notices' && accountId !== undefined))
+    (!known || extra.length > 0 || ((group === 'notices' || group === 'incidents') && accountId !== undefined))
   ) {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
@@ -431,6 +438,10 @@ async function main(): Promise<number> {
       return await funnelCommand(accounts, { since: opts.since, json: opts.json ?? false, print });
     if (group === 'jobs') {
       return await jobsCommand(positionals.slice(1), jobs, { json: opts.json ?? false, print, progress: progressLine });
+    }
+    if (group === 'incidents') {
+      const incidents = createIncidents({ client, taskQueue: config.temporal.taskQueue });
+      return await incidentsCommand(incidents, { json: opts.json ?? false, print });
     }
     if (group === 'notices') {
       if (command === 'redeliver' && !opts.account) return await redeliverEverything(accounts, jobs, config);

@@ -2,7 +2,8 @@
  * The build-sweep Schedule (sweep.ts): created, or brought up to date, by the worker role at start-up, like the
  * reconcile schedule (src/reconcile/schedule.ts). A sweep still running when the next is due is not doubled.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { createOrUpdateSchedule } from '../temporal/schedules.js';
 import { BUILD_SWEEP_WORKFLOW_TYPE } from '../workflows/build-sweep.js';
 import type { SweepInput } from './sweep.js';
 
@@ -16,7 +17,7 @@ export function buildSweepScheduleId(taskQueue: string): string {
   return `${taskQueue}-build-sweep`;
 }
 
-export async function ensureBuildSweepSchedule(
+export function ensureBuildSweepSchedule(
   client: Client,
   input: Omit<SweepInput, 'wakePerSecond'>,
   settings: SweepSettings
@@ -31,20 +32,8 @@ export async function ensureBuildSweepSchedule(
     args: [{ ...input, wakePerSecond: settings.wakePerSecond } satisfies SweepInput],
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: settings.everyMs, pauseOnFailure: false };
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies,
-      state: { note: 'mono-reauth: moves idle accounts to the current worker build (docs/releasing.md)' },
-    });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies }));
-  return 'updated';
+  const note = 'mono-reauth: moves idle accounts to the current worker build (docs/releasing.md)';
+  return createOrUpdateSchedule(client, { scheduleId, spec, action, policies, note });
 }
 
 /** Runs the sweep now (after a promotion), beside the schedule's own interval. */

@@ -1,6 +1,6 @@
 /**
- * Gauges about all accounts together — by state, escalated, with dead letters, per worker build — and about the last
- * reconcile run. They come from Temporal (visibility counts, the deployment, the schedule), not from one process's
+ * Gauges about all accounts together — by state, escalated, with dead letters, per worker build — about the last
+ * reconcile run, and the bank-wide incidents open. They come from Temporal (visibility counts, the deployment, the schedule), not from one process's
  * work, so they are served once, not by every replica: on the operator listener's `GET /metrics/accounts`, scraped
  * through one address (docs/monitoring.md), and in a single-process service also on its `/metrics`. Read when
  * scraped, at most every `maxAgeMs`, in a registry of their own.
@@ -14,6 +14,8 @@ export interface AccountFacts {
   builds(): Promise<Array<{ buildId: string; status: string; accounts: number }>>;
   /** The latest reconcile run that completed: when, and how many accounts it corrected; null before any. */
   lastReconcile(): Promise<{ completedAt: Date; corrected: number } | null>;
+  /** Bank-wide incidents open now; absent where incidents are not counted. */
+  openIncidents?(): Promise<number>;
 }
 
 interface Snapshot {
@@ -22,6 +24,7 @@ interface Snapshot {
   undelivered: number;
   builds: Array<{ buildId: string; status: string; accounts: number }>;
   reconcile: { completedAt: Date; corrected: number } | null;
+  openIncidents: number | null;
 }
 
 /** The longest a scrape waits for the very first read; later scrapes never wait (see below). */
@@ -80,6 +83,10 @@ export function createAccountGauges(facts: AccountFacts, maxAgeMs = 15_000, now:
     const r = (await snapshot())?.reconcile;
     if (r) g.set(r.corrected);
   });
+  gauge(registry, 'mono_reauth_incidents_open', 'Bank-wide incidents open now', [], async (g) => {
+    const open = (await snapshot())?.openIncidents;
+    if (typeof open === 'number') g.set(open);
+  });
   return registry;
 }
 
@@ -92,6 +99,7 @@ async function read(facts: AccountFacts): Promise<Snapshot> {
     undelivered: await facts.count({ undelivered: true }),
     builds: await facts.builds(),
     reconcile: await facts.lastReconcile(),
+    openIncidents: facts.openIncidents ? await facts.openIncidents() : null,
   };
 }
 

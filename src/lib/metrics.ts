@@ -111,6 +111,18 @@ function workerMetrics(registry: Registry) {
       labelNames: ['from', 'to'] as const,
       registers: [registry],
     }),
+    incidents: new Counter({
+      name: 'mono_reauth_incidents_total',
+      help: 'Bank-wide incidents opened and closed (event: opened, closed)',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    incidentHeldNotices: new Counter({
+      name: 'mono_reauth_incident_held_notices_total',
+      help: 'Notices held by closed bank-wide incidents, by outcome at release: released (still true, sent) or dropped (no longer true)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     reconcileChecks: new Counter({
       name: 'mono_reauth_reconcile_checks_total',
       help: 'Accounts checked by reconcile runs, by outcome (corrected, confirmed, deferred, failed, skipped)',

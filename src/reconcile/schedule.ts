@@ -5,13 +5,13 @@
  * reconcile pause`) stays paused across deploys.
  */
 import {
-  ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleOptions,
   type ScheduleOptionsAction,
   type ScheduleSpec,
 } from '@temporalio/client';
+import { createOrUpdateSchedule } from '../temporal/schedules.js';
 import { RECONCILE_WORKFLOW_TYPE, type ReconcileInput } from '../workflows/reconcile.js';
 
 export interface ReconcileSettings {
@@ -35,7 +35,7 @@ export function reconcileInput(settings: ReconcileSettings): ReconcileInput {
 }
 
 /** Creates the schedule or updates its interval, action and policies; returns which. */
-export async function ensureReconcileSchedule(
+export function ensureReconcileSchedule(
   client: Client,
   taskQueue: string,
   settings: ReconcileSettings
@@ -56,18 +56,6 @@ export async function ensureReconcileSchedule(
     catchupWindow: settings.everyMs,
     pauseOnFailure: false,
   };
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies,
-      state: { note: 'mono-reauth: reconciles accounts with Mono’s API (README, "Reconciliation")' },
-    });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies }));
-  return 'updated';
+  const note = 'mono-reauth: reconciles accounts with Mono’s API (README, "Reconciliation")';
+  return createOrUpdateSchedule(client, { scheduleId, spec, action, policies, note });
 }

@@ -11,6 +11,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { isTemporalUnavailable } from '../temporal/grpc-status.js';
 import { createImportRouter } from './admin/import-route.js';
+import type { Incidents } from '../incidents/client.js';
+import { createIncidentRouter } from './admin/incident-routes.js';
 import { createJobRouter } from './admin/job-routes.js';
 import { createAdminRouter } from './admin/routes.js';
 import { createPhoneOptOutRouter } from './admin/phone-routes.js';
@@ -41,6 +43,8 @@ export interface OperatorDeps {
     accounts: AccountWorkflows;
     /** Bulk jobs (src/jobs/): redeliver everything, import. */
     jobs: Jobs;
+    /** Bank-wide incidents (src/incidents/): `GET /incidents`; omitted, no such route. */
+    incidents?: Incidents;
     /** REDELIVER_SPREAD: requeued first attempts of a redeliver job are spread over this window. */
     redeliverSpreadMs: number;
     /** Signs the re-auth links the integration route gives. */
@@ -146,6 +150,7 @@ function addOperatorRoutes(app: Express, { admin, metrics, logger }: OperatorDep
   const access = createAccessControl(tokens, guard, 'admin');
   app.use(createImportRouter({ access, accounts, jobs, logger }));
   app.use(createJobRouter({ access, jobs, logger, redeliverSpreadMs: admin.redeliverSpreadMs }));
+  if (admin.incidents) app.use(createIncidentRouter({ access, incidents: admin.incidents }));
   app.use(createAdminRouter({ access, accounts, links, logger }));
   if (admin.optOuts) app.use(createPhoneOptOutRouter({ access, optOuts: admin.optOuts, logger }));
 }

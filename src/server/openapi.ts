@@ -204,6 +204,14 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { 202: S.Job, ...refused, 404: S.ErrorBody, 409: S.JobConflict },
   },
   {
+    method: 'get',
+    path: '/incidents',
+    summary: 'Bank-wide incidents, open ones first, with their counts (docs/incidents.md)',
+    tag: 'operator',
+    roles: OPERATOR_ONLY,
+    responses: { 200: S.IncidentList, ...refused },
+  },
+  {
     method: 'post',
     path: '/codec/decode',
     summary: "Temporal's remote codec protocol: decrypt payloads (the Web UI, the CLI)",

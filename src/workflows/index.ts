@@ -4,3 +4,4 @@ export { moveAccountsToCurrentBuild } from './build-sweep.js';
 export { reconcileAccounts } from './reconcile.js';
 export { importAccountsJob, redeliverNoticesJob } from './jobs.js';
 export { phoneOptOut } from './phone-opt-out.js';
+export { checkIncidents, institutionIncident } from './incidents.js';

@@ -29,6 +29,7 @@ export async function startTimeSkippingEnv(testServerPath: string): Promise<Test
       MonoReauthorisedAt: DATETIME,
       MonoReauthSeconds: INT,
       MonoReauthChannels: KEYWORD_LIST,
+      MonoIncident: KEYWORD,
     },
   });
   return env;

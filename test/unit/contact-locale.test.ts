@@ -19,7 +19,9 @@ describe('a contact with a locale', () => {
       expect(result.success, String(locale)).toBe(false);
       expect(issues(result.error!)).toBe('locale: must be one of en, sw');
     }
-    expect(issues(ContactBody.safeParse({}).error!)).toBe('body: give email, timeZone and/or locale (null clears one)');
+    expect(issues(ContactBody.safeParse({}).error!)).toBe(
+      'body: give email, timeZone, locale, phone and/or whatsApp (null clears one)'
+    );
   });
 
   it('is kept by the workflow, and a payload with an unknown one is ignored as a whole', () => {

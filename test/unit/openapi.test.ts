@@ -48,13 +48,15 @@ const admin = {
   tokens: tokensFor({ operator: [TOKENS.operator], integration: [TOKENS.integration], codec: [TOKENS.codec] }),
   accounts,
   jobs: unusedJobs,
+  incidents: { list: () => Promise.resolve([]), openCount: () => Promise.resolve(0) },
   redeliverSpreadMs: 0,
   accountGauges: { registry: new Registry(), inMetrics: false },
   links,
   codec: { codec: new AesGcmCodec(parseCodecKeys(generateCodecKeyEntry('k1'))) },
   optOuts,
 };
-const operatorApp = createOperatorApp({ ...base, admin });
+// Behind one trusted hop, so that each route's refusals count for a source of their own (20 a minute per source).
+const operatorApp = createOperatorApp({ ...base, admin, trustProxy: 1 });
 const publicApp = createApp({
   ...base,
   webhookSecrets: [TEST_SECRET],
@@ -121,10 +123,15 @@ describe('GET /openapi.json', () => {
 
 describe('each route accepts exactly the roles the document lists', () => {
   const secured = OPERATIONS.filter((op) => Array.isArray(op.roles));
+  const sourceOf = (op: (typeof OPERATIONS)[number]): string => `198.51.100.${secured.indexOf(op) + 1}`;
   const call = async (op: (typeof OPERATIONS)[number], token: string | null): Promise<number> => {
     const res = await fetch(`${url}${op.path.replace(':accountId', 'acc1')}`, {
       method: op.method.toUpperCase(),
-      headers: { 'content-type': 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': sourceOf(op),
+        ...(token !== null && { authorization: `Bearer ${token}` }),
+      },
       body: op.method === 'get' ? undefined : JSON.stringify(op.path.startsWith('/codec') ? { payloads: [] } : {}),
     });
     await res.arrayBuffer();

@@ -194,3 +194,22 @@ export const ImportPreview = z.object({
   new: z.number().int(),
   known: z.number().int(),
 });
+
+/** A bank-wide incident (src/incidents/client.ts); the counts are absent when its workflow ended otherwise. */
+export const Incident = z.object({
+  workflowId: z.string(),
+  institution: z.string(),
+  status: z.string().describe('open, closing, closed; or the workflow status (failed, terminated…)'),
+  startedAt: Time,
+  openedAt: Time.optional(),
+  closedAt: Time.nullable().optional(),
+  closeReason: z.enum(['recovered', 'expired', 'operator']).nullable().optional(),
+  accounts: z.number().int().optional().describe("the institution's running accounts at the last count"),
+  failing: z.number().int().optional().describe('of those, in sync_failed or reauth_required'),
+  peakFailing: z.number().int().optional(),
+  held: z.number().int().optional().describe('accounts the incident holds'),
+  belowSince: Time.nullable().optional(),
+  heldNotices: z.number().int().nullable().optional().describe('on close: notices the accounts held'),
+  releasedNotices: z.number().int().nullable().optional().describe('on close: held notices still true, sent'),
+});
+export const IncidentList = z.object({ incidents: z.array(Incident) });

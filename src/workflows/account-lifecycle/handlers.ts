@@ -9,10 +9,12 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { log, setHandler } from '@temporalio/workflow';
 import {
+  holdForIncidentSignal,
   monoEventSignal,
   moveToCurrentBuildSignal,
   redeliverNoticesSignal,
   redeliverNoticesUpdate,
+  releaseFromIncidentUpdate,
   resendReauthLinkSignal,
   resendReauthLinkUpdate,
   retrySyncSignal,
@@ -29,6 +31,7 @@ import {
   refuseRedeliverRequest,
 } from './api/payloads.js';
 import type { Account } from './model/account.js';
+import { isHoldRequest, isReleaseRequest } from './model/incident-hold.js';
 import { withDefaults, type LifecycleSettings } from './model/settings.js';
 import type { AccountView, RedeliverRequest } from './model/types.js';
 
@@ -68,6 +71,31 @@ export function setAccountHandlers(ctx: HandlerContext): void {
   // Nothing to apply: waking is enough, the loop rolls over if another build has become the target.
   setHandler(moveToCurrentBuildSignal, ctx.wake);
   setOperatorHandlers(ctx);
+  setIncidentHandlers(ctx);
+}
+
+/** A bank-wide incident holds the account and releases it (model/incident.ts). */
+function setIncidentHandlers({ account, wake }: HandlerContext): void {
+  setHandler(holdForIncidentSignal, (request) => {
+    if (!isHoldRequest(request)) return void log.warn('holdForIncident signal with an unknown shape ignored');
+    if (account.incident.hold(request, Date.now())) {
+      log.info('held by a bank-wide incident', { institution: request.institution });
+      wake();
+    }
+  });
+  setHandler(
+    releaseFromIncidentUpdate,
+    (request) => {
+      const answer = account.incident.release(request);
+      wake();
+      return answer;
+    },
+    {
+      validator: (request) => {
+        if (!isReleaseRequest(request)) throw new Error('the request must be {institution, releaseAtMs}');
+      },
+    }
+  );
 }
 
 function setOperatorHandlers({ account, wake }: HandlerContext): void {

@@ -48,6 +48,7 @@ export async function runLoop(run: LoopRun): Promise<AccountView> {
       await condition(() => !lanes.blocksRollover());
       return run.continueAsNew(reason);
     }
+    if (account.incident.releaseIfDue(Date.now())) continue;
     if (await runReauthTimers(account)) continue;
     lanes.cancelUnwanted();
     lanes.start();
@@ -120,6 +121,8 @@ class Lanes {
   private startNotices(): void {
     const { account } = this.run;
     for (const notice of account.outbox.unplanned()) {
+      // Held by a bank-wide incident: it waits in the outbox until the account is released.
+      if (account.incident.holds(notice)) continue;
       this.launch(`plan:${notice.id}`, async () => {
         // The plan writes the log channel too, unless the notice is already stale.
         const deliverLog = account.notices.staleReason(notice) === undefined;

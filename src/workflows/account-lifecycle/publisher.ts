@@ -6,6 +6,7 @@ import { proxySinks, setCurrentDetails, upsertSearchAttributes } from '@temporal
 import {
   MonoAccountState,
   MonoEscalated,
+  MonoIncident,
   MonoInstitution,
   MonoLastHeard,
   MonoReauthChannels,
@@ -25,11 +26,14 @@ export class Publisher {
   private indexed: string;
   private heard: number | null;
   private reauthorisedAt: string | null;
+  /** Whether MonoIncident may hold a value: it is only ever written by accounts that were held. */
+  private incidentShown: boolean;
 
   constructor(private readonly account: Account) {
     this.indexed = this.key();
     this.heard = account.checks.lastHeardMs();
     this.reauthorisedAt = account.lastReauth?.at ?? null;
+    this.incidentShown = account.hold !== null;
     describeForUi(account);
   }
 
@@ -45,13 +49,20 @@ export class Publisher {
     this.indexed = key;
     this.observeReauth();
     if (withHeard) this.heard = heard;
-    publish(this.account, withHeard ? heard : undefined);
+    const incident = this.account.hold?.institution ?? null;
+    publish(
+      this.account,
+      withHeard ? heard : undefined,
+      incident !== null || this.incidentShown ? incident : undefined
+    );
+    this.incidentShown = incident !== null;
   }
 
   /** The indexed facts; a change in any of them means the search attributes need an upsert. */
   private key(): string {
     const a = this.account;
     const funnelFacts = [a.promptChannels(), a.lastReauth?.at];
+    const incident = a.hold?.institution ?? null;
     return JSON.stringify([
       a.state,
       a.since,
@@ -59,6 +70,7 @@ export class Publisher {
       a.institution,
       a.outbox.undeliveredCount > 0,
       ...funnelFacts,
+      incident,
     ]);
   }
 
@@ -71,7 +83,8 @@ export class Publisher {
   }
 }
 
-function publish(account: Account, lastHeardMs?: number): void {
+/** `incident`: the held account's institution, null to clear MonoIncident, undefined to leave it alone. */
+function publish(account: Account, lastHeardMs?: number, incident?: string | null): void {
   if (account.state === null || account.since === null) return;
   const channels = account.promptChannels();
   const episode = account.lastReauth;
@@ -89,6 +102,7 @@ function publish(account: Account, lastHeardMs?: number): void {
           { key: MonoReauthSeconds, value: episode.seconds },
         ]
       : []),
+    ...(incident !== undefined ? [{ key: MonoIncident, value: incident }] : []),
   ]);
   describeForUi(account);
 }
@@ -101,6 +115,7 @@ function describeForUi(account: Account): void {
     `**${account.state}** since ${account.since}` +
       (account.escalated ? ' — escalated to operators' : '') +
       (account.institution ? `\n\nInstitution: ${account.institution}` : '') +
+      (account.hold ? `\n\nHeld by the incident at ${account.hold.institution}: re-auth notices wait for it` : '') +
       (undelivered > 0 ? `\n\n${undelivered} undelivered notice(s): see the state query` : '')
   );
 }

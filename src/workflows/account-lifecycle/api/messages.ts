@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CarriedState } from '../model/carried-state.js';
+import type { HoldRequest, ReleaseAnswer, ReleaseRequest } from '../model/incident-hold.js';
 import type { LifecycleSettings } from '../model/settings.js';
 import type {
   AccountEvent,
@@ -95,6 +96,15 @@ export const reconcileUpdate = defineUpdate<CheckAnswer, [ReconcileRequest]>('re
  * continues as new on that build (src/deployment/ sends it to accounts still on an older build).
  */
 export const moveToCurrentBuildSignal = defineSignal('moveToCurrentBuild');
+
+/**
+ * A bank-wide incident opened at the account's institution (src/workflows/incidents.ts): hold the owner's re-auth
+ * notices and operators' escalations, and sync on the incident's shared schedule. Repeated requests change nothing.
+ */
+export const holdForIncidentSignal = defineSignal<[HoldRequest]>('holdForIncident');
+
+/** The incident closed: release the account at the given time; answers what it held and what is still true. */
+export const releaseFromIncidentUpdate = defineUpdate<ReleaseAnswer, [ReleaseRequest]>('releaseFromIncident');
 
 /** Mono account ids are opaque tokens (24 hex characters today); anything else never names a workflow. */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;

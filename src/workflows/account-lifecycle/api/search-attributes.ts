@@ -19,6 +19,11 @@ export const MonoReauthorisedAt = defineSearchAttributeKey('MonoReauthorisedAt',
 export const MonoReauthSeconds = defineSearchAttributeKey('MonoReauthSeconds', SearchAttributeType.INT);
 /** The owner's channels that delivered a re-auth prompt: in the current stay in reauth_required, else the last one. */
 export const MonoReauthChannels = defineSearchAttributeKey('MonoReauthChannels', SearchAttributeType.KEYWORD_LIST);
+/**
+ * The institution of an open bank-wide incident: on the incident's workflow, and on each account it holds (their
+ * re-auth notices and escalations wait for it to close).
+ */
+export const MonoIncident = defineSearchAttributeKey('MonoIncident', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [
   MonoAccountState,
@@ -30,6 +35,7 @@ export const SEARCH_ATTRIBUTES = [
   MonoReauthorisedAt,
   MonoReauthSeconds,
   MonoReauthChannels,
+  MonoIncident,
 ] as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` takes them. */
@@ -43,4 +49,5 @@ export const SEARCH_ATTRIBUTE_FLAGS = [
   'MonoReauthorisedAt=Datetime',
   'MonoReauthSeconds=Int',
   'MonoReauthChannels=KeywordList',
+  'MonoIncident=Keyword',
 ] as const;

@@ -6,6 +6,7 @@
  */
 import { newAccount, type CarriedState } from './carried-state.js';
 import { Checks } from './checks.js';
+import { IncidentHolds } from './incident.js';
 import { causeOf, transition } from './machine.js';
 import { Notices } from './notices.js';
 import { nextReauthTimerMs } from './reauth-schedule.js';
@@ -26,6 +27,7 @@ export class Account extends AccountRecord {
   readonly reauthReminders = new ReauthReminders(this);
   readonly checks = new Checks(this);
   readonly notices = new Notices(this);
+  readonly incident = new IncidentHolds(this);
 
   /** A new account, or one restored from the previous run's carried state. */
   static restore(
@@ -89,12 +91,15 @@ export class Account extends AccountRecord {
   }
 
   /**
-   * When the workflow must next act (a sync, a reminder or the deadline), or null when it only waits for events.
+   * When the workflow must next act (a sync, a reminder, the deadline, the end of an incident's hold), or null when
+   * it only waits for events.
    * `syncBlocked`: a sync (or a check's) is running, so a due sync waits for it to end rather than for a timer.
    */
   nextWakeMs(syncBlocked = false): number | null {
     const sync = syncBlocked ? null : this.syncs.nextAtMs();
-    const due = [sync, nextReauthTimerMs(this.reauth)].filter((t): t is number => t !== null);
+    // While held by an incident the re-auth timers wait; the hold's end wakes the account.
+    const reauth = this.hold ? this.incident.endsAtMs() : nextReauthTimerMs(this.reauth);
+    const due = [sync, reauth].filter((t): t is number => t !== null);
     return due.length === 0 ? null : Math.min(...due);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { DeliveryEntry } from './delivery-memory.js';
 import type { ReauthEpisode } from './reauth-episode.js';
+import type { IncidentHold } from './incident-hold.js';
 import type { ReauthSchedule } from './reauth-schedule.js';
 import { NO_SYNC, type SyncSchedule } from './sync-schedule.js';
 import type {
@@ -50,6 +51,8 @@ export interface CarriedState {
   reauthPromptedOn?: NoticeChannel[];
   /** The last stay in `reauth_required` that ended with the owner re-authorising (the re-auth funnel). */
   lastReauth?: ReauthEpisode;
+  /** The bank-wide incident holding the account's notices, if any (absent in state carried by earlier builds). */
+  incident?: IncidentHold | null;
 }
 
 export interface CheckState {

@@ -16,7 +16,7 @@ export class ReauthReminders {
    */
   quietHoursCheck(nowMs: number): { window: string; timeZone: string } | null {
     const { reauth, settings } = this.account;
-    if (!reauth || this.account.state !== 'reauth_required') return null;
+    if (!reauth || this.account.state !== 'reauth_required' || this.account.hold) return null;
     if (!reminderNeedsQuietHoursCheck(reauth, nowMs, settings)) return null;
     return { window: settings.quietHours!, timeZone: this.account.timeZone() };
   }
@@ -24,7 +24,8 @@ export class ReauthReminders {
   /** Sends a due reminder (or defers it) and escalates at the deadline. True if anything changed. */
   run(nowMs: number, quietHoursEndMs: number | null): boolean {
     const a = this.account;
-    if (!a.reauth || a.state !== 'reauth_required') return false;
+    // Held by a bank-wide incident: no reminder and no deadline until it is released (incident.ts starts them over).
+    if (!a.reauth || a.state !== 'reauth_required' || a.hold) return false;
     let changed = false;
     const decision = reminderDue(a.reauth, nowMs, a.settings, quietHoursEndMs);
     if (decision.kind === 'defer') {

@@ -6,12 +6,13 @@
  */
 import type { CarriedState } from './carried-state.js';
 import { DeliveryMemory } from './delivery-memory.js';
+import { isHeldNotice, sharedSyncAtMs, type IncidentHold } from './incident-hold.js';
 import { Outbox } from './outbox.js';
 import { isValidTimeZone } from './quiet-hours.js';
 import { endedEpisode, isOwnerChannel, withPromptChannel, type ReauthEpisode } from './reauth-episode.js';
 import { reauthStarted, type ReauthSchedule } from './reauth-schedule.js';
 import type { ResolvedSettings } from './settings.js';
-import { cancelSync, syncOnEntering, type SyncSchedule } from './sync-schedule.js';
+import { cancelSync, syncAt, syncOnEntering, type SyncSchedule } from './sync-schedule.js';
 import type { AccountState, AccountView, Notice, NoticeChannel, NoticeType, Transition } from './types.js';
 import { accountView } from './view.js';
 
@@ -77,6 +78,27 @@ export class AccountRecord {
     return this.core.lastReauth?.channels ?? null;
   }
 
+  /** The bank-wide incident holding this account's notices, or null. */
+  get hold(): IncidentHold | null {
+    return this.core.incident ?? null;
+  }
+
+  set hold(hold: IncidentHold | null) {
+    this.core.incident = hold;
+  }
+
+  /**
+   * While held, a failing account (not escalated) syncs on the incident's shared schedule; true when it was
+   * scheduled so.
+   */
+  holdRetry(nowMs: number): boolean {
+    const hold = this.hold;
+    const state = this.core.state;
+    if (!hold || this.core.escalated || (state !== 'sync_failed' && state !== 'reauth_required')) return false;
+    this.sync = syncAt(cancelSync(this.sync), sharedSyncAtMs(hold, nowMs, this.deps.random()));
+    return true;
+  }
+
   /** Records a state change; entering a state sets its schedules and clears the previous state's escalation. */
   moveTo(to: AccountState, cause: string, nowMs: number): Transition {
     const c = this.core;
@@ -90,6 +112,7 @@ export class AccountRecord {
     c.escalated = false;
     c.escalation = null;
     this.sync = syncOnEntering(this.sync, to, nowMs, this.settings, this.deps.random());
+    this.holdRetry(nowMs);
     this.addHistory(entry);
     this.recordReauthEpisode(from, fromSince, to, nowMs);
     // Leaving reauth_required cancels its reminders, deadline and re-auth messages; entering it tells the owner.
@@ -99,7 +122,11 @@ export class AccountRecord {
       this.reauth = reauthStarted(nowMs, this.settings);
       this.notify('account.reauth_required', 'owner', nowMs);
     }
-    if ((from === 'reauth_required' || from === 'sync_failed') && (to === 'synced' || to === 'reauthorised')) {
+    // A problem that began and ended inside a bank-wide incident was never the owner's to hear about.
+    const quietRecovery = this.hold !== null && fromSince !== null && Date.parse(fromSince) >= this.hold.heldAtMs;
+    const recovered =
+      (from === 'reauth_required' || from === 'sync_failed') && (to === 'synced' || to === 'reauthorised');
+    if (recovered && !quietRecovery) {
       // Where it recovered from and since when: the receiver (and the recovery-time metric) can tell how long it took.
       this.notify('account.recovered', 'owner', nowMs, { state: to, from, ...(fromSince && { since: fromSince }) });
     }
@@ -135,6 +162,8 @@ export class AccountRecord {
     nowMs: number,
     data: Omit<Notice['data'], 'accountId'> = {}
   ): Notice {
+    const hold = this.hold;
+    if (hold && isHeldNotice({ type, data })) this.hold = { ...hold, heldNotices: hold.heldNotices + 1 };
     return this.outbox.add(this.deps.newNoticeId(), type, audience, iso(nowMs), data);
   }
 

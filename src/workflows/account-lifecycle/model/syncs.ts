@@ -47,12 +47,16 @@ export class Syncs {
 
     if (result.outcome === 'synced') return a.moveTo('synced', `sync:${code}`, nowMs);
     if (result.outcome === 'reauth_required') {
-      return state === 'reauth_required' ? null : a.moveTo('reauth_required', `sync:${code}`, nowMs);
+      if (state !== 'reauth_required') return a.moveTo('reauth_required', `sync:${code}`, nowMs);
+      a.holdRetry(nowMs);
+      return null;
     }
     if (result.outcome === 'error' && result.needsOperator) {
       a.escalate(`Mono refused the manual sync: ${result.message}`, nowMs);
       return null;
     }
+    // Held by a bank-wide incident: the next try is the incident's, and the account's own backoff is not used up.
+    if (a.holdRetry(nowMs)) return null;
     if (state === 'sync_failed') {
       const attempts = a.core.attempts;
       const next = nextRetryAtMs(attempts, nowMs, a.settings, a.random());

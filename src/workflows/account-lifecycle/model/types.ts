@@ -92,7 +92,13 @@ export interface Contact {
 
 /** Notification types (see src/activities/notify/notifier.ts for how each is delivered). */
 export type NoticeType =
-  'account.reauth_required' | 'account.reauth_reminder' | 'account.escalated' | 'account.recovered';
+  | 'account.reauth_required'
+  | 'account.reauth_reminder'
+  | 'account.escalated'
+  | 'account.recovered'
+  /** Operators: a bank-wide incident opened or closed at an institution (src/incidents/activities.ts). */
+  | 'incident.opened'
+  | 'incident.closed';
 
 /**
  * Where a notice goes: the log, the customer's webhook, the owner's email, the operators' webhook
@@ -132,6 +138,17 @@ export interface Notice {
     since?: string;
     reason?: string;
     resent?: boolean;
+    /** `incident.*`: the institution and its counts. */
+    incident?: {
+      institution: string;
+      accounts: number;
+      failing: number;
+      peakFailing: number;
+      held: number;
+      closeReason?: string | null;
+      heldNotices?: number | null;
+      releasedNotices?: number | null;
+    };
   };
   /** Per-channel outcomes, once the notifier said which channels apply; absent before. */
   channels?: Partial<Record<NoticeChannel, ChannelDelivery>>;
@@ -256,4 +273,6 @@ export interface AccountView {
   run: { number: number; historyLength: number };
   /** The last check with Mono (reconciliation or enrolment), and whether one is waiting to run. */
   check: { last: CheckRecord | null; pending: boolean };
+  /** The bank-wide incident holding the account's re-auth notices and escalations, if any. */
+  incident?: { institution: string; heldSince: string; heldNotices: number; releaseAt: string | null } | null;
 }

@@ -37,6 +37,14 @@ export function accountView(accountId: string, s: CarriedState, historyLength: n
     counts: s.counts,
     run: { number: s.runNumber, historyLength },
     check: { last: s.check.last, pending: s.check.pending !== null },
+    incident: s.incident
+      ? {
+          institution: s.incident.institution,
+          heldSince: new Date(s.incident.heldAtMs).toISOString(),
+          heldNotices: s.incident.heldNotices,
+          releaseAt: isoOrNull(s.incident.releaseAtMs),
+        }
+      : null,
   };
 }
 
