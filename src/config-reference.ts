@@ -225,7 +225,7 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
     group: 'temporal',
     default: 'default',
     meaning:
-      "Temporal namespace; it needs the service's six search attributes ([Deploying](deploying.md#search-attributes)).",
+      "Temporal namespace; it needs the service's ten search attributes ([Deploying](deploying.md#search-attributes)).",
   },
   TEMPORAL_TASK_QUEUE: {
     group: 'temporal',
