@@ -95,14 +95,15 @@ describe('sms and whatsapp', () => {
     const whatsapp = messagesTo(phone).find((m) => m.channel === 'whatsapp')!;
     expect(sms).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     expect(sms.text).toContain(`http://reauth.test/reauth/${id}?exp=`);
-    expect(whatsapp).toMatchObject({ template: 'bank_reauth_required', language: 'en' });
-    expect(whatsapp.parameters?.[0]).toContain(`http://reauth.test/reauth/${id}?exp=`);
+    // The built-in template (templates/en/reauth_required/whatsapp.json): the app's name, then the link.
+    expect(whatsapp).toMatchObject({ template: 'account_reauth_required', language: 'en' });
+    expect(whatsapp.parameters?.[1]).toContain(`http://reauth.test/reauth/${id}?exp=`);
     const view = await settled(id);
     expect(JSON.stringify(view)).not.toContain(phone.slice(1));
     // The simulator's log shows each message with the number masked; no log line has the number.
     const all = logs.join('');
     expect(all).toContain(`SMS to ${phone.slice(0, 4)}`);
-    expect(all).toMatch(/fake WhatsApp Cloud API: template bank_reauth_required \(en\)/);
+    expect(all).toMatch(/fake WhatsApp Cloud API: template account_reauth_required \(en\)/);
     expect(all).not.toContain(phone.slice(4));
   });
 

@@ -98,9 +98,11 @@ export async function attemptNoticeOn(
 /** The address goes only to the email channel, the number only to the phone channels; the others' inputs carry none. */
 function contactFor(channel: NoticeChannel, contact: Contact | null): Contact | null {
   if (!contact) return null;
-  if (channel === 'email') return { email: contact.email ?? null, timeZone: contact.timeZone ?? null };
-  if (PHONE_CHANNELS.includes(channel)) return { phone: contact.phone ?? null };
-  return null;
+  // The language travels with every channel (the link opens in it); an address or a number only with its own.
+  const locale = contact.locale ? { locale: contact.locale } : {};
+  if (channel === 'email') return { email: contact.email ?? null, timeZone: contact.timeZone ?? null, ...locale };
+  if (PHONE_CHANNELS.includes(channel)) return { phone: contact.phone ?? null, ...locale };
+  return contact.locale ? locale : null;
 }
 
 export async function lookUpInstitution(accountId: string): Promise<string | null> {
