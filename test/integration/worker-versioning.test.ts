@@ -77,9 +77,12 @@ beforeAll(async () => {
     () => a!.state(ids.deadLetter),
     (v) => v.notices.undelivered.length === 1
   );
+  // Past the second attempt (5 s after the first), the next one is minutes away: the notice stays as it is while
+  // the tests compare what each move carried.
   await eventually(
     () => a!.state(ids.retrying),
-    (v) => (v.notices.pending[0]?.channels.webhook?.attempts ?? 0) >= 1
+    (v) => (v.notices.pending[0]?.channels.webhook?.attempts ?? 0) >= 2,
+    30_000
   );
 }, 120_000);
 
