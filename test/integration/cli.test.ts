@@ -3,26 +3,16 @@
  * dev server: list, show, retry one, and bulk retry with preview, confirmation, progress and outcomes.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, startStack, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliOnStack } from '../helpers/cli.js';
 
 let stack: Stack;
 const institution = `CLI Bank ${process.pid}`;
 const failed = [newAccountId(), newAccountId(), newAccountId()];
 const synced = newAccountId();
 
-const cli = (args: string[], stdin = '') =>
-  runCli(
-    args,
-    {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    },
-    stdin
-  );
+const cli = (args: string[], stdin = '') => runCliOnStack(stack.taskQueue, args, stdin);
 
 beforeAll(async () => {
   stack = await startStack({ address: inject('temporalAddress') });

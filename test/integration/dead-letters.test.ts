@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
 import type { UndeliveredNotice } from '../../src/workflows/account-lifecycle/model/types.js';
-import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliOnStack } from '../helpers/cli.js';
 import { receiver, TEST_WHSEC } from '../helpers/receiver.js';
 
 const SECRET = TEST_WHSEC;
@@ -22,17 +22,7 @@ let customer: Awaited<ReturnType<typeof receiver>>;
 let operators: Awaited<ReturnType<typeof receiver>>;
 let stack: Stack;
 
-const cli = (args: string[], stdin = '') =>
-  runCli(
-    args,
-    {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    },
-    stdin
-  );
+const cli = (args: string[], stdin = '') => runCliOnStack(stack.taskQueue, args, stdin);
 
 const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
   fetch(`${stack.adminUrl}${path}`, {

@@ -9,25 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
-import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
-import { runCli } from '../helpers/cli.js';
+import { eventually, startStack, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
+import { runCliOnStack } from '../helpers/cli.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 
 const MAX_RPS = 4;
 let stack: Stack;
 const dir = mkdtempSync(join(tmpdir(), 'mono-reauth-import-'));
 
-const cli = (args: string[], stdin = '') =>
-  runCli(
-    args,
-    {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    },
-    stdin
-  );
+const cli = (args: string[], stdin = '') => runCliOnStack(stack.taskQueue, args, stdin);
 
 const stateOf = (id: string, state: string) =>
   eventually(

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createJobs, JobAlreadyRunning, JobNotFound, type Jobs, type JobView } from '../../src/jobs/client.js';
 import { workflowIdFor } from '../../src/workflows/account-lifecycle/api/messages.js';
-import { eventually, startStack, TEST_ADMIN_TOKEN, TEST_CODEC_KEYS, type Stack } from '../helpers/stack.js';
-import { runCli } from '../helpers/cli.js';
+import { eventually, startStack, TEST_ADMIN_TOKEN, type Stack } from '../helpers/stack.js';
+import { runCliOnStack } from '../helpers/cli.js';
 import { newAccountId, webhookBody } from '../helpers/webhooks.js';
 import { receiver, TEST_WHSEC, type Receiver } from '../helpers/receiver.js';
 
@@ -158,17 +158,7 @@ const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
 
-const cli = (args: string[], stdin = '') =>
-  runCli(
-    args,
-    {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    },
-    stdin
-  );
+const cli = (args: string[], stdin = '') => runCliOnStack(stack.taskQueue, args, stdin);
 
 describe('jobs in the admin API and the CLI', () => {
   it('POST /notices/redeliver starts a job; GET /jobs/:id follows it; a finished job cannot be cancelled', async () => {
