@@ -18,9 +18,16 @@ import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { createJsonPoster } from './lib/load.js';
 import { sqliteBytes, startBareServer, startMonoSim, startService, type ChildService } from './lib/processes.js';
 import { SIMULATOR_SECRET_KEY } from '../src/mono-sim/simulator.js';
-import { BenchResults, type IngestResult, type RecoveryCost, type StormResult } from './lib/results.js';
+import {
+  BenchResults,
+  type CpuSplit,
+  type IngestResult,
+  type RecoveryCost,
+  type StormResult,
+  type WorkersResult,
+} from './lib/results.js';
 import { ratio } from './lib/stats.js';
-import type { LiveStack, Progress } from './lib/stack.js';
+import type { CpuReading, LiveStack, Progress } from './lib/stack.js';
 import { measureHistoryBound } from './scenarios/history.js';
 import { measureImport } from './scenarios/import.js';
 import { measureIngest } from './scenarios/ingest.js';
@@ -33,9 +40,9 @@ import { sizeWorkflowCache } from '../src/lib/workflow-cache.js';
 const BENCH_HEAP_MIB = 256;
 import { startOtlpSink } from './lib/otlp-sink.js';
 
-export type Scenario = 'ingest' | 'storm' | 'history' | 'import' | 'tracing' | 'memory';
-export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'memory', 'import'];
-/** What `npm run bench` runs without --only: about ten minutes on two cores (import is asked for by name). */
+export type Scenario = 'ingest' | 'storm' | 'history' | 'import' | 'tracing' | 'memory' | 'workers';
+export const SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'memory', 'import', 'workers'];
+/** What `npm run bench` runs without --only: about eight minutes on two cores (import and workers by name). */
 export const DEFAULT_SCENARIOS: readonly Scenario[] = ['ingest', 'storm', 'history', 'tracing', 'memory'];
 
 export interface BenchOptions {
@@ -67,6 +74,8 @@ export interface BenchOptions {
   keep: boolean;
   /** Also run the ingest and storm scenarios on Temporal's own server with PostgreSQL (scripts/cluster). */
   cluster?: boolean;
+  /** With `cluster`: run ingest and storm on the cluster only, not on the dev server first. */
+  clusterOnly?: boolean;
   /** History shards of that cluster (default: HISTORY_SHARDS, docker-compose's count). */
   clusterShards?: number;
   progress: Progress;
@@ -74,13 +83,13 @@ export interface BenchOptions {
 
 export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = {
   scenarios: DEFAULT_SCENARIOS,
-  ingestAccounts: 5_000,
+  ingestAccounts: 3_000,
   stormAccounts: 3_000,
   concurrency: 64,
   historyDays: 365,
   importAccounts: 10_000,
-  tracingAccounts: 1_000,
-  memoryAccounts: 300,
+  tracingAccounts: 500,
+  memoryAccounts: 200,
   serviceEnv: {},
   durableSqlite: false,
   split: true,
@@ -112,10 +121,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const config = loadConfig(serviceEnv);
     // Ingest and storm measure the webhook path, not Mono's rate limit: new accounts' institution lookups must
     // not queue behind MONO_MAX_RPS there (unless --env sets it). The import scenario runs at the service's limit.
-    const webhookEnv = { MONO_MAX_RPS: '1000', ...serviceEnv };
+    // Nor may they open bank-wide incidents: the storm fails every account at every bank on purpose, and an
+    // incident would hold those accounts and sync them on its own schedule, which is not the webhook path.
+    const webhookEnv = { MONO_MAX_RPS: '1000', INCIDENT_MIN_ACCOUNTS: '1000000', ...serviceEnv };
     // Each scenario gets its own fresh Temporal, Mono simulator and service, so one scenario's backlog and
     // database never weigh on the next.
-    if (options.scenarios.includes('ingest')) {
+    const onDevServer = !options.clusterOnly;
+    if (onDevServer && options.scenarios.includes('ingest')) {
       results.ingest = await withLiveStack('ingest', webhookEnv, config, options, async (stack, dir) => {
         const bare: ChildService = await startBareServer(await freePort(), join(dir, 'bare.log'));
         try {
@@ -129,7 +141,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         }
       });
     }
-    if (options.scenarios.includes('storm')) {
+    if (onDevServer && options.scenarios.includes('storm')) {
       results.storm = await withLiveStack('storm', webhookEnv, config, options, (stack) =>
         measureStorm(stack, { accounts: options.stormAccounts, concurrency: options.concurrency })
       );
@@ -189,6 +201,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         await sink.stop();
       }
     }
+    if (options.scenarios.includes('workers')) {
+      // The sizing model's check: the same storm with one worker process, then two, on the cluster when asked for.
+      if (!options.split)
+        throw new Error('the workers scenario runs worker processes of their own: drop --one-process');
+      const engine = options.cluster ? 'cluster' : 'dev-server';
+      const storm = (stack: LiveStack) =>
+        measureStorm(stack, { accounts: options.stormAccounts, concurrency: options.concurrency });
+      // The storm already measured with one worker in this run, on the same server, is the first side.
+      const one =
+        (engine === 'cluster' ? results.cluster?.storm : results.storm) ??
+        (await withLiveStack('workers-1', webhookEnv, config, options, storm, engine, 1));
+      const two = await withLiveStack('workers-2', webhookEnv, config, options, storm, engine, 2);
+      results.workers = workersComparison(engine, one, two);
+      progress(
+        `  one worker: all synced in ${results.workers.one.processedMs} ms; two: ${results.workers.two.processedMs} ms (×${results.workers.processedRatio})`
+      );
+    }
     if (options.scenarios.includes('import')) {
       results.import = await withLiveStack('import', serviceEnv, config, options, (stack) =>
         measureImport(stack, {
@@ -203,6 +232,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       results.memory = await measureMemory({
         cliPath: binary('cli'),
         accounts: options.memoryAccounts,
+        codecKeys: codecKeysFor(config.temporal),
         settings: config.lifecycle,
         progress,
       });
@@ -237,7 +267,56 @@ function recoveryCost(ingest?: IngestResult, storm?: StormResult): RecoveryCost 
   const signalWithStartMs = ingest.cpuMsPerWebhook?.signalWithStart ?? null;
   const r =
     stormMsPerAccount === null || signalWithStartMs === null ? null : ratio(stormMsPerAccount, signalWithStartMs);
-  return { stormMsPerAccount, signalWithStartMs, ratio: r, goalAtMost2: r !== null && r <= 2 };
+  const split = {
+    signalWithStart: ingest.cpuSeconds.signalWithStart
+      ? cpuSplit(ingest.cpuSeconds.signalWithStart, ingest.signalWithStartAccounts ?? 0)
+      : null,
+    recovery: cpuSplit(storm.storm.cpuSeconds, storm.accounts),
+  };
+  return {
+    stormMsPerAccount,
+    signalWithStartMs,
+    ...(split.signalWithStart || split.recovery ? { split } : {}),
+    ratio: r,
+    goalAtMost2: r !== null && r <= 2,
+  };
+}
+
+function workersComparison(engine: 'dev-server' | 'cluster', one: StormResult, two: StormResult): WorkersResult {
+  const side = (r: StormResult, workers: number) => ({
+    workers,
+    ingestMs: r.storm.ingestMs,
+    processedMs: r.storm.processedMs,
+    processedVsIngest: r.storm.processedVsIngest,
+    cpuMsPerAccount: r.storm.cpuMsPerAccount ?? null,
+    missing: r.storm.missing,
+  });
+  return {
+    engine,
+    accounts: one.accounts,
+    one: side(one, 1),
+    two: side(two, 2),
+    processedRatio:
+      one.storm.processedMs === null || two.storm.processedMs === null
+        ? null
+        : ratio(two.storm.processedMs, one.storm.processedMs),
+  };
+}
+
+/** Milliseconds per unit of work by process and worker thread; null without the worker's thread reading. */
+function cpuSplit(cpu: CpuReading, units: number): CpuSplit | null {
+  const threads = cpu.workerThreads;
+  if (!threads || units === 0) return null;
+  const ms = (seconds: number | null | undefined) =>
+    seconds === null || seconds === undefined ? null : Math.round((seconds * 1000 * 100) / units) / 100;
+  return {
+    temporalServer: ms(cpu.temporalServer),
+    ...(cpu.temporalDatabase !== undefined ? { temporalDatabase: ms(cpu.temporalDatabase) } : {}),
+    workerMain: ms(threads.main),
+    workerWorkflow: ms(threads.workflow),
+    workerCore: ms(threads.core),
+    workerOther: ms(threads.other),
+  };
 }
 
 /** Starts Temporal, the Mono simulator and the service in `<workDir>/<name>`, runs `measure`, stops them all. */
@@ -247,7 +326,8 @@ async function withLiveStack<T>(
   config: Config,
   options: BenchOptions,
   measure: (stack: LiveStack, dir: string) => Promise<T>,
-  engine: 'dev-server' | 'cluster' = 'dev-server'
+  engine: 'dev-server' | 'cluster' = 'dev-server',
+  workers = 1
 ): Promise<T> {
   const { progress } = options;
   const dir = join(baseEnv.TEMPORAL_DATA_DIR!, name);
@@ -301,6 +381,10 @@ async function withLiveStack<T>(
     };
     if (options.split) progress('  split: the worker and the ingress (HTTP server) in two processes (SERVICE_ROLE)');
     const worker = await startRole(options.split ? 'worker' : 'all', options.split ? 'worker.log' : 'service.log');
+    const moreWorkers: ChildService[] = [];
+    for (let n = 2; options.split && n <= workers; n += 1)
+      moreWorkers.push(await startRole('worker', `worker-${n}.log`));
+    if (moreWorkers.length) progress(`  ${workers} worker processes on the same task queue`);
     const service = options.split ? await startRole('ingress', 'service.log') : worker;
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
@@ -321,6 +405,7 @@ async function withLiveStack<T>(
         dbBytes,
         service,
         worker,
+        moreWorkers,
         servicePoster,
         directHandOff: createAccountWorkflows({
           client,

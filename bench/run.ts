@@ -15,7 +15,8 @@ import { HISTORY_SHARDS } from '../scripts/cluster/temporal-cluster.js';
 const HELP = `Usage: npm run bench [-- options]
 
   --only LIST         scenarios to run, comma-separated: ${SCENARIOS.join(',')}
-                      (default: ${DEFAULT_SCENARIOS.join(',')}; import takes about 20 minutes at its defaults)
+                      (default: ${DEFAULT_SCENARIOS.join(',')}; import takes about 20 minutes at its defaults,
+                      workers runs the storm with one worker process and then two, on the cluster with --cluster)
   --ingest N          webhooks per path in the ingest comparison (default ${DEFAULT_OPTIONS.ingestAccounts})
   --storm N           accounts created and then stormed (default ${DEFAULT_OPTIONS.stormAccounts})
   --concurrency C     requests in flight (default ${DEFAULT_OPTIONS.concurrency})
@@ -28,6 +29,7 @@ const HELP = `Usage: npm run bench [-- options]
                       (e.g. --env WORKER_MAX_CACHED_WORKFLOWS=2000)
   --cluster           also run ingest and storm on Temporal's own server with PostgreSQL (scripts/cluster)
   --cluster-shards N  that cluster's history shards (default ${HISTORY_SHARDS}, docker-compose's); implies --cluster
+  --cluster-only      ingest and storm on the cluster only (implies --cluster)
   --one-process       run the service as one process (npm start's layout) instead of two,
                       SERVICE_ROLE=ingress and SERVICE_ROLE=worker (docker-compose's layout, the default)
   --durable-sqlite    keep fsync on every commit in the bench's Temporal dev server (default: synchronous=OFF)
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
       'one-process': { type: 'boolean' },
       cluster: { type: 'boolean' },
       'cluster-shards': { type: 'string' },
+      'cluster-only': { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -100,7 +103,8 @@ async function main(): Promise<void> {
     keep: values.keep ?? false,
     durableSqlite: values['durable-sqlite'] ?? false,
     split: !(values['one-process'] ?? false),
-    cluster: (values.cluster ?? false) || values['cluster-shards'] !== undefined,
+    cluster: (values.cluster ?? false) || values['cluster-only'] === true || values['cluster-shards'] !== undefined,
+    clusterOnly: values['cluster-only'] ?? false,
     ...(values['cluster-shards'] !== undefined
       ? { clusterShards: positive('cluster-shards', values['cluster-shards'], HISTORY_SHARDS) }
       : {}),

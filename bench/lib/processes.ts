@@ -115,6 +115,59 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
+/** A worker process's CPU seconds by thread (Linux /proc), or null where /proc is unavailable. */
+export interface ThreadCpu {
+  /** Node's main thread: the SDK's activation loop, the payload codec, activities. */
+  main: number;
+  /** The SDK's workflow thread (a Node worker thread): workflow code, replay included, and the promise hook. */
+  workflow: number;
+  /** The SDK core's Rust threads (tokio, workflow-processing): gRPC, history, the workflow state machines. */
+  core: number;
+  /** Everything else, by difference from the process total: V8's GC and compiler threads, ended threads. */
+  other: number;
+}
+
+/**
+ * Threads are told apart by name and age: the core names its threads (tokio-runtime-*, workflow-processing);
+ * Node's own threads are all "node". V8's start with the process, before the core's runtime, and the SDK starts its
+ * workflow thread after it (when the worker is created). libuv's pool starts on first use, so its threads, idle in
+ * a worker (file reads at start, DNS), may count as `workflow`.
+ */
+export function threadCpuSeconds(pid: number): ThreadCpu | null {
+  const total = cpuSeconds(pid);
+  if (total === null) return null;
+  const threads: Array<{ tid: number; name: string; seconds: number }> = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        threads.push({ tid: Number(tid), name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+  } catch {
+    return null;
+  }
+  const isCore = (name: string) => name.startsWith('tokio') || name.startsWith('workflow-proc');
+  const firstCore = Math.min(...threads.filter((t) => isCore(t.name)).map((t) => t.tid));
+  const split = { main: 0, workflow: 0, core: 0 };
+  for (const t of threads) {
+    if (t.tid === pid) split.main += t.seconds;
+    else if (isCore(t.name)) split.core += t.seconds;
+    else if (t.name === 'node' && t.tid > firstCore) split.workflow += t.seconds;
+  }
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    main: round(split.main),
+    workflow: round(split.workflow),
+    core: round(split.core),
+    other: round(Math.max(0, total - split.main - split.workflow - split.core)),
+  };
+}
+
 /**
  * CPU seconds of a process and its children (Linux /proc): its own user + system time, the time of the children
  * it has already reaped (cutime, cstime), and the time of its live children. For PostgreSQL's postmaster that is

@@ -1,5 +1,5 @@
 /** The summary table `npm run bench` prints. */
-import type { BenchResults, LoadSummaryT } from './results.js';
+import type { BenchResults, CpuSplit, LoadSummaryT } from './results.js';
 
 const pad = (cells: string[], widths: number[]): string =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -133,8 +133,25 @@ export function formatSummary(r: BenchResults): string {
         `RSS ${m.rssKiBPerCachedWorkflow.untraced} and ${m.rssKiBPerCachedWorkflow.traced} KiB`,
       `Promises in workflow code: ${m.promises.perNewAccount} per new account (${m.promises.workflowTasksPerNewAccount} workflow tasks), ` +
         `${m.promises.perRecovery} per recovery with replay (${m.promises.workflowTasksPerRecovery} tasks), ` +
-        `${m.promises.meanFramesPerStack} frames per stack; in-process CPU ${m.inProcessCpuMs.perNewAccount} ms per new account, ` +
-        `${m.inProcessCpuMs.perRecovery} ms per recovery`
+        `${m.promises.perCachedRecovery} from the cache; ${m.promises.meanFramesPerStack} frames per stack`,
+      `Worker CPU ms per account, workflow thread / core threads: new ${m.workerCpuMs.newAccount.workflow} / ${m.workerCpuMs.newAccount.core}, ` +
+        `recovery from the cache ${m.workerCpuMs.cachedRecovery.workflow} / ${m.workerCpuMs.cachedRecovery.core}, ` +
+        `replayed ${m.workerCpuMs.replayedRecovery.workflow} / ${m.workerCpuMs.replayedRecovery.core} (replay adds ${m.workerCpuMs.replay})`,
+      `Payload codec on a replayed history: ${m.codec.payloadsPerHistory} payloads, ${m.codec.bytesPerHistory} bytes, ` +
+        `decoded in ${m.codec.decodeMsPerHistory} ms, encoded in ${m.codec.encodeMsPerHistory} ms`
+    );
+  }
+  if (r.workers) {
+    const w = r.workers;
+    const side = (x: typeof w.one) =>
+      `${x.workers}: ingested in ${fmt(x.ingestMs / 1000, 1)} s, all synced after ${fmt((x.processedMs ?? 0) / 1000, 1)} s ` +
+      `(×${fmt(x.processedVsIngest, 3)}), ${fmt(x.cpuMsPerAccount)} CPU ms per account, ${x.missing} missing`;
+    out.push(
+      '',
+      `Worker processes, ${w.accounts}-account storm on the ${w.engine === 'cluster' ? 'cluster' : 'dev server'}`,
+      `workers ${side(w.one)}`,
+      `workers ${side(w.two)}`,
+      `two workers' processing time over one's: ${fmt(w.processedRatio, 3)}`
     );
   }
   if (r.import) {
@@ -177,9 +194,23 @@ function stormCostLines(s: NonNullable<BenchResults['storm']>): string[] {
 }
 
 function recoveryLine(c: NonNullable<BenchResults['recoveryCost']>): string {
-  return (
+  const line =
     `Cost of a recovered account: ${fmt(c.stormMsPerAccount)} ms against ${fmt(c.signalWithStartMs)} ms per ` +
-    `signal-with-start, ratio ${fmt(c.ratio, 3)} (goal <= 2: ${ok(c.goalAtMost2)})`
+    `signal-with-start, ratio ${fmt(c.ratio, 3)} (goal <= 2: ${ok(c.goalAtMost2)})`;
+  if (!c.split) return line;
+  return [
+    line,
+    splitLine('  per signal-with-start', c.split.signalWithStart),
+    splitLine('  per recovery', c.split.recovery),
+  ].join('\n');
+}
+
+function splitLine(label: string, s: CpuSplit | null): string {
+  if (!s) return `${label}: no thread reading`;
+  const db = s.temporalDatabase !== undefined ? `, PostgreSQL ${fmt(s.temporalDatabase)}` : '';
+  return (
+    `${label} (ms): server ${fmt(s.temporalServer)}${db}; worker main ${fmt(s.workerMain)}, ` +
+    `workflow ${fmt(s.workerWorkflow)}, core ${fmt(s.workerCore)}, other ${fmt(s.workerOther)}`
   );
 }
 

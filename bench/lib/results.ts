@@ -20,6 +20,13 @@ export const LoadSummary = z.object({
   latency: Latency,
 });
 
+const ThreadCpu = z.object({
+  main: z.number().nonnegative(),
+  workflow: z.number().nonnegative(),
+  core: z.number().nonnegative(),
+  other: z.number().nonnegative(),
+});
+
 /** CPU seconds each process used during a phase: where the time went. */
 const CpuSeconds = z.object({
   temporalServer: z.number().nonnegative().nullable(),
@@ -32,6 +39,12 @@ const CpuSeconds = z.object({
   /** With the service as two processes (the default): the worker's and the ingress's shares of `service`. */
   worker: z.number().nonnegative().nullable().optional(),
   ingress: z.number().nonnegative().nullable().optional(),
+  /**
+   * The worker's CPU by thread: `main` (the SDK's activation loop, payload codec, activities), `workflow` (workflow
+   * code, replay and the promise hook), `core` (the SDK core's Rust threads: gRPC, history, state machines) and
+   * `other` (V8's GC and compiler threads, libuv).
+   */
+  workerThreads: ThreadCpu.nullable().optional(),
   benchClient: z.number().nonnegative(),
 });
 
@@ -42,6 +55,8 @@ const Ratio = z.number().nonnegative().nullable();
 export const IngestResult = z.object({
   accounts: z.number().int().positive(),
   concurrency: z.number().int().positive(),
+  /** Direct signal-with-starts in the block that measures their whole cost. */
+  signalWithStartAccounts: z.number().int().nonnegative().optional(),
   service: LoadSummary,
   directClient: LoadSummary,
   bareExpress: LoadSummary,
@@ -50,7 +65,11 @@ export const IngestResult = z.object({
     p99ServiceVsDirect: Ratio,
     throughputServiceVsBare: Ratio,
   }),
-  cpuSeconds: z.object({ service: CpuSeconds, directClient: CpuSeconds }),
+  /**
+   * The blocks of each path, metered while their load ran; and a block of direct signal-with-starts metered until
+   * the worker had finished their new accounts (the cost unit).
+   */
+  cpuSeconds: z.object({ service: CpuSeconds, directClient: CpuSeconds, signalWithStart: CpuSeconds.optional() }),
   /** CPU milliseconds per webhook. */
   cpuMsPerWebhook: z
     .object({
@@ -58,7 +77,10 @@ export const IngestResult = z.object({
       ingress: Ms,
       /** The bench's Temporal client doing the same signal-with-start (with the same payload codec). */
       directClient: Ms,
-      /** The Temporal side plus the worker per signal-with-start of a new account, direct path: the cost unit. */
+      /**
+       * The Temporal side plus the worker per signal-with-start of a new account, direct path, metered until the
+       * worker had finished them: the cost unit.
+       */
       signalWithStart: Ms,
     })
     .optional(),
@@ -80,10 +102,22 @@ const RecoveryHistory = z.object({
   eventsBefore: z.number().nonnegative(),
 });
 
+/** CPU milliseconds of one unit of work (a signal-with-start, a recovery) by where it was spent. */
+export const CpuSplit = z.object({
+  temporalServer: Ms,
+  temporalDatabase: Ms.optional(),
+  workerMain: Ms,
+  workerWorkflow: Ms,
+  workerCore: Ms,
+  workerOther: Ms,
+});
+
 /** Server plus worker CPU per recovered account against the same per signal-with-start (goal: at most 2). */
 export const RecoveryCost = z.object({
   stormMsPerAccount: Ms,
   signalWithStartMs: Ms,
+  /** Each side by process and thread (absent with the service as one process). */
+  split: z.object({ signalWithStart: CpuSplit.nullable(), recovery: CpuSplit.nullable() }).optional(),
   ratio: Ratio,
   goalAtMost2: z.boolean(),
 });
@@ -114,6 +148,8 @@ export const StormResult = z.object({
     }),
     /** The dev server's SQLite file with its WAL; on the cluster, PostgreSQL's two databases (no WAL). */
     temporalDbBytes: z.object({
+      /** Before the first account: the schemas and the server's own workflows. */
+      beforeAccounts: z.number().int().nonnegative().optional(),
       afterCreate: z.number().int().nonnegative(),
       afterStorm: z.number().int().nonnegative(),
     }),
@@ -184,6 +220,8 @@ export const TracingCost = z.object({
 });
 
 /** JS heap (after a full collection) and RSS per cached workflow, untraced and traced runs (bench/scenarios/memory.ts). */
+const WorkerThreadMs = z.object({ workflow: z.number(), core: z.number() });
+
 export const MemoryResult = z.object({
   accounts: z.number().int().positive(),
   heapKiBPerCachedWorkflow: z.object({ untraced: z.number(), traced: z.number() }),
@@ -192,13 +230,55 @@ export const MemoryResult = z.object({
   promises: z.object({
     perNewAccount: z.number(),
     perRecovery: z.number(),
+    /** A recovery of an account the worker has cached (no replay). */
+    perCachedRecovery: z.number(),
     workflowTasksPerNewAccount: z.number(),
     workflowTasksPerRecovery: z.number(),
     meanFramesPerStack: z.number(),
   }),
-  /** CPU of the bench process (client, worker, simulator together), per account; an indication, not a split. */
+  /**
+   * CPU of the bench process (client, worker in debug mode, simulator together) per new account and per replayed
+   * recovery; an indication only (the split is `workerCpuMs`).
+   */
   inProcessCpuMs: z.object({ perNewAccount: z.number(), perRecovery: z.number() }),
+  /**
+   * CPU milliseconds per account of the worker's workflow thread (workflow code, replay, the promise hook) and its
+   * core threads (gRPC, history, state machines), payload codec on: a new account, a recovery of a cached account,
+   * a recovery replayed on a worker with nothing cached, and what the replay adds on the workflow thread.
+   */
+  workerCpuMs: z.object({
+    newAccount: WorkerThreadMs,
+    cachedRecovery: WorkerThreadMs,
+    replayedRecovery: WorkerThreadMs,
+    replay: z.number(),
+  }),
+  /** The payload codec on one replayed history, timed on its own (what turning it off would save). */
+  codec: z.object({
+    payloadsPerHistory: z.number().int().nonnegative(),
+    bytesPerHistory: z.number().int().nonnegative(),
+    decodeMsPerHistory: z.number().nonnegative(),
+    encodeMsPerHistory: z.number().nonnegative(),
+  }),
   goals: z.object({ untracedAtMost150KiB: z.boolean() }),
+});
+
+const WorkersSide = z.object({
+  workers: z.number().int().positive(),
+  ingestMs: z.number().positive(),
+  processedMs: z.number().positive().nullable(),
+  processedVsIngest: Ratio,
+  cpuMsPerAccount: Ms,
+  missing: z.number().int().nonnegative(),
+});
+
+/** The same storm with one worker process and with two, same run: what a second worker process buys. */
+export const WorkersResult = z.object({
+  engine: z.enum(['dev-server', 'cluster']),
+  accounts: z.number().int().positive(),
+  one: WorkersSide,
+  two: WorkersSide,
+  /** Two workers' processing time over one's (below 1: the second worker helped). */
+  processedRatio: Ratio,
 });
 
 export const BenchResults = z.object({
@@ -213,6 +293,7 @@ export const BenchResults = z.object({
   import: ImportResult.optional(),
   tracing: TracingCost.optional(),
   memory: MemoryResult.optional(),
+  workers: WorkersResult.optional(),
   /** The storm's cost per recovered account against ingest's per signal-with-start (both scenarios run). */
   recoveryCost: RecoveryCost.optional(),
   /** `--cluster`: the same scenarios on Temporal's own server with PostgreSQL (scripts/cluster), same run. */
@@ -236,3 +317,5 @@ export type TracingCost = z.infer<typeof TracingCost>;
 export type MemoryResult = z.infer<typeof MemoryResult>;
 export type LoadSummaryT = z.infer<typeof LoadSummary>;
 export type RecoveryCost = z.infer<typeof RecoveryCost>;
+export type CpuSplit = z.infer<typeof CpuSplit>;
+export type WorkersResult = z.infer<typeof WorkersResult>;

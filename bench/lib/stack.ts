@@ -7,7 +7,14 @@ import { SECRET_HEADER } from '../../src/server/webhooks/verify.js';
 import { WEBHOOK_PATH } from '../../src/server/webhooks/route.js';
 import type { MonoEventKind } from '../../src/workflows/account-lifecycle/model/types.js';
 import type { JsonPoster } from './load.js';
-import { cpuSeconds, treeCpuSeconds, type ChildService } from './processes.js';
+import {
+  cpuSeconds,
+  threadCpuSeconds,
+  treeCpuSeconds,
+  waitForQuiet,
+  type ChildService,
+  type ThreadCpu,
+} from './processes.js';
 
 export type Progress = (line: string) => void;
 
@@ -26,6 +33,8 @@ export interface LiveStack {
   service: ChildService;
   /** The process running the worker: the same as `service`, or the worker role's own process. */
   worker: ChildService;
+  /** More worker processes on the same task queue (the bench's --workers), beside `worker`. */
+  moreWorkers?: ChildService[];
   servicePoster: JsonPoster;
   /** The service's own hand-off function, called in the bench process: the direct-client baseline. */
   directHandOff: DeliverEvent;
@@ -78,6 +87,8 @@ export interface CpuReading {
   /** With the service split in two processes: the worker's and the ingress's shares of `service`. */
   worker?: number | null;
   ingress?: number | null;
+  /** With the service split: the worker's CPU by thread (null when /proc could not be read). */
+  workerThreads?: ThreadCpu | null;
   benchClient: number;
 }
 
@@ -92,18 +103,26 @@ export function temporalAndWorkerSeconds(c: CpuReading): number | null {
   return c.temporalServer + (c.temporalDatabase ?? 0) + worker;
 }
 
+/** The worker processes: the first, and any more the bench started on the same task queue. */
+export function workerPids(stack: Pick<LiveStack, 'worker' | 'moreWorkers'>): number[] {
+  return [stack.worker.pid, ...(stack.moreWorkers ?? []).map((w) => w.pid)];
+}
+
 /** Starts counting the CPU seconds each process uses; call the result to read them. */
 export function cpuMeter(
-  stack: Pick<LiveStack, 'temporalPid' | 'databasePid' | 'service' | 'worker'>
+  stack: Pick<LiveStack, 'temporalPid' | 'databasePid' | 'service' | 'worker' | 'moreWorkers'>
 ): () => CpuReading {
-  const pids = [...new Set([stack.service.pid, stack.worker.pid])];
+  const workers = workerPids(stack);
+  const pids = [...new Set([stack.service.pid, ...workers])];
   const split = pids.length > 1;
-  const serviceCpu = (): number | null => {
-    const each = pids.map(cpuSeconds);
-    return each.some((x) => x === null) ? null : each.reduce((a, x) => a! + x!, 0);
-  };
-  const worker0 = split ? cpuSeconds(stack.worker.pid) : null;
+  const sum = (values: Array<number | null>): number | null =>
+    values.some((x) => x === null) ? null : values.reduce((a, x) => a! + x!, 0);
+  const serviceCpu = (): number | null => sum(pids.map(cpuSeconds));
+  const workerCpu = (): number | null => sum(workers.map(cpuSeconds));
+  const workerThreads = (): ThreadCpu | null => addThreads(workers.map(threadCpuSeconds));
+  const worker0 = split ? workerCpu() : null;
   const ingress0 = split ? cpuSeconds(stack.service.pid) : null;
+  const threads0 = split ? workerThreads() : null;
   const server0 = cpuSeconds(stack.temporalPid);
   const databaseCpu = (): number | null => {
     const pid = stack.databasePid?.();
@@ -122,13 +141,35 @@ export function cpuMeter(
       service: delta(serviceCpu(), service0),
       ...(split
         ? {
-            worker: delta(cpuSeconds(stack.worker.pid), worker0),
+            worker: delta(workerCpu(), worker0),
             ingress: delta(cpuSeconds(stack.service.pid), ingress0),
+            workerThreads: threadsDelta(workerThreads(), threads0),
           }
         : {}),
       benchClient: Math.round((bench.user + bench.system) / 10_000) / 100,
     };
   };
+}
+
+/** Thread CPU summed over processes (null if any could not be read). */
+export function addThreads(readings: Array<ThreadCpu | null>): ThreadCpu | null {
+  if (readings.some((r) => r === null)) return null;
+  const add = (k: keyof ThreadCpu) => Math.round(readings.reduce((a, r) => a + r![k], 0) * 100) / 100;
+  return { main: add('main'), workflow: add('workflow'), core: add('core'), other: add('other') };
+}
+
+/** Waits until every worker process is quiet (their backlog done). */
+export async function waitForWorkers(
+  stack: Pick<LiveStack, 'worker' | 'moreWorkers'>,
+  options?: { timeoutMs?: number }
+): Promise<void> {
+  for (const pid of workerPids(stack)) await waitForQuiet(pid, options);
+}
+
+function threadsDelta(now: ThreadCpu | null, then: ThreadCpu | null): ThreadCpu | null {
+  if (!now || !then) return null;
+  const d = (k: keyof ThreadCpu) => Math.max(0, Math.round((now[k] - then[k]) * 100) / 100);
+  return { main: d('main'), workflow: d('workflow'), core: d('core'), other: d('other') };
 }
 
 /** A progress callback for `runLoad` that prints a line at most every `everyMs`. */

@@ -23,6 +23,7 @@ describe('npm run bench (smoke, toy sizes)', () => {
       historyDays: 45,
       importAccounts: 30,
       tracingAccounts: 20,
+      memoryAccounts: 20,
       // A small budget so that the simulated weeks continue-as-new and carried state is measured.
       serviceEnv: { HISTORY_EVENTS_PER_RUN: '100' },
       progress: (line) => progress.push(line),
@@ -43,6 +44,16 @@ describe('npm run bench (smoke, toy sizes)', () => {
     expect(results.storm?.storm.history?.activityTasks).toBe(0);
     expect(results.storm?.scale.perCachedWorkflowKiB).not.toBeUndefined();
     expect(results.recoveryCost?.ratio).toBeGreaterThan(0);
+    // Where each side's CPU went: the server and the worker's threads, the workflow thread busy on both.
+    expect(results.recoveryCost?.split?.recovery?.workerWorkflow).toBeGreaterThan(0);
+    expect(results.recoveryCost?.split?.signalWithStart?.workerWorkflow).toBeGreaterThan(0);
+    expect(results.recoveryCost?.split?.recovery?.temporalServer).toBeGreaterThan(0);
+    // Memory and CPU in one process: promises counted, recoveries from the cache and replayed, codec on and off.
+    const memory = results.memory!;
+    expect(memory.promises.perRecovery).toBeGreaterThan(memory.promises.perCachedRecovery);
+    expect(memory.workerCpuMs.replayedRecovery.workflow).toBeGreaterThan(0);
+    expect(memory.codec.payloadsPerHistory).toBeGreaterThan(0);
+    expect(memory.codec.decodeMsPerHistory).toBeGreaterThan(0);
     const history = results.history!;
     expect(history.runs.length).toBeGreaterThan(1);
     expect(history.runs.slice(1).every((run) => run.carriedBytes > 0)).toBe(true);
@@ -54,6 +65,12 @@ describe('npm run bench (smoke, toy sizes)', () => {
     // Tracing on exported spans to the stand-in collector; off and on both measured.
     expect(results.tracing?.on.exportRequests).toBeGreaterThan(0);
     expect(results.tracing?.cpuRatio).toBeGreaterThan(0);
+    // One worker process against two, same run: the storm above is the first side.
+    expect(results.workers).toMatchObject({
+      engine: 'dev-server',
+      one: { workers: 1 },
+      two: { workers: 2, missing: 0 },
+    });
     const summary = formatSummary(results);
     for (const heading of [
       'Ingest',
@@ -62,6 +79,8 @@ describe('npm run bench (smoke, toy sizes)', () => {
       'Tracing',
       'Import',
       'Cost of a recovered account',
+      'per recovery (ms): server',
+      'Payload codec on a replayed history',
     ])
       expect(summary).toContain(heading);
   }, 300_000);

@@ -38,3 +38,28 @@ it('runs ingest and storm on the cluster beside the dev server, with PostgreSQL 
   expect(results.storm?.scale.temporalDbBytes.afterCreate).toBeGreaterThan(0);
   expect(formatSummary(results)).toContain('PostgreSQL');
 }, 600_000);
+
+it('compares one worker process with two on the cluster only, reusing the cluster storm as the first side', async () => {
+  const results = await runBench({
+    ...DEFAULT_OPTIONS,
+    scenarios: ['ingest', 'storm', 'workers'],
+    ingestAccounts: 20,
+    stormAccounts: 20,
+    concurrency: 4,
+    cluster: true,
+    clusterOnly: true,
+    progress: () => undefined,
+  });
+  expect(BenchResults.safeParse(results).success).toBe(true);
+  expect(results.ingest).toBeUndefined();
+  expect(results.storm).toBeUndefined();
+  const { workers, cluster } = results;
+  expect(workers?.engine).toBe('cluster');
+  expect(workers?.one).toMatchObject({ workers: 1, missing: 0, processedMs: cluster!.storm!.storm.processedMs });
+  expect(workers?.two).toMatchObject({ workers: 2, missing: 0 });
+  expect(workers?.processedRatio).toBeGreaterThan(0);
+  // With two workers, both processes' CPU is counted in the cost per recovered account.
+  expect(workers?.two.cpuMsPerAccount).toBeGreaterThan(0);
+  expect(cluster?.recoveryCost?.split?.recovery?.workerWorkflow).toBeGreaterThan(0);
+  expect(formatSummary(results)).toContain('Worker processes');
+}, 600_000);

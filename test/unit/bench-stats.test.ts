@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mergeLoads, runLoad } from '../../bench/lib/load.js';
-import { cpuSeconds, treeCpuSeconds } from '../../bench/lib/processes.js';
+import { Worker } from 'node:worker_threads';
+import { Runtime } from '@temporalio/worker';
+import { cpuSeconds, threadCpuSeconds, treeCpuSeconds } from '../../bench/lib/processes.js';
 import { percentile, ratio, summarizeLatencies } from '../../bench/lib/stats.js';
 
 describe('bench statistics', () => {
@@ -78,4 +80,27 @@ describe('bench statistics', () => {
       }
     }
   );
+
+  it("counts a thread started after the SDK core's runtime as the workflow thread, as the SDK's is", async () => {
+    Runtime.instance(); // the core's tokio threads, as in a worker process
+    const before = threadCpuSeconds(process.pid)!;
+    // Spins for 400 ms, says so, and stays alive: an ended thread's CPU leaves /proc with it.
+    const spinner = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       const end = Date.now() + 400; while (Date.now() < end);
+       parentPort.postMessage('spun'); setInterval(() => {}, 1000);`,
+      { eval: true }
+    );
+    try {
+      await new Promise((resolve) => spinner.once('message', resolve));
+      const after = threadCpuSeconds(process.pid)!;
+      // At least a quarter of its 400 ms even on a busy machine, and more than this (waiting) main thread.
+      const workflow = after.workflow - before.workflow;
+      expect(workflow).toBeGreaterThanOrEqual(0.1);
+      expect(workflow).toBeGreaterThan(after.main - before.main);
+      expect(Object.values(after).every((seconds) => seconds >= 0)).toBe(true);
+    } finally {
+      await spinner.terminate();
+    }
+  });
 });
