@@ -297,9 +297,9 @@ export const CONFIG_REFERENCE: Readonly<Record<string, VariableReference>> = {
   },
   WORKER_MAX_CACHED_WORKFLOWS: {
     group: 'workers',
-    defaultText: 'what the heap holds, at most 500 (500 in a 256 MiB heap; 234 there with tracing on)',
+    defaultText: 'what the heap holds, at most 500 (500 in a 256 MiB heap; 117 there with tracing on)',
     meaning:
-      "Accounts kept in the worker's memory. Bounds its memory whatever the number of accounts; an evicted account is replayed from its short history on its next event. Each cached account takes about 80 KiB of heap, 635 KiB when tracing is on; the worker warns at start when the heap cannot hold the size set.",
+      "Accounts kept in the worker's memory. Bounds its memory whatever the number of accounts; an evicted account is replayed from its short history on its next event. Each cached account takes about 80 KiB of heap after a collection, 650 KiB when tracing is on (budgeted at 100 and 1,400 KiB for the heap's peaks); the worker warns at start when the heap cannot hold the size set.",
   },
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: {
     group: 'workers',

@@ -8,13 +8,13 @@ describe('the workflow cache sized by heap', () => {
 
   it('shrinks to what the heap holds when traced runs load OpenTelemetry', () => {
     const sizing = sizeWorkflowCache(256, true);
-    expect(sizing.maxCachedWorkflows).toBe(234);
+    expect(sizing.maxCachedWorkflows).toBe(117);
     expect(sizing.neededHeapMiB).toBeLessThanOrEqual(256);
     expect(sizing.overHeap).toBe(false);
   });
 
   it('grows with the heap, up to the ceiling', () => {
-    expect(sizeWorkflowCache(384, true).maxCachedWorkflows).toBe(421);
+    expect(sizeWorkflowCache(384, true).maxCachedWorkflows).toBe(210);
     expect(sizeWorkflowCache(4096, true).maxCachedWorkflows).toBe(DEFAULT_CACHE_CEILING);
   });
 
@@ -26,7 +26,7 @@ describe('the workflow cache sized by heap', () => {
     expect(sizeWorkflowCache(256, true, 500)).toMatchObject({
       maxCachedWorkflows: 500,
       overHeap: true,
-      neededHeapMiB: 438,
+      neededHeapMiB: 780,
     });
     expect(sizeWorkflowCache(256, false, 500)).toMatchObject({ maxCachedWorkflows: 500, overHeap: false });
   });
