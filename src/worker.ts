@@ -40,7 +40,7 @@ export const workflowTracingModule = (): string => workflowModulePath('tracing-i
  * converter (data-converter.ts), and the workflow modules preloaded. Without preloading, the SDK evaluates
  * every workflow module again for each workflow it caches (a module cache per workflow); preloaded, they are
  * evaluated once and shared, which saved about 60 KiB of heap per cached workflow and the modules' evaluation
- * on every replay (docs/performance.md, "Where the time goes"). Safe because no workflow module keeps state of its
+ * on every replay (bench/RESULTS.md, 2–3 December 2026). Safe because no workflow module keeps state of its
  * own: all of a run's state lives in objects its workflow function creates. The SDK freezes shared modules, so a
  * module that mutated its exports would fail loudly in the tests.
  */
