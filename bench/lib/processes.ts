@@ -129,8 +129,8 @@ export interface ThreadCpu {
 
 /**
  * Threads are told apart by name and age: the core names its threads (tokio-runtime-*, workflow-processing);
- * Node's own threads are all "node". V8's start with the process, before the core's runtime, and the SDK starts its
- * workflow thread after it (when the worker is created). libuv's pool starts on first use, so its threads, idle in
+ * Node's own are named "node" (Node 20) or by role (Node 24). V8's start with the process, before the core's
+ * runtime, and the SDK starts its workflow thread after it (when the worker is created). libuv's pool starts on first use, so its threads, idle in
  * a worker (file reads at start, DNS), may count as `workflow`.
  */
 export function threadCpuSeconds(pid: number): ThreadCpu | null {
@@ -157,7 +157,7 @@ export function threadCpuSeconds(pid: number): ThreadCpu | null {
   for (const t of threads) {
     if (t.tid === pid) split.main += t.seconds;
     else if (isCore(t.name)) split.core += t.seconds;
-    else if (t.name === 'node' && t.tid > firstCore) split.workflow += t.seconds;
+    else if (t.tid > firstCore && !/^(V8|libuv)/i.test(t.name)) split.workflow += t.seconds;
   }
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
