@@ -106,13 +106,18 @@ export function rssMiB(pid: number): number | null {
 /** User + system CPU seconds a process has used so far (Linux /proc), or null. */
 export function cpuSeconds(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the command name: state is field 3, utime 14 and stime 15 (1-based over the whole line).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpuSeconds(`/proc/${pid}/stat`);
   } catch {
     return null;
   }
+}
+
+/** User + system CPU seconds in a process's or a thread's `stat` file. */
+function statCpuSeconds(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (1-based over the whole line).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A worker process's CPU seconds by thread (Linux /proc), or null where /proc is unavailable. */
@@ -130,8 +135,9 @@ export interface ThreadCpu {
 /**
  * Threads are told apart by name and age: the core names its threads (tokio-runtime-*, workflow-processing);
  * Node's own are named "node" (Node 20) or by role (Node 24). V8's start with the process, before the core's
- * runtime, and the SDK starts its workflow thread after it (when the worker is created). libuv's pool starts on first use, so its threads, idle in
- * a worker (file reads at start, DNS), may count as `workflow`.
+ * runtime, and the SDK starts its workflow thread after it (when the worker is created). libuv's pool starts on
+ * first use, so on Node 20, where its threads are unnamed, their little CPU in a worker (file reads at start, DNS)
+ * may count as `workflow`.
  */
 export function threadCpuSeconds(pid: number): ThreadCpu | null {
   const total = cpuSeconds(pid);
@@ -141,9 +147,7 @@ export function threadCpuSeconds(pid: number): ThreadCpu | null {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        threads.push({ tid: Number(tid), name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+        threads.push({ tid: Number(tid), name, seconds: statCpuSeconds(`/proc/${pid}/task/${tid}/stat`) });
       } catch {
         // the thread ended between listing and reading
       }

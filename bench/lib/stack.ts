@@ -33,7 +33,7 @@ export interface LiveStack {
   service: ChildService;
   /** The process running the worker: the same as `service`, or the worker role's own process. */
   worker: ChildService;
-  /** More worker processes on the same task queue (the bench's --workers), beside `worker`. */
+  /** More worker processes on the same task queue (the workers scenario's second side), beside `worker`. */
   moreWorkers?: ChildService[];
   servicePoster: JsonPoster;
   /** The service's own hand-off function, called in the bench process: the direct-client baseline. */

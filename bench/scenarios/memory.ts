@@ -6,12 +6,13 @@
  * accounts whose calls carry one (as when tracing is on at the ingress), since a traced run loads OpenTelemetry
  * into its workflow context (src/workflows/tracing-interceptors.ts).
  *
- * CPU, this process and the Temporal server apart: a new account (signal-with-start), a recovery of a cached
- * account, and a recovery on a worker with nothing cached (replay first, as in a storm); their difference is what
- * replay costs. Then the same new accounts and replayed recoveries without the payload codec, side by side.
+ * CPU of the worker's workflow thread and core threads, read from /proc with the worker out of debug mode: a new
+ * account (signal-with-start), a recovery of a cached account, and a recovery on a worker with nothing cached
+ * (replay first, as in a storm); their difference is what replay costs. Then the payload codec timed on its own,
+ * on a replayed account's history.
  */
 import { setFlagsFromString } from 'node:v8';
-import type { DataConverter, Payload } from '@temporalio/common';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { runInNewContext } from 'node:vm';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -275,7 +276,7 @@ export async function measureMemory({
     progress(
       `  workflow-thread CPU: new ${newCpu.workflow} ms, cached recovery ${cachedCpu.workflow} ms, replayed ${replayedCpu.workflow} ms`
     );
-    const codec = await codecCost(connection, dataConverter, workflowIdFor(cpuEvicted[0]!));
+    const codec = await codecCost(connection, dataConverter.payloadCodecs![0]!, workflowIdFor(cpuEvicted[0]!));
 
     const perKiB = (after: number, before: number) => Math.round((after - before) / accounts / KiB);
     return {
@@ -323,10 +324,9 @@ const CODEC_ROUNDS = 200;
  */
 async function codecCost(
   connection: Connection,
-  dataConverter: ReturnType<typeof dataConverterFor>,
+  codec: PayloadCodec,
   workflowId: string
 ): Promise<MemoryResult['codec']> {
-  const codec = dataConverter.payloadCodecs![0]!;
   const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
   const encrypted: Payload[] = [];
   const collect = (node: unknown): void => {
